@@ -1,0 +1,224 @@
+/**
+ * The one validated TOML config at `$SKILLSYNC_HOME/config.toml`. Every key has a default, so a
+ * missing file is a valid config. Unknown keys and bad values are refused with the allowed values.
+ */
+import { promises as fsp } from "node:fs";
+import { parse as parseToml, stringify as stringifyToml, TomlError } from "smol-toml";
+import { z } from "zod";
+import { SkillsyncError } from "../core/errors.js";
+import { writeFileAtomic } from "./fs.js";
+
+/** The config format version this build reads and writes. */
+export const CONFIG_VERSION = 1;
+
+const priority = z.enum(["high", "medium", "low"]);
+
+const daemonSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    port: z.number().int().min(1).max(65535).default(7077),
+    debounce_ms: z.number().int().min(0).default(500),
+    min_interval: z.number().min(0).default(300),
+    min_changes: z.number().int().min(1).default(5),
+    rescan_interval: z.number().min(1).default(3600),
+    poll_interval: z.number().min(1).default(60),
+    cooldown: z.number().min(0).default(30),
+    backoff_cap: z.number().min(1).default(3600),
+    schedules: z.array(z.string()).default([]),
+    triggers: z
+      .array(z.object({ pattern: z.string(), priority: priority.default("high") }).strict())
+      .default([
+        { pattern: "skills/**", priority: "high" },
+        { pattern: "commands/*.md", priority: "high" },
+        { pattern: "agents/*.md", priority: "high" },
+        { pattern: "prompts/*.md", priority: "high" },
+        { pattern: ".claude/skills/**", priority: "high" },
+        { pattern: ".claude/commands/*.md", priority: "high" },
+        { pattern: ".claude/agents/*.md", priority: "high" },
+      ]),
+    exclusions: z
+      .array(z.string())
+      .default(["**/*.log", "**/.tmp/**", "**/.env", "**/node_modules/**", "**/.git/**"]),
+  })
+  .strict();
+
+const codexSchema = z
+  .object({
+    repo: z.string().optional(),
+    org: z.string().default("default"),
+    project: z.string().optional(),
+    include: z.array(z.string()).default(["**/*.md"]),
+    exclude: z.array(z.string()).default([]),
+    deletion_threshold: z.number().int().min(0).default(50),
+    deletion_threshold_percent: z.number().min(0).max(100).default(20),
+    ttl: z.number().int().min(0).default(604800),
+    sparse: z.boolean().default(true),
+  })
+  .strict();
+
+const backupSchema = z
+  .object({
+    repo: z.string().optional(),
+    paths: z.array(z.string()).default([]),
+    auto: z.boolean().default(false),
+    push: z.boolean().default(false),
+  })
+  .strict();
+
+const remoteSchema = z.object({ url: z.string().url() }).strict();
+
+/** The whole config; see docs/config.md for each key. */
+export const configSchema = z
+  .object({
+    version: z.number().int().default(CONFIG_VERSION),
+    collection: z.string().default("default"),
+    profile: z.string().default("claude"),
+    preserve_sections: z.array(z.string()).default(["Memory", "Error History"]),
+    deletion_threshold: z.number().int().min(0).default(5),
+    deletion_threshold_percent: z.number().min(0).max(100).default(20),
+    snapshot_retention: z.number().int().min(1).default(50),
+    lock_timeout_ms: z.number().int().min(0).default(10_000),
+    git_token_env: z.string().optional(),
+    projects: z.array(z.string()).default([]),
+    remotes: z.record(z.string(), remoteSchema).default({}),
+    default_remote: z.string().optional(),
+    daemon: daemonSchema.default(daemonSchema.parse({})),
+    codex: codexSchema.default(codexSchema.parse({})),
+    backup: backupSchema.default(backupSchema.parse({})),
+  })
+  .strict();
+
+/** The parsed config with every default filled in. */
+export type Config = z.infer<typeof configSchema>;
+
+/** The config with nothing set. */
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = issue.path.join(".");
+  if (issue.code === "unrecognized_keys") {
+    const keys = (issue as unknown as { keys: string[] }).keys;
+    return `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => (key ? `${key}.${k}` : k)).join(", ")}`;
+  }
+  if (issue.code === "invalid_value") {
+    const values = (issue as unknown as { values: unknown[] }).values;
+    return `${key}: must be one of ${values.map((v) => JSON.stringify(v)).join(", ")}`;
+  }
+  return `${key || "config"}: ${issue.message}`;
+}
+
+/**
+ * Validates a plain object as a config.
+ * @throws SkillsyncError INVALID_CONFIG (or UNSUPPORTED_VERSION) naming `file`
+ */
+export function validateConfig(raw: unknown, file: string): Config {
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (typeof version === "number" && version > CONFIG_VERSION)
+    throw new SkillsyncError(
+      "UNSUPPORTED_VERSION",
+      `config version ${version} is newer than this skillsync understands (${CONFIG_VERSION}); upgrade skillsync`,
+      { file },
+    );
+  const r = configSchema.safeParse(raw);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new SkillsyncError("INVALID_CONFIG", first ? describeIssue(first) : "invalid config", { file });
+  }
+  return r.data;
+}
+
+/**
+ * Reads and validates the config at `file`; a missing file gives the defaults.
+ * @throws SkillsyncError INVALID_CONFIG with the line of a TOML syntax error
+ */
+export async function loadConfig(file: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return defaultConfig();
+    throw new SkillsyncError("UNREADABLE", `cannot read config: ${(e as Error).message}`, { file });
+  }
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (e) {
+    if (e instanceof TomlError)
+      throw new SkillsyncError("INVALID_CONFIG", `invalid TOML: ${e.message.split("\n")[0]}`, {
+        file,
+        line: e.line,
+      });
+    throw e;
+  }
+  return validateConfig(raw, file);
+}
+
+/** Reads the raw (unvalidated, defaults not applied) TOML object, for editing. */
+async function loadRaw(file: string): Promise<Record<string, unknown>> {
+  try {
+    return parseToml(await fsp.readFile(file, "utf8")) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw e;
+  }
+}
+
+/** Reads the value at a dotted key (`daemon.debounce_ms`) from a config. */
+export function getConfigValue(config: Config, key: string): unknown {
+  let cur: unknown = config;
+  for (const part of key.split(".")) {
+    if (cur === null || typeof cur !== "object" || !(part in (cur as object)))
+      throw new SkillsyncError("USAGE", `unknown config key '${key}'; see 'skillsync config show'`);
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** Parses a `set` value the way TOML would (numbers, booleans, arrays, quoted strings), else a plain string. */
+export function parseConfigValue(text: string): unknown {
+  try {
+    return (parseToml(`v = ${text}`) as { v: unknown }).v;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Sets dotted `key` to `value`, validates the whole result and writes it atomically. Only keys the
+ * user set are written (defaults stay implicit).
+ * @throws SkillsyncError INVALID_CONFIG when the result does not validate; the file is unchanged
+ */
+export async function setConfigValue(file: string, key: string, value: unknown): Promise<Config> {
+  const raw = await loadRaw(file);
+  const parts = key.split(".");
+  let cur: Record<string, unknown> = raw;
+  for (const part of parts.slice(0, -1)) {
+    const next = cur[part];
+    if (next === undefined) cur[part] = {};
+    else if (typeof next !== "object" || next === null || Array.isArray(next))
+      throw new SkillsyncError("USAGE", `config key '${part}' is not a table`);
+    cur = cur[part] as Record<string, unknown>;
+  }
+  const leaf = parts[parts.length - 1]!;
+  if (value === undefined) delete cur[leaf];
+  else cur[leaf] = value;
+  const config = validateConfig(raw, file);
+  if (raw.version === undefined) raw.version = CONFIG_VERSION;
+  await writeFileAtomic(file, stringifyToml(raw) + "\n");
+  return config;
+}
+
+/** Applies `edit` to the raw config object, validates and writes it atomically. */
+export async function updateConfig(
+  file: string,
+  edit: (raw: Record<string, unknown>) => void,
+): Promise<Config> {
+  const raw = await loadRaw(file);
+  edit(raw);
+  const config = validateConfig(raw, file);
+  if (raw.version === undefined) raw.version = CONFIG_VERSION;
+  await writeFileAtomic(file, stringifyToml(raw) + "\n");
+  return config;
+}

@@ -1,0 +1,350 @@
+/**
+ * The one module that writes user data (DESIGN.md "Shape of the code"). Every write is
+ * temp file + fsync + rename + fsync of the folder, so a reader or a crash sees the old or the new
+ * bytes, never a mix. Several writes that must land together (an artifact, the lock file, the
+ * deployment record) go through a {@link Transaction}: a redo journal makes them all-or-nothing
+ * across a crash, and {@link recoverTransactions} finishes or discards an interrupted one.
+ *
+ * Tests make any write step fail or kill the process via {@link setFaultPlan} or the environment
+ * variable `SKILLSYNC_FAULT` (`at=N[,action=error|kill]`: the N-th fault point, counting from 1).
+ */
+import { randomBytes } from "node:crypto";
+import { constants as fsConstants, promises as fsp } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { SkillsyncError } from "../core/errors.js";
+
+/** The kinds of step a write goes through; each is a fault point. */
+export type WriteStep = "write" | "fsync" | "rename" | "fsync-dir" | "remove" | "journal" | "mkdir";
+
+/** A plan that makes the `at`-th fault point (1-based) fail with an error or kill the process. */
+export interface FaultPlan {
+  at: number;
+  action: "error" | "kill";
+}
+
+let faultPlan: FaultPlan | undefined = parseFaultEnv(process.env.SKILLSYNC_FAULT);
+let faultCounter = 0;
+
+function parseFaultEnv(v: string | undefined): FaultPlan | undefined {
+  if (!v) return undefined;
+  const m = /^at=(\d+)(?:,action=(error|kill))?$/.exec(v.trim());
+  if (!m) return undefined;
+  return { at: Number(m[1]), action: (m[2] as "error" | "kill" | undefined) ?? "error" };
+}
+
+/** Installs (or clears, with `undefined`) a fault plan and resets the step counter. For tests. */
+export function setFaultPlan(plan: FaultPlan | undefined): void {
+  faultPlan = plan;
+  faultCounter = 0;
+}
+
+/** How many fault points have been passed since the last {@link setFaultPlan}. For tests. */
+export function faultPointsPassed(): number {
+  return faultCounter;
+}
+
+function faultPoint(step: WriteStep, path: string): void {
+  faultCounter++;
+  if (!faultPlan || faultCounter !== faultPlan.at) return;
+  if (faultPlan.action === "kill") process.kill(process.pid, "SIGKILL");
+  throw new SkillsyncError(
+    "WRITE_FAILED",
+    `injected failure at ${step} of ${path} (fault point ${faultCounter})`,
+  );
+}
+
+/** Marker in the names of temporary files and folders; anything carrying it is ours to clean up. */
+export const TEMP_MARKER = ".skillsync-tmp-";
+
+function tempNameFor(path: string, tag: string): string {
+  return join(dirname(path), `.${basename(path)}${TEMP_MARKER}${tag}`);
+}
+
+function newTag(): string {
+  return `${process.pid}-${randomBytes(6).toString("hex")}`;
+}
+
+async function fsyncPath(path: string, step: WriteStep): Promise<void> {
+  faultPoint(step, path);
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(path, fsConstants.O_RDONLY);
+    await fh.sync();
+  } catch (e) {
+    // Some file systems refuse fsync on folders; the rename is still atomic there.
+    if (step !== "fsync-dir") throw e;
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Creates `dir` and its parents (no error when it exists). */
+export async function ensureDir(dir: string): Promise<void> {
+  faultPoint("mkdir", dir);
+  await fsp.mkdir(dir, { recursive: true });
+}
+
+async function writeTemp(tmp: string, data: Uint8Array | string, mode: number): Promise<void> {
+  faultPoint("write", tmp);
+  const fh = await fsp.open(tmp, "w", mode);
+  try {
+    await fh.writeFile(data);
+    await fh.chmod(mode); // open's mode is filtered by umask; the recorded mode must land exactly
+    faultPoint("fsync", tmp);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Options for a single-file write. */
+export interface WriteOptions {
+  /** Permission bits, default `0o644`. */
+  mode?: number;
+}
+
+/**
+ * Writes `data` to `path` atomically: temp file beside it, fsync, rename over, fsync of the folder.
+ * Creates missing parent folders. On failure the temp file is removed and `path` is untouched.
+ * @throws SkillsyncError WRITE_FAILED on an injected fault; Node's errors otherwise
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  opts: WriteOptions = {},
+): Promise<void> {
+  await ensureDir(dirname(path));
+  const tmp = tempNameFor(path, newTag());
+  try {
+    await writeTemp(tmp, data, opts.mode ?? 0o644);
+    faultPoint("rename", path);
+    await fsp.rename(tmp, path);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+  await fsyncPath(dirname(path), "fsync-dir");
+}
+
+/**
+ * Writes `data` to `path` only when no file is there yet (content-addressed objects: the same name
+ * always holds the same bytes, so an existing file is already right). Atomic like {@link writeFileAtomic}.
+ * @returns true when the file was written
+ */
+export async function writeFileIfAbsent(
+  path: string,
+  data: Uint8Array | string,
+  opts: WriteOptions = {},
+): Promise<boolean> {
+  if (await exists(path)) return false;
+  await writeFileAtomic(path, data, opts);
+  return true;
+}
+
+/** Removes a file or folder tree (no error when absent). */
+export async function removePath(path: string): Promise<void> {
+  faultPoint("remove", path);
+  await fsp.rm(path, { recursive: true, force: true });
+}
+
+/** Sets permission bits on an existing file (e.g. `0o600` for a secret). */
+export async function setMode(path: string, mode: number): Promise<void> {
+  await fsp.chmod(path, mode);
+}
+
+/** True when something exists at `path` (a broken symlink counts). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await fsp.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One file of a tree to write: relative path, bytes and permission bits. */
+export interface FileToWrite {
+  path: string;
+  data: Uint8Array;
+  mode: number;
+}
+
+/** One step of a transaction, as recorded in its journal. */
+type JournalOp =
+  | { op: "file"; tmp: string; final: string }
+  | { op: "dir"; staged: string; final: string; old: string }
+  | { op: "remove"; final: string; old: string };
+
+interface Journal {
+  version: 1;
+  id: string;
+  ops: JournalOp[];
+}
+
+/**
+ * A set of writes that land together or not at all, even across a crash.
+ *
+ * Guarantees: before {@link Transaction.commit} returns nothing at a final path has changed, and every
+ * staged temp is beside its final path; once the journal is written (the commit point) a crash is
+ * rolled forward by {@link recoverTransactions}; an error before the commit point discards all temps.
+ * Each final path sees one rename, so readers see the old or the new version of every file and folder.
+ */
+export class Transaction {
+  private readonly ops: JournalOp[] = [];
+  private readonly id = newTag();
+  private done = false;
+
+  /** @param journalDir folder holding journals, normally `$SKILLSYNC_HOME/journal` */
+  constructor(private readonly journalDir: string) {}
+
+  /** Stages a whole-file write of `final`. */
+  async writeFile(final: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+    await ensureDir(dirname(final));
+    const tmp = tempNameFor(final, this.id);
+    this.ops.push({ op: "file", tmp, final });
+    await writeTemp(tmp, data, mode);
+  }
+
+  /**
+   * Stages the replacement of folder `final` by exactly `files` (relative paths, already validated).
+   * The new folder is built beside it and swapped in at commit.
+   */
+  async replaceDir(final: string, files: readonly FileToWrite[]): Promise<void> {
+    await ensureDir(dirname(final));
+    const staged = tempNameFor(final, `${this.id}-new`);
+    const old = tempNameFor(final, `${this.id}-old`);
+    this.ops.push({ op: "dir", staged, final, old });
+    await ensureDir(staged);
+    const made = new Set<string>([staged]);
+    for (const f of files) {
+      const target = join(staged, ...f.path.split("/"));
+      const parent = dirname(target);
+      if (!made.has(parent)) {
+        await ensureDir(parent);
+        made.add(parent);
+      }
+      await writeTemp(target, f.data, f.mode);
+    }
+    for (const d of made) await fsyncPath(d, "fsync-dir");
+  }
+
+  /** Stages the removal of a file or folder at `final`. */
+  async remove(final: string): Promise<void> {
+    this.ops.push({ op: "remove", final, old: tempNameFor(final, `${this.id}-old`) });
+  }
+
+  /** True when nothing is staged. */
+  get empty(): boolean {
+    return this.ops.length === 0;
+  }
+
+  /**
+   * The commit point: writes the journal, then applies every staged op, then deletes the journal.
+   * @throws whatever a step throws; after the journal is written, {@link recoverTransactions} completes it
+   */
+  async commit(): Promise<void> {
+    if (this.done) throw new SkillsyncError("INTERNAL", "transaction committed twice");
+    this.done = true;
+    if (this.ops.length === 0) return;
+    const journal: Journal = { version: 1, id: this.id, ops: this.ops };
+    const jpath = join(this.journalDir, `${this.id}.json`);
+    faultPoint("journal", jpath);
+    await writeFileAtomic(jpath, JSON.stringify(journal));
+    await applyJournal(journal);
+    await removePath(jpath);
+  }
+
+  /** Discards every staged temp; nothing at a final path changes. Safe to call after a failed step. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    for (const op of this.ops) {
+      if (op.op === "file") await fsp.rm(op.tmp, { force: true });
+      if (op.op === "dir") await fsp.rm(op.staged, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Applies a committed journal; idempotent, so a crash at any point can be recovered by rerunning it. */
+async function applyJournal(j: Journal): Promise<void> {
+  const dirsToSync = new Set<string>();
+  for (const op of j.ops) {
+    if (op.op === "file") {
+      if (await exists(op.tmp)) {
+        faultPoint("rename", op.final);
+        await fsp.rename(op.tmp, op.final);
+      }
+    } else if (op.op === "dir") {
+      if (await exists(op.staged)) {
+        if ((await exists(op.final)) && !(await exists(op.old))) {
+          faultPoint("rename", op.final);
+          await fsp.rename(op.final, op.old);
+        }
+        faultPoint("rename", op.staged);
+        await fsp.rename(op.staged, op.final);
+      }
+    } else if (await exists(op.final)) {
+      faultPoint("rename", op.final);
+      await fsp.rename(op.final, op.old);
+    }
+    dirsToSync.add(dirname(op.final));
+  }
+  for (const op of j.ops) if (op.op !== "file") await removePath(op.old);
+  for (const d of dirsToSync) if (await exists(d)) await fsyncPath(d, "fsync-dir");
+}
+
+/**
+ * Finishes every transaction whose journal is in `journalDir` (a crash after the commit point).
+ * Call before any operation that reads the collection or a project.
+ * @returns how many transactions were completed
+ */
+export async function recoverTransactions(journalDir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(journalDir);
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const name of names) {
+    if (!name.endsWith(".json") || name.includes(TEMP_MARKER)) continue;
+    const jpath = join(journalDir, name);
+    let j: Journal;
+    try {
+      j = JSON.parse(await fsp.readFile(jpath, "utf8")) as Journal;
+    } catch {
+      continue; // not ours or unreadable: leave it for a human
+    }
+    if (j.version !== 1 || !Array.isArray(j.ops)) continue;
+    await applyJournal(j);
+    await removePath(jpath);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Removes leftovers of interrupted writes (names containing {@link TEMP_MARKER}) directly inside
+ * `dir` and, for folders, one level below. Only call after {@link recoverTransactions}: a committed
+ * transaction's temps are still needed until it is rolled forward.
+ * @returns the paths removed
+ */
+export async function sweepTemps(dir: string, depth = 2): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.name.includes(TEMP_MARKER)) {
+      await fsp.rm(p, { recursive: true, force: true });
+      removed.push(p);
+    } else if (e.isDirectory() && depth > 1 && e.name !== ".git" && e.name !== "node_modules") {
+      removed.push(...(await sweepTemps(p, depth - 1)));
+    }
+  }
+  return removed;
+}
