@@ -1,0 +1,351 @@
+/**
+ * The hub store on PostgreSQL (`pg`), for teams and for several hub processes on one database
+ * (a Supabase project's Postgres works the same way: use its direct connection string).
+ *
+ * Row-level security: user-scoped transactions run as the role {@link APP_ROLE} with the setting
+ * `skillsync.user_id` set for that transaction only (`set_config(..., true)`); policies on
+ * `artifacts`, `artifact_versions`, `changes` and `memberships` then allow a user's own rows and its
+ * teams' rows, and writes only where the user is the owner or a team `writer`/`admin` — the seed's
+ * per-user policy extended to teams. The store also filters in SQL, so RLS is a second wall.
+ * When the connecting login may not create or assume that role, the hub still works, relying on
+ * its own SQL filters, and {@link PostgresHubStore.rlsActive} is false.
+ *
+ * Fan-out: each committed change is announced with `NOTIFY skillsync_<schema>, '<cursor>'`; every
+ * hub process `LISTEN`s on that channel (one dedicated connection, reconnecting after 1 s).
+ */
+import pg from "pg";
+import { SkillsyncError } from "../../core/errors.js";
+import { createSqlHubStore, type SqlDriver, type SqlQueryer } from "./sql-store.js";
+import type { HubStore } from "./types.js";
+
+/** The NOLOGIN role user-scoped transactions assume so that row-level security applies. */
+export const APP_ROLE = "skillsync_hub_app";
+
+const VISIBLE =
+  "(owner_id = skillsync_uid() OR owner_id IN (SELECT team_id FROM memberships WHERE user_id = skillsync_uid()))";
+const WRITABLE =
+  "(owner_id = skillsync_uid() OR owner_id IN (SELECT team_id FROM memberships WHERE user_id = skillsync_uid() AND role IN ('writer', 'admin')))";
+
+/**
+ * The versioned schema: `POSTGRES_MIGRATIONS[i]` takes the schema from version `i` to `i + 1`
+ * (recorded in `hub_schema`). Append only; never edit a released step.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE principals (
+    id serial PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    type text NOT NULL CHECK (type IN ('user', 'team')),
+    created_at text NOT NULL
+  );
+  CREATE TABLE memberships (
+    team_id integer NOT NULL REFERENCES principals(id),
+    user_id integer NOT NULL REFERENCES principals(id),
+    role text NOT NULL CHECK (role IN ('reader', 'writer', 'admin')),
+    PRIMARY KEY (team_id, user_id)
+  );
+  CREATE INDEX memberships_user ON memberships (user_id);
+  CREATE TABLE tokens (
+    id text PRIMARY KEY,
+    user_id integer NOT NULL REFERENCES principals(id),
+    hash text NOT NULL UNIQUE,
+    created_at text NOT NULL,
+    expires_at text,
+    revoked_at text
+  );
+  CREATE TABLE blobs (
+    sha text PRIMARY KEY,
+    data bytea NOT NULL
+  );
+  CREATE TABLE artifacts (
+    id serial PRIMARY KEY,
+    owner_id integer NOT NULL REFERENCES principals(id),
+    kind text NOT NULL,
+    name text NOT NULL,
+    version text NOT NULL,
+    tree_hash text NOT NULL,
+    revision integer NOT NULL,
+    deleted integer NOT NULL DEFAULT 0,
+    created_at text NOT NULL,
+    updated_at text NOT NULL,
+    updated_by text NOT NULL,
+    UNIQUE (owner_id, kind, name)
+  );
+  CREATE TABLE artifact_versions (
+    artifact_id integer NOT NULL REFERENCES artifacts(id),
+    owner_id integer NOT NULL REFERENCES principals(id),
+    revision integer NOT NULL,
+    op text NOT NULL CHECK (op IN ('put', 'delete')),
+    version text NOT NULL,
+    tree_hash text NOT NULL,
+    files text NOT NULL,
+    created_at text NOT NULL,
+    created_by text NOT NULL,
+    PRIMARY KEY (artifact_id, revision)
+  );
+  CREATE TABLE changes (
+    cursor bigserial PRIMARY KEY,
+    owner_id integer NOT NULL REFERENCES principals(id),
+    owner_name text NOT NULL,
+    artifact_id integer NOT NULL REFERENCES artifacts(id),
+    kind text NOT NULL,
+    name text NOT NULL,
+    op text NOT NULL CHECK (op IN ('put', 'delete')),
+    revision integer NOT NULL,
+    version text NOT NULL,
+    tree_hash text NOT NULL,
+    at text NOT NULL
+  );
+  CREATE INDEX changes_owner_cursor ON changes (owner_id, cursor);
+  `,
+  `
+  CREATE FUNCTION skillsync_uid() RETURNS integer LANGUAGE sql STABLE
+    AS $$ SELECT nullif(current_setting('skillsync.user_id', true), '')::integer $$;
+  ALTER TABLE memberships ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY memberships_own ON memberships FOR SELECT USING (user_id = skillsync_uid());
+  ALTER TABLE artifacts ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY artifacts_read ON artifacts FOR SELECT USING ${VISIBLE};
+  CREATE POLICY artifacts_insert ON artifacts FOR INSERT WITH CHECK ${WRITABLE};
+  CREATE POLICY artifacts_update ON artifacts FOR UPDATE USING ${WRITABLE} WITH CHECK ${WRITABLE};
+  ALTER TABLE artifact_versions ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY versions_read ON artifact_versions FOR SELECT USING ${VISIBLE};
+  CREATE POLICY versions_insert ON artifact_versions FOR INSERT WITH CHECK ${WRITABLE};
+  ALTER TABLE changes ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY changes_read ON changes FOR SELECT USING ${VISIBLE};
+  CREATE POLICY changes_insert ON changes FOR INSERT WITH CHECK ${WRITABLE};
+  `,
+];
+
+/** Options of {@link createPostgresHubStore}. */
+export interface PostgresHubStoreOptions {
+  /** `postgres://user@host:port/db` connection string. */
+  url: string;
+  /** Schema holding the hub's tables (created when missing), default `public`. `[a-z_][a-z0-9_]{0,39}`. */
+  schema?: string;
+  /** Pool size, default 10. */
+  maxConnections?: number;
+}
+
+/** The PostgreSQL store, with whether row-level security is in force for user-scoped queries. */
+export interface PostgresHubStore extends HubStore {
+  /** True after `migrate()` when user-scoped transactions run as {@link APP_ROLE}. */
+  readonly rlsActive: boolean;
+  /** The schema in use. */
+  readonly schema: string;
+}
+
+function toDollar(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/**
+ * Opens a pool on `opts.url`. Call `migrate()` before use (creates the schema, tables, policies,
+ * the {@link APP_ROLE} role when allowed, and starts listening for other processes' changes).
+ * @throws SkillsyncError USAGE for an invalid schema name
+ */
+export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresHubStore {
+  const schema = opts.schema ?? "public";
+  if (!/^[a-z_][a-z0-9_]{0,39}$/.test(schema))
+    throw new SkillsyncError("USAGE", `invalid schema name '${schema}': use 1-40 of a-z, 0-9, '_'`);
+  const channel = `skillsync_${schema}`;
+  const clientConfig: pg.ClientConfig = {
+    connectionString: opts.url,
+    options: `-c search_path=${schema}`,
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: opts.maxConnections ?? 10 });
+  pool.on("error", () => {
+    // an idle client lost its connection; the pool replaces it
+  });
+  const converted = new Map<string, string>();
+  const sqlFor = (sql: string): string => {
+    let s = converted.get(sql);
+    if (s === undefined) {
+      s = toDollar(sql);
+      converted.set(sql, s);
+    }
+    return s;
+  };
+
+  let rlsActive = false;
+  let closed = false;
+  const remoteListeners = new Set<(cursor: number) => void>();
+  let listenClient: pg.Client | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+
+  async function startListening(): Promise<void> {
+    if (closed || listenClient) return;
+    const c = new pg.Client(clientConfig);
+    listenClient = c;
+    const retry = (): void => {
+      if (listenClient === c) listenClient = undefined;
+      c.end().catch(() => undefined);
+      if (closed || reconnectTimer) return;
+      reconnectTimer = setTimeout(() => {
+        reconnectTimer = undefined;
+        startListening()
+          .then(() => {
+            for (const l of [...remoteListeners]) l(-1); // wake waiters: changes may have been missed
+          })
+          .catch(() => undefined);
+      }, 1000);
+      reconnectTimer.unref();
+    };
+    c.on("error", retry);
+    c.on("notification", (msg) => {
+      if (msg.channel !== channel) return;
+      const cursor = Number(msg.payload);
+      for (const l of [...remoteListeners]) l(Number.isFinite(cursor) ? cursor : -1);
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN "${channel}"`);
+    } catch (e) {
+      retry();
+      throw e;
+    }
+  }
+
+  const driver: SqlDriver = {
+    dialect: "postgres",
+    async tx<T>(fn: (q: SqlQueryer) => Promise<T>, o: { userId?: number } = {}): Promise<T> {
+      const client = await pool.connect();
+      const q: SqlQueryer = {
+        async all<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+          return (await client.query(sqlFor(sql), params as unknown[])).rows as R[];
+        },
+        async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+          return (await client.query(sqlFor(sql), params as unknown[])).rowCount ?? 0;
+        },
+      };
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        if (o.userId !== undefined) {
+          if (rlsActive)
+            await client.query(
+              "SELECT set_config('skillsync.user_id', $1, true), set_config('role', $2, true)",
+              [String(o.userId), APP_ROLE],
+            );
+          else await client.query("SELECT set_config('skillsync.user_id', $1, true)", [String(o.userId)]);
+        }
+        const out = await fn(q);
+        await client.query("COMMIT");
+        return out;
+      } catch (e) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async lockFeed(q) {
+      await q.all("SELECT pg_advisory_xact_lock(hashtext('skillsync-feed:' || current_schema()))");
+    },
+    async notify(q, cursor) {
+      await q.all("SELECT pg_notify(?, ?)", [channel, String(cursor)]);
+    },
+    listen(listener) {
+      remoteListeners.add(listener);
+      return () => {
+        remoteListeners.delete(listener);
+      };
+    },
+    async migrate() {
+      const c = await pool.connect();
+      try {
+        await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await c.query("BEGIN");
+        await c.query("SELECT pg_advisory_xact_lock(hashtext('skillsync-migrate:' || current_schema()))");
+        await c.query("CREATE TABLE IF NOT EXISTS hub_schema (version integer NOT NULL)");
+        const r = await c.query<{ version: number }>("SELECT version FROM hub_schema");
+        const row = r.rows[0];
+        const have = row?.version ?? 0;
+        if (have > POSTGRES_MIGRATIONS.length)
+          throw new SkillsyncError(
+            "UNSUPPORTED_VERSION",
+            `hub database schema version ${have} is newer than this skillsync knows (${POSTGRES_MIGRATIONS.length}); upgrade skillsync`,
+          );
+        for (let v = have; v < POSTGRES_MIGRATIONS.length; v++) await c.query(POSTGRES_MIGRATIONS[v]!);
+        if (row === undefined)
+          await c.query("INSERT INTO hub_schema (version) VALUES ($1)", [POSTGRES_MIGRATIONS.length]);
+        else await c.query("UPDATE hub_schema SET version = $1", [POSTGRES_MIGRATIONS.length]);
+        await c.query("COMMIT");
+      } catch (e) {
+        await c.query("ROLLBACK").catch(() => undefined);
+        throw e;
+      } finally {
+        c.release();
+      }
+      // Role DDL from several processes at once can fail with "tuple concurrently updated": retry.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const r = await setUpAppRole(pool, schema);
+        if (r !== "retry") {
+          rlsActive = r;
+          break;
+        }
+        await new Promise((res) => setTimeout(res, 50 + Math.random() * 200));
+      }
+      await startListening();
+    },
+    async close() {
+      closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const lc = listenClient;
+      listenClient = undefined;
+      await lc?.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+  const store = createSqlHubStore(driver);
+  Object.defineProperty(store, "rlsActive", { get: () => rlsActive, enumerable: true });
+  Object.defineProperty(store, "schema", { value: schema, enumerable: true });
+  return store as PostgresHubStore;
+}
+
+/**
+ * Creates {@link APP_ROLE} (NOLOGIN) when missing, lets the current login assume it, and grants it
+ * what the hub needs in `schema` (never the tokens table). Idempotent; run at every start.
+ * @returns true when the current login can assume the role (row-level security then applies), false
+ *   when it lacks the privilege, "retry" after a transient error (concurrent role DDL)
+ */
+async function setUpAppRole(pool: pg.Pool, schema: string): Promise<boolean | "retry"> {
+  const c = await pool.connect();
+  try {
+    try {
+      await c.query(`DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_ROLE}') THEN
+          CREATE ROLE ${APP_ROLE} NOLOGIN;
+        END IF;
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+      END $$`);
+    } catch (e) {
+      // no CREATEROLE: run without the database-side wall
+      return (e as { code?: string }).code === "42501" ? false : "retry";
+    }
+    try {
+      const member = await c.query<{ ok: boolean }>("SELECT pg_has_role(current_user, $1, 'MEMBER') AS ok", [
+        APP_ROLE,
+      ]);
+      if (!member.rows[0]?.ok) await c.query(`GRANT ${APP_ROLE} TO current_user`);
+      await c.query(`GRANT USAGE ON SCHEMA ${schema} TO ${APP_ROLE}`);
+      await c.query(`GRANT SELECT ON principals, memberships TO ${APP_ROLE}`);
+      await c.query(`GRANT SELECT, INSERT, UPDATE ON artifacts TO ${APP_ROLE}`);
+      await c.query(`GRANT SELECT, INSERT ON artifact_versions, changes, blobs TO ${APP_ROLE}`);
+      await c.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${APP_ROLE}`);
+      await c.query(`REVOKE ALL ON tokens, hub_schema FROM ${APP_ROLE}`);
+      const ok = await c.query<{ ok: boolean }>("SELECT pg_has_role(current_user, $1, 'MEMBER') AS ok", [
+        APP_ROLE,
+      ]);
+      return Boolean(ok.rows[0]?.ok);
+    } catch (e) {
+      return (e as { code?: string }).code === "42501" ? false : "retry";
+    }
+  } finally {
+    c.release();
+  }
+}
