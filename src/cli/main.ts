@@ -10,13 +10,17 @@ import { registerAuto } from "./commands/auto.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerCache } from "./commands/cache.js";
 import { registerCodex } from "./commands/codex.js";
+import { registerCollection } from "./commands/collection.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDaemon } from "./commands/daemon.js";
 import { registerHub } from "./commands/hub.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerMergeFile } from "./commands/merge-file.js";
 import { registerProject } from "./commands/project.js";
+import { registerQuickstart } from "./commands/quickstart.js";
 import { registerRemote } from "./commands/remote.js";
+import { registerSnapshot } from "./commands/snapshot.js";
+import { registerTransfer } from "./commands/transfer.js";
 import { registerUi } from "./commands/ui.js";
 import { VERSION } from "./version.js";
 
@@ -41,6 +45,10 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   for (const register of [
+    registerQuickstart,
+    registerCollection,
+    registerTransfer,
+    registerSnapshot,
     registerMergeFile,
     registerRemote,
     registerHub,

@@ -1,5 +1,2 @@
-import { createRequire } from "node:module";
-
-/** The package version, read from package.json. */
-export const VERSION: string = (createRequire(import.meta.url)("../../package.json") as { version: string })
-  .version;
+/** The package version, as printed by `--version`. */
+export { VERSION_STRING as VERSION } from "../sync/version.js";

@@ -35,8 +35,8 @@ export function skillNameProblem(name: string): string | undefined {
  * `A-Za-z0-9_.-` that do not start with `.` and contain no `..`.
  */
 export function artifactNameProblem(kind: Kind, name: string): string | undefined {
-  const escape = escapeProblem(name);
-  if (escape) return escape;
+  const escaping = escapeProblem(name);
+  if (escaping) return escaping;
   if (kind === "skill") return skillNameProblem(name);
   if (name.length === 0 || name.length > 128) return `name '${name}' must be 1-128 characters`;
   if (!FILE_NAME.test(name) || name.includes(".."))

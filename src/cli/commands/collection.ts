@@ -1,0 +1,174 @@
+import type { Command } from "commander";
+import { EXIT, SkillsyncError } from "../../core/errors.js";
+import { isKind, KINDS, type Kind } from "../../core/names.js";
+import { shortHash } from "../../core/tree-hash.js";
+import {
+  addArtifacts,
+  initCollection,
+  listArtifacts,
+  removeArtifacts,
+  showArtifact,
+  validatePath,
+} from "../../sync/collection-ops.js";
+import { color } from "../output.js";
+import { wrapCommand } from "../run.js";
+import { workspaceFor } from "../workspace.js";
+
+function kindOption(v: string | undefined): Kind | undefined {
+  if (v === undefined) return undefined;
+  if (!isKind(v)) throw new SkillsyncError("USAGE", `--kind must be one of ${KINDS.join(", ")}, not '${v}'`);
+  return v;
+}
+
+/** Registers init, add, list, show, remove and validate. */
+export function registerCollection(program: Command): void {
+  program
+    .command("init")
+    .description("create the collection ($SKILLSYNC_HOME/collections/NAME)")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExample:\n  skillsync init --collection work")
+    .action(
+      wrapCommand(async (_o: unknown, cmd: Command) => {
+        const { ctx, ws } = await workspaceFor(cmd);
+        const created = await initCollection(ws);
+        if (ctx.out.jsonMode) ctx.out.json({ collection: ws.collection, path: ws.collectionDir, created });
+        else
+          ctx.out.line(
+            `${created ? "Created" : "Already exists:"} collection '${ws.collection}' at ${ws.collectionDir}`,
+          );
+      }),
+    );
+
+  program
+    .command("add")
+    .description("add skill folders, .md files, or folders holding many to the collection")
+    .argument("<paths...>", "skill folder, .md file, or folder of artifacts")
+    .option("--kind <kind>", `artifact kind when it cannot be inferred (${KINDS.join(", ")})`)
+    .option("--force", "replace artifacts already in the collection (a snapshot is kept)")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  skillsync add ./my-skill\n  skillsync add ~/skills            # every skill folder inside\n  skillsync add review.md --kind command",
+    )
+    .action(
+      wrapCommand(async (paths: string[], o: { kind?: string; force?: boolean }, cmd: Command) => {
+        const { ctx, ws } = await workspaceFor(cmd);
+        if (!(await import("node:fs")).existsSync(ws.lockPath)) await initCollection(ws);
+        const kind = kindOption(o.kind);
+        const r = await addArtifacts(ws, { paths, ...(kind ? { kind } : {}), force: Boolean(o.force) });
+        if (ctx.out.jsonMode) {
+          ctx.out.json(r);
+          return;
+        }
+        for (const a of r.results) {
+          ctx.out.line(
+            `${a.status.padEnd(9)} ${a.kind}/${a.name} ${color.dim(`${a.version} ${shortHash(a.sha)}`)}`,
+          );
+          for (const w of a.warnings) ctx.out.warn(`${w.file}${w.line ? `:${w.line}` : ""}: ${w.message}`);
+        }
+        if (r.snapshotId)
+          ctx.out.line(
+            `snapshot ${r.snapshotId} keeps the replaced versions ('skillsync rollback ${r.snapshotId}')`,
+          );
+      }),
+    );
+
+  program
+    .command("list")
+    .description("list the artifacts in the collection")
+    .option("--json", "print JSON")
+    .action(
+      wrapCommand(async (_o: unknown, cmd: Command) => {
+        const { ctx, ws } = await workspaceFor(cmd);
+        const items = listArtifacts(ws);
+        if (ctx.out.jsonMode) {
+          ctx.out.json(items);
+          return;
+        }
+        if (items.length === 0) {
+          ctx.out.line(`collection '${ws.collection}' is empty; add artifacts with 'skillsync add PATH'`);
+          return;
+        }
+        ctx.out.table(
+          ["artifact", "type", "version", "tree", "valid", "source"],
+          items.map((a) => [
+            a.name,
+            a.type,
+            a.version,
+            shortHash(a.sha),
+            a.valid ? "yes" : color.red("no"),
+            a.source ?? "-",
+          ]),
+        );
+      }),
+    );
+
+  program
+    .command("show")
+    .description("show one artifact: metadata, files, lock entry, problems")
+    .argument("<name>", "NAME or KIND/NAME")
+    .option("--json", "print JSON")
+    .action(
+      wrapCommand(async (name: string, _o: unknown, cmd: Command) => {
+        const { ctx, ws } = await workspaceFor(cmd);
+        const a = showArtifact(ws, name);
+        if (ctx.out.jsonMode) {
+          ctx.out.json(a);
+          return;
+        }
+        ctx.out.line(`${color.bold(`${a.type}/${a.name}`)}  version ${a.version}  tree ${a.sha}`);
+        if (a.description) ctx.out.line(a.description.split("\n")[0]);
+        ctx.out.line(`path:    ${a.path}`);
+        ctx.out.line(`source:  ${a.source ?? "-"}`);
+        if (a.lock) ctx.out.line(`added:   ${a.lock["added-at"]}  updated: ${a.lock["updated-at"]}`);
+        if (a.modified_since_lock) ctx.out.line(color.yellow("edited since the lock file was written"));
+        ctx.out.line(`files (${a.files.length}):`);
+        for (const f of a.files) ctx.out.line(`  ${f.mode} ${String(f.size).padStart(9)}  ${f.path}`);
+        for (const p of a.problems)
+          ctx.out.line(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ""}: ${p.message}`);
+      }),
+    );
+
+  program
+    .command("remove")
+    .description("remove artifacts from the collection (a snapshot is kept)")
+    .argument("<names...>", "NAME or KIND/NAME")
+    .option("--json", "print JSON")
+    .action(
+      wrapCommand(async (names: string[], _o: unknown, cmd: Command) => {
+        const { ctx, ws } = await workspaceFor(cmd);
+        const r = await removeArtifacts(ws, names);
+        if (ctx.out.jsonMode) ctx.out.json(r);
+        else
+          ctx.out.line(
+            `removed ${r.removed.join(", ")} (snapshot ${r.snapshotId}; 'skillsync rollback ${r.snapshotId}' restores)`,
+          );
+      }),
+    );
+
+  program
+    .command("validate")
+    .description("validate artifacts against the Agent Skills specification (default: the collection)")
+    .argument("[path]", "skill folder, .md file, collection or project folder")
+    .option("--strict", "refuse non-spec fields (Claude Code extensions) and spec limits exceeded")
+    .option("--kind <kind>", "kind of .md files when it cannot be inferred")
+    .option("--json", "print JSON")
+    .action(
+      wrapCommand(async (path: string | undefined, o: { strict?: boolean; kind?: string }, cmd: Command) => {
+        const { ctx, ws } = await workspaceFor(cmd);
+        const kind = kindOption(o.kind);
+        const r = validatePath(ws, path, { strict: Boolean(o.strict), ...(kind ? { kind } : {}) });
+        const invalid = r.filter((a) => !a.valid).length;
+        if (ctx.out.jsonMode) ctx.out.json({ valid: invalid === 0, artifacts: r });
+        else {
+          for (const a of r)
+            for (const p of a.problems)
+              process.stderr.write(
+                `${p.severity === "error" ? color.red("error") : color.yellow("warning")}: ${p.file}${p.line ? `:${p.line}` : ""}: ${p.message}\n`,
+              );
+          ctx.out.line(`${r.length - invalid} valid, ${invalid} invalid`);
+        }
+        return invalid > 0 ? EXIT.usage : EXIT.ok;
+      }),
+    );
+}

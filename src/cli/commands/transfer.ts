@@ -1,0 +1,251 @@
+import type { Command } from "commander";
+import { EXIT, SkillsyncError } from "../../core/errors.js";
+import type { Operation } from "../../core/plan.js";
+import { shortHash } from "../../core/tree-hash.js";
+import { projectStatus } from "../../sync/status.js";
+import {
+  type AutoResolve,
+  type ConflictPrompter,
+  type Strategy,
+  type TransferReport,
+  transfer,
+  undeploy,
+} from "../../sync/transfer.js";
+import { resolveProject } from "../../sync/workspace.js";
+import type { Output } from "../output.js";
+import { color } from "../output.js";
+import { wrapCommand } from "../run.js";
+import { workspaceFor } from "../workspace.js";
+
+const STRATEGIES = ["overwrite", "merge", "prompt", "fork"] as const;
+const AUTO = ["abort", "ours", "theirs"] as const;
+
+interface TransferFlags {
+  project?: string;
+  all?: boolean;
+  strategy?: string;
+  autoResolve?: string;
+  preview?: boolean;
+  force?: boolean;
+  yes?: boolean;
+  diff3?: boolean;
+}
+
+function addTransferOptions(cmd: Command, withStrategy = true): Command {
+  cmd
+    .option("--project <dir>", "project folder (default: the current folder)")
+    .option("--all", "every artifact")
+    .option("--preview", "show the plan and unified diffs, write nothing")
+    .option("--yes", "confirm deletions above the deletion thresholds")
+    .option("--json", "print one result object per artifact");
+  if (withStrategy)
+    cmd
+      .option("--strategy <s>", `when both sides changed: ${STRATEGIES.join("|")}`, "merge")
+      .option("--auto-resolve <r>", `merge conflicts: ${AUTO.join("|")}`, "abort")
+      .option("--diff3", "conflict markers include the base (|||||||)");
+  return cmd;
+}
+
+function parseStrategy(v: string | undefined): Strategy | undefined {
+  if (v === undefined) return undefined;
+  if (!(STRATEGIES as readonly string[]).includes(v))
+    throw new SkillsyncError("USAGE", `--strategy must be one of ${STRATEGIES.join(", ")}, not '${v}'`);
+  return v as Strategy;
+}
+
+function parseAuto(v: string | undefined): AutoResolve | undefined {
+  if (v === undefined) return undefined;
+  if (!(AUTO as readonly string[]).includes(v))
+    throw new SkillsyncError("USAGE", `--auto-resolve must be one of ${AUTO.join(", ")}, not '${v}'`);
+  return v as AutoResolve;
+}
+
+/** A terminal prompter for `--strategy prompt`, or undefined when stdin/stdout is not a TTY. */
+async function terminalPrompter(): Promise<ConflictPrompter | undefined> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return undefined;
+  const { createInterface } = await import("node:readline/promises");
+  return async (q) => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+      for (;;) {
+        const a = (
+          await rl.question(
+            `${q.artifact}: conflict in ${q.path}: keep [p]roject, keep [c]ollection, write [m]arkers into the project, show [d]iff? `,
+          )
+        )
+          .trim()
+          .toLowerCase();
+        if (a === "p") return "project";
+        if (a === "c") return "collection";
+        if (a === "m") return "markers";
+        if (a === "d") process.stdout.write(q.diff);
+      }
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+function printReport(out: Output, r: TransferReport, preview: boolean): number {
+  for (const n of r.notes) out.warn(n);
+  if (out.jsonMode) {
+    out.json(preview ? { preview: r.preview, results: r.results } : r.results);
+  } else {
+    if (preview) {
+      for (const p of r.preview) {
+        out.line(`${color.bold(p.artifact)}: ${p.action} (${p.reason})`);
+        if (p.diff) out.line(p.diff.trimEnd());
+      }
+      out.line(color.dim("preview: nothing was written"));
+    } else {
+      const rows = r.results
+        .filter((x) => x.direction !== "none" || !x.success || x.new_hash)
+        .map((x) => [
+          x.artifact_name,
+          x.success ? color.green("ok") : color.red("blocked"),
+          x.direction,
+          x.strategy_used,
+          x.conflicts_remaining ? String(x.conflicts_remaining) : "",
+          `${shortHash(x.previous_hash)} → ${shortHash(x.new_hash)}`,
+        ]);
+      if (rows.length === 0) out.line("nothing to do: everything is in sync");
+      else out.table(["artifact", "result", "direction", "strategy", "conflicts", "change"], rows);
+      for (const x of r.results) if (x.error) out.line(`${color.yellow(x.artifact_name)}: ${x.error}`);
+      if (r.snapshots.length > 0)
+        out.line(
+          color.dim(`snapshot ${r.snapshots.join(", ")} taken first ('skillsync rollback ID' restores)`),
+        );
+    }
+  }
+  return r.results.some((x) => !x.success) ? EXIT.drift : EXIT.ok;
+}
+
+function runTransfer(op: Operation) {
+  return wrapCommand(async (names: string[] | undefined, o: TransferFlags, cmd: Command) => {
+    const { ctx, ws } = await workspaceFor(cmd);
+    const strategy = parseStrategy(
+      cmd.getOptionValueSource("strategy") === "default" ? undefined : o.strategy,
+    );
+    const autoResolve = parseAuto(o.autoResolve);
+    const prompter = strategy === "prompt" ? await terminalPrompter() : undefined;
+    const r = await transfer(ws, {
+      op,
+      ...(o.project ? { project: o.project } : {}),
+      names: names ?? [],
+      all: Boolean(o.all),
+      ...(strategy ? { strategy } : {}),
+      ...(autoResolve ? { autoResolve } : {}),
+      preview: Boolean(o.preview),
+      force: Boolean(o.force),
+      yes: Boolean(o.yes),
+      diff3: Boolean(o.diff3),
+      ...(prompter ? { prompter } : {}),
+    });
+    return printReport(ctx.out, r, Boolean(o.preview));
+  });
+}
+
+/** Registers deploy, undeploy, status, pull, push and sync. */
+export function registerTransfer(program: Command): void {
+  addTransferOptions(
+    program
+      .command("deploy")
+      .description("copy artifacts from the collection into a project and record them")
+      .argument("[names...]", "NAME or KIND/NAME")
+      .option("--force", "overwrite a project copy edited since deployment (after a snapshot)")
+      .addHelpText(
+        "after",
+        "\nExamples:\n  skillsync deploy --all --project ~/code/app\n  skillsync deploy pdf-tools",
+      ),
+    false,
+  )
+    .option("--strategy <s>", `merge instead of refusing an edited project copy: ${STRATEGIES.join("|")}`)
+    .option("--auto-resolve <r>", `merge conflicts: ${AUTO.join("|")}`, "abort")
+    .action(runTransfer("deploy"));
+
+  program
+    .command("undeploy")
+    .description("remove artifacts from a project and its deployment record")
+    .argument("<names...>", "NAME or KIND/NAME")
+    .option("--project <dir>", "project folder (default: the current folder)")
+    .option("--force", "remove even if edited in the project (a snapshot is kept)")
+    .option("--json", "print JSON")
+    .action(
+      wrapCommand(async (names: string[], o: { project?: string; force?: boolean }, cmd: Command) => {
+        const { ctx, ws } = await workspaceFor(cmd);
+        const r = await undeploy(ws, {
+          ...(o.project ? { project: o.project } : {}),
+          names,
+          force: Boolean(o.force),
+        });
+        if (ctx.out.jsonMode) ctx.out.json(r);
+        else ctx.out.line(`removed ${r.removed.join(", ")} from ${r.project} (snapshot ${r.snapshot_id})`);
+      }),
+    );
+
+  program
+    .command("status")
+    .alias("sync-check")
+    .description("show drift between the collection, a project and the recorded base")
+    .option("--project <dir>", "project folder (default: the current folder)")
+    .option("--json", "print JSON (schema in DESIGN.md)")
+    .addHelpText("after", "\nExit status: 0 nothing drifted, 1 drift found, 2 bad input.")
+    .action(
+      wrapCommand(async (o: { project?: string }, cmd: Command) => {
+        const { ctx, ws } = await workspaceFor(cmd);
+        const project = await resolveProject(ws, o.project);
+        const r = projectStatus(ws, project);
+        if (ctx.out.jsonMode) {
+          ctx.out.json(r);
+          return r.drift_detected ? EXIT.drift : EXIT.ok;
+        }
+        if (r.artifacts.length === 0) ctx.out.line("no artifacts in the collection or the project");
+        else {
+          ctx.out.table(
+            ["artifact", "type", "drift", "side", "recommendation", "last deployed"],
+            r.artifacts.map((a) => [
+              a.name,
+              a.type,
+              a.drift_type === "in-sync" ? color.green(a.drift_type) : color.yellow(a.drift_type),
+              a.drift_side ?? "",
+              a.recommendation ?? "",
+              a.last_deployed ?? "never",
+            ]),
+          );
+          const drifted = r.artifacts.filter((a) => a.drift_type !== "in-sync");
+          if (drifted.length > 0) {
+            ctx.out.line();
+            ctx.out.line(color.bold("Details"));
+            for (const a of drifted)
+              ctx.out.line(
+                `  ${a.type}/${a.name}: collection ${shortHash(a.collection_sha)}  project ${shortHash(a.project_sha)}  base ${shortHash(a.base_sha)}  (${a.collection_version ?? "-"} / ${a.project_version ?? "-"})`,
+              );
+          }
+          ctx.out.line(r.drift_detected ? `${r.drift_count} drifted` : "everything in sync");
+        }
+        return r.drift_detected ? EXIT.drift : EXIT.ok;
+      }),
+    );
+
+  addTransferOptions(
+    program
+      .command("pull")
+      .alias("sync-pull")
+      .description("bring project edits back into the collection (three-way merge when both changed)")
+      .argument("[names...]", "NAME or KIND/NAME"),
+  ).action(runTransfer("pull"));
+
+  addTransferOptions(
+    program
+      .command("push")
+      .description("bring collection updates into a project (three-way merge when both changed)")
+      .argument("[names...]", "NAME or KIND/NAME"),
+  ).action(runTransfer("push"));
+
+  addTransferOptions(
+    program
+      .command("sync")
+      .description("for every deployed artifact: pull, push or merge, as the drift says")
+      .argument("[names...]", "NAME or KIND/NAME (default: all deployed)"),
+  ).action(runTransfer("sync"));
+}

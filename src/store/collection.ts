@@ -1,0 +1,70 @@
+/**
+ * Finding artifacts on disk under a root laid out per a {@link Layout} (the collection layout or a
+ * project profile). Discovery is by layout data only, so a new agent's layout needs no new code.
+ */
+import { type Dirent, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { artifactRelPath, type Layout, singleFileEntryName } from "../core/layout.js";
+import { artifactNameProblem, KINDS, type Kind } from "../core/names.js";
+import { TEMP_MARKER } from "./fs.js";
+
+/** An artifact found (or expected) under a root. */
+export interface Located {
+  kind: Kind;
+  name: string;
+  /** Absolute path: the folder (skill) or the file. */
+  path: string;
+  form: "folder" | "file";
+  /** Name of the single entry in a file-form artifact's tree (`<name>.md`). */
+  entryName?: string;
+}
+
+/** Where `kind/name` lives (or would live) under `root`. */
+export function locate(root: string, layout: Layout, kind: Kind, name: string): Located {
+  const p = layout[kind];
+  const path = join(root, ...artifactRelPath(layout, kind, name).split("/"));
+  return p.form === "folder"
+    ? { kind, name, path, form: "folder" }
+    : { kind, name, path, form: "file", entryName: singleFileEntryName(layout, kind, name) };
+}
+
+/**
+ * Every artifact under `root` per `layout`, sorted by kind then name. Entries whose names are not
+ * valid artifact names (dot-files, leftovers of interrupted writes) are skipped; `onSkip` hears why.
+ */
+export function discoverArtifacts(
+  root: string,
+  layout: Layout,
+  onSkip?: (message: string) => void,
+): Located[] {
+  const found: Located[] = [];
+  for (const kind of KINDS) {
+    const p = layout[kind];
+    const dir = join(root, ...p.dir.split("/"));
+    let list: Dirent[];
+    try {
+      list = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const d of list) {
+      if (d.name.startsWith(".") || d.name.includes(TEMP_MARKER)) continue;
+      let name: string;
+      if (p.form === "folder") {
+        if (!d.isDirectory()) continue;
+        name = d.name;
+      } else {
+        const ext = p.ext ?? "";
+        if (!d.isFile() || !d.name.endsWith(ext)) continue;
+        name = d.name.slice(0, d.name.length - ext.length);
+      }
+      const problem = artifactNameProblem(kind, name);
+      if (problem) {
+        onSkip?.(`${join(dir, d.name)}: skipped: ${problem}`);
+        continue;
+      }
+      found.push(locate(root, layout, kind, name));
+    }
+  }
+  return found.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) || (a.name < b.name ? -1 : 1));
+}

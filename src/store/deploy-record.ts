@@ -1,0 +1,100 @@
+/**
+ * The deployment record `.claude/.skillsync-deployed.toml` in each project (DESIGN.md "Formats", the
+ * seed handoff document's schema): `[deployment]` `collection`, `deployed-at`, `skillsync-version`;
+ * `[[artifacts]]` `name`, `type`, `source`, `version`, `sha`, `deployed-at`, `deployed-from`.
+ * `sha` is the tree hash of what was deployed: the base both sides last agreed on.
+ */
+import { stringify as stringifyToml } from "smol-toml";
+import { z } from "zod";
+import { KINDS, type Kind } from "../core/names.js";
+import { parseTomlDoc, readTomlDoc, type TomlFormat } from "./toml-doc.js";
+
+/** The deployment record format version this build reads and writes. */
+export const RECORD_VERSION = 1;
+
+const iso = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "must be an ISO 8601 UTC time");
+
+const entrySchema = z
+  .object({
+    name: z.string().min(1),
+    type: z.enum(KINDS),
+    source: z.string().min(1),
+    version: z.string(),
+    sha: z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-hex tree hash"),
+    "deployed-at": iso,
+    "deployed-from": z.string().min(1),
+  })
+  .strict();
+
+const recordSchema = z
+  .object({
+    version: z.number().int().min(1),
+    deployment: z
+      .object({
+        collection: z.string().min(1),
+        "deployed-at": iso,
+        "skillsync-version": z.string(),
+      })
+      .strict(),
+    artifacts: z.array(entrySchema).default([]),
+  })
+  .strict();
+
+/** One `[[artifacts]]` entry. */
+export type RecordEntry = z.infer<typeof entrySchema>;
+/** The whole deployment record. */
+export type DeployRecord = z.infer<typeof recordSchema>;
+
+const FORMAT: TomlFormat<DeployRecord> = {
+  what: "deployment record",
+  code: "INVALID_RECORD",
+  version: RECORD_VERSION,
+  schema: recordSchema,
+  arrayKey: "artifacts",
+};
+
+/**
+ * Reads the record at `file`; `undefined` when the project has none.
+ * @throws SkillsyncError INVALID_RECORD / UNSUPPORTED_VERSION / UNREADABLE with file and line
+ */
+export function readDeployRecord(file: string): DeployRecord | undefined {
+  return readTomlDoc(file, FORMAT);
+}
+
+/** Parses record text. */
+export function parseDeployRecord(text: string, file: string): DeployRecord {
+  return parseTomlDoc(text, file, FORMAT);
+}
+
+/** The canonical text of `record` (entries sorted by type, then name). */
+export function serializeDeployRecord(record: DeployRecord): string {
+  const order = (k: Kind) => KINDS.indexOf(k);
+  const artifacts = [...record.artifacts]
+    .sort((a, b) => order(a.type) - order(b.type) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((e) => ({
+      name: e.name,
+      type: e.type,
+      source: e.source,
+      version: e.version,
+      sha: e.sha,
+      "deployed-at": e["deployed-at"],
+      "deployed-from": e["deployed-from"],
+    }));
+  const header = "# skillsync deployment record: generated, do not edit by hand\n";
+  return `${header}${stringifyToml({
+    version: RECORD_VERSION,
+    deployment: record.deployment,
+    artifacts,
+  })}\n`;
+}
+
+/** The entry for `kind/name`, if any. */
+export function findRecordEntry(
+  record: DeployRecord | undefined,
+  kind: Kind,
+  name: string,
+): RecordEntry | undefined {
+  return record?.artifacts.find((e) => e.type === kind && e.name === name);
+}

@@ -1,0 +1,115 @@
+/**
+ * The lock file `skillsync.lock` at the collection root (DESIGN.md "Formats"): TOML, one
+ * `[[artifact]]` per artifact with `name`, `type`, `source`, `version`, `sha` (tree hash),
+ * `resolved-ref` (40-hex commit, git sources only), `added-at`, `updated-at`. Serialised
+ * deterministically (sorted by type, then name) so a rewrite with nothing changed is byte-identical.
+ */
+import { stringify as stringifyToml } from "smol-toml";
+import { z } from "zod";
+import { KINDS, type Kind } from "../core/names.js";
+import { parseTomlDoc, readTomlDoc, type TomlFormat } from "./toml-doc.js";
+
+/** The lock file format version this build reads and writes. */
+export const LOCK_VERSION = 1;
+
+const iso = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "must be an ISO 8601 UTC time");
+
+const entrySchema = z
+  .object({
+    name: z.string().min(1),
+    type: z.enum(KINDS),
+    source: z.string().min(1),
+    version: z.string(),
+    sha: z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-hex tree hash"),
+    "resolved-ref": z
+      .string()
+      .regex(/^[0-9a-f]{40}$/, "must be a 40-hex commit")
+      .optional(),
+    "added-at": iso,
+    "updated-at": iso,
+  })
+  .strict();
+
+const lockSchema = z
+  .object({
+    version: z.number().int().min(1),
+    artifact: z.array(entrySchema).default([]),
+  })
+  .strict();
+
+/** One `[[artifact]]` of the lock file. */
+export type LockEntry = z.infer<typeof entrySchema>;
+/** The whole lock file. */
+export interface LockFile {
+  version: number;
+  artifact: LockEntry[];
+}
+
+const FORMAT: TomlFormat<LockFile> = {
+  what: "lock file",
+  code: "INVALID_LOCK",
+  version: LOCK_VERSION,
+  schema: lockSchema as z.ZodType<LockFile>,
+  arrayKey: "artifact",
+};
+
+/** An empty lock file. */
+export function emptyLock(): LockFile {
+  return { version: LOCK_VERSION, artifact: [] };
+}
+
+/**
+ * Reads the lock file at `file`; a missing file is an empty lock.
+ * @throws SkillsyncError INVALID_LOCK / UNSUPPORTED_VERSION / UNREADABLE, with file and line
+ */
+export function readLockFile(file: string): LockFile {
+  return readTomlDoc(file, FORMAT) ?? emptyLock();
+}
+
+/** Parses lock file text (for tests and recovery). */
+export function parseLockFile(text: string, file: string): LockFile {
+  return parseTomlDoc(text, file, FORMAT);
+}
+
+/** The canonical text of `lock` (entries sorted by type, then name; keys in a fixed order). */
+export function serializeLockFile(lock: LockFile): string {
+  const order = (k: Kind) => KINDS.indexOf(k);
+  const artifact = [...lock.artifact]
+    .sort((a, b) => order(a.type) - order(b.type) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((e) => {
+      const out: Record<string, string> = {
+        name: e.name,
+        type: e.type,
+        source: e.source,
+        version: e.version,
+        sha: e.sha,
+      };
+      if (e["resolved-ref"]) out["resolved-ref"] = e["resolved-ref"];
+      out["added-at"] = e["added-at"];
+      out["updated-at"] = e["updated-at"];
+      return out;
+    });
+  const header = "# skillsync lock file: written by skillsync, change it with skillsync commands\n";
+  return `${header}${stringifyToml({ version: LOCK_VERSION, artifact })}\n`;
+}
+
+/** The entry for `kind/name`, if any. */
+export function findLockEntry(lock: LockFile, kind: Kind, name: string): LockEntry | undefined {
+  return lock.artifact.find((e) => e.type === kind && e.name === name);
+}
+
+/** A copy of `lock` with the entry for `entry.type/entry.name` replaced or added. */
+export function upsertLockEntry(lock: LockFile, entry: LockEntry): LockFile {
+  const rest = lock.artifact.filter((e) => !(e.type === entry.type && e.name === entry.name));
+  return { version: LOCK_VERSION, artifact: [...rest, entry] };
+}
+
+/** A copy of `lock` without `kind/name`. */
+export function removeLockEntry(lock: LockFile, kind: Kind, name: string): LockFile {
+  return {
+    version: LOCK_VERSION,
+    artifact: lock.artifact.filter((e) => !(e.type === kind && e.name === name)),
+  };
+}

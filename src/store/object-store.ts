@@ -1,0 +1,111 @@
+/**
+ * The content-addressed object store under `$SKILLSYNC_HOME/objects/`: blobs (file bytes) and trees
+ * (manifest text, DESIGN.md "tree hash"), each named by its SHA-256. Every version of every artifact
+ * ever added, deployed, pulled or fetched is kept, so the exact base of a deployment can always be
+ * read back for a three-way merge.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SkillsyncError } from "../core/errors.js";
+import { manifest, parseManifest, sha256Hex, type TreeEntry } from "../core/tree-hash.js";
+import { exists, writeFileIfAbsent } from "./fs.js";
+import type { DiskTree, TreeFile } from "./tree-read.js";
+
+/** Where a blob or tree lives: `objects/{blobs|trees}/<first 2 hex>/<rest>`. */
+function objectPath(root: string, type: "blobs" | "trees", sha: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha)) throw new SkillsyncError("INTERNAL", `not a SHA-256: ${sha}`);
+  return join(root, type, sha.slice(0, 2), sha.slice(2));
+}
+
+/** The object store rooted at `root` (normally `$SKILLSYNC_HOME/objects`). */
+export class ObjectStore {
+  constructor(readonly root: string) {}
+
+  /** Stores the bytes of `files` and their tree; returns the tree hash. Idempotent. */
+  async putTree(files: readonly TreeFile[]): Promise<string> {
+    const entries: TreeEntry[] = [];
+    for (const f of files) {
+      const sha = sha256Hex(f.data);
+      await writeFileIfAbsent(objectPath(this.root, "blobs", sha), f.data, { mode: 0o444 });
+      entries.push({ path: f.path, mode: f.mode, sha });
+    }
+    return this.putManifest(entries);
+  }
+
+  /**
+   * Stores a tree read from disk, reading only the files whose blobs are not stored yet (cheap when
+   * little changed). Returns its hash, which equals `tree.sha`.
+   */
+  async putDiskTree(tree: DiskTree): Promise<string> {
+    for (const e of tree.entries) {
+      const p = objectPath(this.root, "blobs", e.sha);
+      if (await exists(p)) continue;
+      const data = readFileSync(tree.abs.get(e.path)!);
+      if (sha256Hex(data) !== e.sha)
+        throw new SkillsyncError(
+          "CONFLICT",
+          `${tree.abs.get(e.path)} changed while it was being read; run the command again`,
+        );
+      await writeFileIfAbsent(p, data, { mode: 0o444 });
+    }
+    return this.putManifest(tree.entries);
+  }
+
+  /** Stores a tree whose blobs are already stored (or are stored by the caller). Returns its hash. */
+  async putManifest(entries: readonly TreeEntry[]): Promise<string> {
+    const text = manifest(entries);
+    const sha = sha256Hex(text);
+    await writeFileIfAbsent(objectPath(this.root, "trees", sha), text, { mode: 0o444 });
+    return sha;
+  }
+
+  /** Stores one blob; returns its hash. */
+  async putBlob(data: Uint8Array): Promise<string> {
+    const sha = sha256Hex(data);
+    await writeFileIfAbsent(objectPath(this.root, "blobs", sha), data, { mode: 0o444 });
+    return sha;
+  }
+
+  /** True when the tree and all its blobs are stored. */
+  async hasTree(sha: string): Promise<boolean> {
+    if (!(await exists(objectPath(this.root, "trees", sha)))) return false;
+    for (const e of this.readManifest(sha))
+      if (!(await exists(objectPath(this.root, "blobs", e.sha)))) return false;
+    return true;
+  }
+
+  /**
+   * The entries of tree `sha`.
+   * @throws SkillsyncError NOT_FOUND when the tree is not stored
+   */
+  readManifest(sha: string): TreeEntry[] {
+    let text: string;
+    try {
+      text = readFileSync(objectPath(this.root, "trees", sha), "utf8");
+    } catch {
+      throw new SkillsyncError("NOT_FOUND", `tree ${sha.slice(0, 12)} is not in the object store`);
+    }
+    return parseManifest(text);
+  }
+
+  /**
+   * The files (with bytes) of tree `sha`, verified against their hashes.
+   * @throws SkillsyncError NOT_FOUND when the tree or a blob is missing, INTERNAL when a blob is corrupt
+   */
+  readTree(sha: string): TreeFile[] {
+    return this.readManifest(sha).map((e) => ({ path: e.path, mode: e.mode, data: this.readBlob(e.sha) }));
+  }
+
+  /** The bytes of blob `sha`, verified. */
+  readBlob(sha: string): Uint8Array {
+    let data: Buffer;
+    try {
+      data = readFileSync(objectPath(this.root, "blobs", sha));
+    } catch {
+      throw new SkillsyncError("NOT_FOUND", `blob ${sha.slice(0, 12)} is not in the object store`);
+    }
+    if (sha256Hex(data) !== sha)
+      throw new SkillsyncError("INTERNAL", `blob ${sha.slice(0, 12)} in the object store is corrupt`);
+    return data;
+  }
+}

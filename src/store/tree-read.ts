@@ -1,0 +1,200 @@
+/**
+ * Reads artifacts from disk into trees (DESIGN.md "tree hash"). Folders are walked without following
+ * symlinks out of the artifact: a symlink whose target stays inside is read as the file it points to;
+ * one that points outside (or is broken) is skipped with a warning. `.git/`, `node_modules/` and
+ * `.DS_Store` are ignored, and so are leftovers of interrupted writes.
+ */
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  type Dirent,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  type Stats,
+  statSync,
+} from "node:fs";
+import { join, sep } from "node:path";
+import { SkillsyncError } from "../core/errors.js";
+import {
+  type FileMode,
+  IGNORED_SEGMENTS,
+  modeFromPermissions,
+  sortEntries,
+  type TreeEntry,
+  treeHash,
+} from "../core/tree-hash.js";
+import { TEMP_MARKER } from "./fs.js";
+import { type StatCache, type StatEntry, statEntryFresh } from "./stat-cache.js";
+
+/** A tree read from disk: its entries (manifest order), tree hash and absolute file paths. */
+export interface DiskTree {
+  entries: TreeEntry[];
+  sha: string;
+  /** Absolute path of each entry's bytes (for a symlink inside the artifact: the target). */
+  abs: Map<string, string>;
+}
+
+/** A file with its bytes, as merges and writes need it. */
+export interface TreeFile {
+  path: string;
+  mode: FileMode;
+  data: Uint8Array;
+}
+
+/** Options for {@link readTree}. */
+export interface ReadTreeOptions {
+  /** Absolute path of the artifact: a folder (skill) or a single file. */
+  path: string;
+  /** `folder` or `file` form (see core/layout.ts). */
+  form: "folder" | "file";
+  /** For `file` form: the entry name inside the tree (`<name>.md`). */
+  entryName?: string;
+  /** Stat cache to consult and update. */
+  cache?: StatCache;
+  /** Receives warnings (skipped symlinks). */
+  onWarning?: (message: string) => void;
+  /** Clock for the cache's racy-timestamp rule (ms). */
+  now?: () => number;
+}
+
+const BUF = Buffer.allocUnsafe(1 << 20);
+
+/** SHA-256 (hex) of the file at `abs`, streamed in 1 MiB chunks. */
+export function hashFile(abs: string): string {
+  const h = createHash("sha256");
+  const fd = openSync(abs, "r");
+  try {
+    for (;;) {
+      const n = readSync(fd, BUF, 0, BUF.length, null);
+      if (n === 0) break;
+      h.update(BUF.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest("hex");
+}
+
+function unreadable(abs: string, e: unknown): SkillsyncError {
+  const err = e as NodeJS.ErrnoException;
+  return new SkillsyncError("UNREADABLE", `cannot read: ${err.code ?? err.message}; check its permissions`, {
+    file: abs,
+  });
+}
+
+/**
+ * Reads the tree of one artifact. Returns `undefined` when nothing is at `path`.
+ * @throws SkillsyncError UNREADABLE when a file or folder cannot be read
+ */
+export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
+  let rootStat: Stats;
+  try {
+    rootStat = lstatSync(opts.path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw unreadable(opts.path, e);
+  }
+  const cached = opts.cache?.load(opts.path);
+  const seen = new Map<string, StatEntry>();
+  const entries: TreeEntry[] = [];
+  const abs = new Map<string, string>();
+  let changed = false;
+  const now = opts.now ?? Date.now;
+
+  const addFile = (rel: string, file: string, st: Stats) => {
+    const mode = modeFromPermissions(st.mode);
+    const probe = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, mode: st.mode };
+    const prev = cached?.files.get(rel);
+    let sha: string;
+    if (cached && statEntryFresh(prev, probe, cached.writtenAtMs)) {
+      sha = prev.sha;
+    } else {
+      try {
+        sha = hashFile(file);
+      } catch (e) {
+        throw unreadable(file, e);
+      }
+      changed = true;
+    }
+    seen.set(rel, { ...probe, sha });
+    entries.push({ path: rel, mode, sha });
+    abs.set(rel, file);
+  };
+
+  if (opts.form === "file") {
+    if (rootStat.isSymbolicLink()) {
+      opts.onWarning?.(`${opts.path}: is a symlink; not followed`);
+      return undefined;
+    }
+    if (!rootStat.isFile()) return undefined;
+    addFile(opts.entryName ?? "file.md", opts.path, rootStat);
+  } else {
+    if (!rootStat.isDirectory()) return undefined;
+    let rootReal: string | undefined;
+    const walk = (dir: string, rel: string) => {
+      let list: Dirent[];
+      try {
+        list = readdirSync(dir, { withFileTypes: true });
+      } catch (e) {
+        throw unreadable(dir, e);
+      }
+      for (const d of list) {
+        const name = d.name;
+        if (IGNORED_SEGMENTS.has(name) || name.includes(TEMP_MARKER)) continue;
+        const childRel = rel === "" ? name : `${rel}/${name}`;
+        const child = join(dir, name);
+        if (d.isDirectory()) {
+          walk(child, childRel);
+        } else if (d.isFile()) {
+          let st: Stats;
+          try {
+            st = lstatSync(child);
+          } catch (e) {
+            throw unreadable(child, e);
+          }
+          addFile(childRel, child, st);
+        } else if (d.isSymbolicLink()) {
+          rootReal ??= realpathSync(opts.path);
+          let target: string;
+          try {
+            target = realpathSync(child);
+          } catch {
+            opts.onWarning?.(`${child}: broken symlink; skipped`);
+            continue;
+          }
+          if (!(target + sep).startsWith(rootReal + sep) || target === rootReal) {
+            opts.onWarning?.(`${child}: symlink points outside the artifact; not followed`);
+            continue;
+          }
+          const st = statSync(target);
+          if (st.isFile()) addFile(childRel, target, st);
+          else opts.onWarning?.(`${child}: symlink to a folder; not followed`);
+        }
+      }
+    };
+    walk(opts.path, "");
+  }
+  if (opts.cache && (changed || !cached || cached.files.size !== seen.size))
+    opts.cache.record(opts.path, seen, now());
+  const sorted = sortEntries(entries);
+  return { entries: sorted, sha: treeHash(sorted), abs };
+}
+
+/**
+ * Reads the bytes of every entry of `tree`.
+ * @throws SkillsyncError UNREADABLE
+ */
+export function loadTreeFiles(tree: DiskTree): TreeFile[] {
+  return tree.entries.map((e) => {
+    const file = tree.abs.get(e.path)!;
+    try {
+      return { path: e.path, mode: e.mode, data: readFileSync(file) };
+    } catch (err) {
+      throw unreadable(file, err);
+    }
+  });
+}

@@ -1,0 +1,496 @@
+/**
+ * Collection operations: init, add, remove, list, show, validate. Each validates everything first
+ * and writes nothing on bad input; writes go through one transaction with the lock file.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { SkillsyncError } from "../core/errors.js";
+import { COLLECTION_LAYOUT, PROJECT_PROFILES } from "../core/layout.js";
+import { artifactNameProblem, isKind, KINDS, type Kind } from "../core/names.js";
+import type { Problem } from "../core/validate.js";
+import { discoverArtifacts, type Located, locate } from "../store/collection.js";
+import { ensureDir, writeFileAtomic } from "../store/fs.js";
+import {
+  emptyLock,
+  findLockEntry,
+  type LockEntry,
+  type LockFile,
+  readLockFile,
+  removeLockEntry,
+  serializeLockFile,
+  upsertLockEntry,
+} from "../store/lock-file.js";
+import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
+import { readArtifact, readArtifactTree, treeMeta, validateLocated } from "./artifact-info.js";
+import { takeSnapshot } from "./snapshot.js";
+import {
+  collectionLock,
+  isoNow,
+  locked,
+  requireCollection,
+  transaction,
+  type Workspace,
+} from "./workspace.js";
+
+/** Creates the collection folder and an empty lock file. Returns false when it already existed. */
+export async function initCollection(ws: Workspace): Promise<boolean> {
+  if (existsSync(ws.lockPath)) return false;
+  await ensureDir(ws.collectionDir);
+  await writeFileAtomic(ws.lockPath, serializeLockFile(emptyLock()));
+  return true;
+}
+
+/** An artifact found in a path given to `add`. */
+export interface Candidate {
+  kind: Kind;
+  name: string;
+  /** Where it is read from. */
+  source: Located;
+}
+
+/**
+ * Finds the artifacts in `path`: a skill folder (has `SKILL.md`), a `.md` file (kind from `kind`, or
+ * from its parent folder `commands`/`agents`/`prompts`), a folder of skill folders, or a folder laid
+ * out as a collection or a project.
+ * @throws SkillsyncError NOT_FOUND, USAGE (kind cannot be inferred), INVALID_NAME
+ */
+export function findCandidates(path: string, kind?: Kind): Candidate[] {
+  const abs = resolve(path);
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(abs);
+  } catch {
+    throw new SkillsyncError("NOT_FOUND", `nothing at ${abs}; check the path`);
+  }
+  if (st.isFile()) {
+    if (!abs.endsWith(".md"))
+      throw new SkillsyncError(
+        "USAGE",
+        `${abs} is not a skill folder or a .md file; pass a SKILL.md's folder or a .md file`,
+      );
+    if (basename(abs) === "SKILL.md") return findCandidates(dirname(abs), kind);
+    const parent = basename(dirname(abs));
+    const inferred: Kind | undefined =
+      kind ??
+      (parent === "commands"
+        ? "command"
+        : parent === "agents"
+          ? "agent"
+          : parent === "prompts"
+            ? "prompt"
+            : undefined);
+    if (!inferred || inferred === "skill")
+      throw new SkillsyncError(
+        "USAGE",
+        `cannot tell what kind of artifact ${abs} is; pass --kind command|agent|prompt`,
+      );
+    const name = basename(abs, ".md");
+    const problem = artifactNameProblem(inferred, name);
+    if (problem) throw new SkillsyncError("INVALID_NAME", problem, { file: abs });
+    return [
+      {
+        kind: inferred,
+        name,
+        source: { kind: inferred, name, path: abs, form: "file", entryName: `${name}.md` },
+      },
+    ];
+  }
+  if (existsSync(join(abs, "SKILL.md"))) {
+    if (kind && kind !== "skill")
+      throw new SkillsyncError("USAGE", `${abs} holds a SKILL.md, so it is a skill, not a ${kind}`);
+    const name = basename(abs);
+    const problem = artifactNameProblem("skill", name);
+    if (problem) throw new SkillsyncError("INVALID_NAME", `skill folder ${problem}`, { file: abs });
+    return [{ kind: "skill", name, source: { kind: "skill", name, path: abs, form: "folder" } }];
+  }
+  // A collection or project layout, or a folder of skills / of .md files.
+  const out: Candidate[] = [];
+  for (const layout of [COLLECTION_LAYOUT, ...Object.values(PROJECT_PROFILES)]) {
+    for (const loc of discoverArtifacts(abs, layout)) {
+      if (loc.kind === "skill" && !existsSync(join(loc.path, "SKILL.md"))) continue;
+      if (!out.some((c) => c.kind === loc.kind && c.name === loc.name))
+        out.push({ kind: loc.kind, name: loc.name, source: loc });
+    }
+  }
+  if (out.length > 0) return kind ? out.filter((c) => c.kind === kind) : out;
+  for (const d of readdirSync(abs, { withFileTypes: true })) {
+    if (d.name.startsWith(".")) continue;
+    const child = join(abs, d.name);
+    if (d.isDirectory() && existsSync(join(child, "SKILL.md"))) out.push(...findCandidates(child, "skill"));
+    else if (d.isFile() && d.name.endsWith(".md") && kind && kind !== "skill")
+      out.push(...findCandidates(child, kind));
+  }
+  if (out.length === 0)
+    throw new SkillsyncError(
+      "NOT_FOUND",
+      `no artifacts in ${abs}: expected a skill folder with SKILL.md, a .md file with --kind, or folders of them`,
+    );
+  return out;
+}
+
+/** Options for {@link addArtifacts}. */
+export interface AddOptions {
+  paths: string[];
+  kind?: Kind;
+  /** Overwrite artifacts already in the collection (after a snapshot). */
+  force?: boolean;
+  /** Source string to record instead of `local:/abs/path` (git sources). */
+  sourceFor?: (c: Candidate) => string;
+  /** Commit to record as `resolved-ref` (git sources). */
+  resolvedRef?: string;
+}
+
+/** What `add` did for one artifact. */
+export interface AddResult {
+  kind: Kind;
+  name: string;
+  sha: string;
+  version: string;
+  status: "added" | "replaced" | "unchanged";
+  warnings: Problem[];
+}
+
+/**
+ * Adds artifacts to the collection. All candidates are validated first; any error, or an existing
+ * artifact without `force`, refuses the whole add and writes nothing.
+ * @throws SkillsyncError INVALID_ARTIFACT (first error, with file and line), ALREADY_EXISTS, NOT_FOUND
+ */
+export async function addArtifacts(
+  ws: Workspace,
+  opts: AddOptions,
+): Promise<{ results: AddResult[]; snapshotId?: string }> {
+  requireCollection(ws);
+  const candidates = opts.paths.flatMap((p) => findCandidates(p, opts.kind));
+  const seen = new Set<string>();
+  for (const c of candidates) {
+    const id = `${c.kind}/${c.name}`;
+    if (seen.has(id)) throw new SkillsyncError("USAGE", `${id} is given twice; add one of them`);
+    seen.add(id);
+  }
+  const prepared: { c: Candidate; files: TreeFile[]; sha: string; version: string; warnings: Problem[] }[] =
+    [];
+  for (const c of candidates) {
+    const v = validateLocated(c.source);
+    const err = v.problems.find((p) => p.severity === "error");
+    if (err)
+      throw new SkillsyncError(
+        "INVALID_ARTIFACT",
+        `${err.message} (nothing was added; fix it or run 'skillsync validate')`,
+        {
+          file: err.file,
+          ...(err.line ? { line: err.line } : {}),
+        },
+      );
+    const tree = readArtifactTree(ws, c.source);
+    if (!tree) throw new SkillsyncError("NOT_FOUND", `nothing at ${c.source.path}`);
+    let files = loadTreeFiles(tree);
+    if (c.source.form === "file") files = files.map((f) => ({ ...f, path: `${c.name}.md` }));
+    const sha = await ws.objects.putTree(files);
+    prepared.push({
+      c,
+      files,
+      sha,
+      version: v.version,
+      warnings: v.problems.filter((p) => p.severity === "warning"),
+    });
+  }
+  return locked(ws, [collectionLock(ws)], async () => {
+    let lock = readLockFile(ws.lockPath);
+    const results: AddResult[] = [];
+    const existing: string[] = [];
+    for (const p of prepared) {
+      const dest = locate(ws.collectionDir, ws.layout, p.c.kind, p.c.name);
+      const current = readArtifactTree(ws, dest);
+      if (current && current.sha !== p.sha && !opts.force) existing.push(`${p.c.kind}/${p.c.name}`);
+    }
+    if (existing.length > 0)
+      throw new SkillsyncError(
+        "ALREADY_EXISTS",
+        `already in collection '${ws.collection}': ${existing.join(", ")}; pass --force to replace (a snapshot is kept)`,
+      );
+    const now = isoNow(ws);
+    const tx = transaction(ws);
+    let snapshotId: string | undefined;
+    try {
+      const replacing = prepared.filter((p) =>
+        existsSync(locate(ws.collectionDir, ws.layout, p.c.kind, p.c.name).path),
+      );
+      if (replacing.length > 0)
+        snapshotId = await takeSnapshot(ws, {
+          scope: { type: "collection" },
+          message: `before add --force of ${replacing.map((p) => p.c.name).join(", ")}`,
+          auto: true,
+        });
+      for (const p of prepared) {
+        const dest = locate(ws.collectionDir, ws.layout, p.c.kind, p.c.name);
+        const current = readArtifactTree(ws, dest);
+        const prev = findLockEntry(lock, p.c.kind, p.c.name);
+        const status: AddResult["status"] = !current
+          ? "added"
+          : current.sha === p.sha
+            ? "unchanged"
+            : "replaced";
+        if (status !== "unchanged") {
+          if (dest.form === "folder") await tx.replaceDir(dest.path, p.files.map(toWrite));
+          else await tx.writeFile(dest.path, p.files[0]!.data, modeBits(p.files[0]!));
+        }
+        const source = opts.sourceFor ? opts.sourceFor(p.c) : `local:${p.c.source.path}`;
+        const entry: LockEntry = {
+          name: p.c.name,
+          type: p.c.kind,
+          source,
+          version: p.version,
+          sha: p.sha,
+          "added-at": prev?.["added-at"] ?? now,
+          "updated-at": status === "unchanged" && prev && prev.source === source ? prev["updated-at"] : now,
+          ...(opts.resolvedRef ? { "resolved-ref": opts.resolvedRef } : {}),
+        };
+        lock = upsertLockEntry(lock, entry);
+        results.push({
+          kind: p.c.kind,
+          name: p.c.name,
+          sha: p.sha,
+          version: p.version,
+          status,
+          warnings: p.warnings,
+        });
+      }
+      await stageLock(ws, tx, lock);
+      await tx.commit();
+    } catch (e) {
+      await tx.abort();
+      throw e;
+    }
+    ws.statCache.flush();
+    return snapshotId ? { results, snapshotId } : { results };
+  });
+}
+
+/** File bits for a tree file's recorded mode. */
+export function modeBits(f: { mode: string }): number {
+  return f.mode === "755" ? 0o755 : 0o644;
+}
+
+/** A tree file as the write module takes it. */
+export function toWrite(f: TreeFile): { path: string; data: Uint8Array; mode: number } {
+  return { path: f.path, data: f.data, mode: modeBits(f) };
+}
+
+/** Stages the lock file in `tx` unless its bytes would not change (byte-identical rewrite rule). */
+export async function stageLock(
+  ws: Workspace,
+  tx: import("../store/fs.js").Transaction,
+  lock: LockFile,
+): Promise<void> {
+  const text = serializeLockFile(lock);
+  let old: string | undefined;
+  try {
+    old = (await import("node:fs")).readFileSync(ws.lockPath, "utf8");
+  } catch {
+    old = undefined;
+  }
+  if (old !== text) await tx.writeFile(ws.lockPath, text);
+}
+
+/**
+ * Resolves a NAME or KIND/NAME given on the command line to artifacts in the collection.
+ * @throws SkillsyncError NOT_FOUND, USAGE when a bare name matches several kinds
+ */
+export function resolveNames(ws: Workspace, names: string[], all = false): Located[] {
+  const present = discoverArtifacts(ws.collectionDir, ws.layout, (m) => ws.reporter.warn(m));
+  if (all) return present;
+  return names.map((n) => resolveName(present, n, `collection '${ws.collection}'`));
+}
+
+/** Finds `n` (NAME or KIND/NAME) among `present`. */
+export function resolveName(present: Located[], n: string, where: string): Located {
+  const slash = n.indexOf("/");
+  if (slash > 0) {
+    const kind = n.slice(0, slash);
+    const name = n.slice(slash + 1);
+    if (!isKind(kind))
+      throw new SkillsyncError("USAGE", `unknown kind '${kind}' in '${n}'; use one of ${KINDS.join(", ")}`);
+    const hit = present.find((l) => l.kind === kind && l.name === name);
+    if (!hit)
+      throw new SkillsyncError("NOT_FOUND", `${kind} '${name}' is not in ${where}; see 'skillsync list'`);
+    return hit;
+  }
+  const hits = present.filter((l) => l.name === n);
+  if (hits.length === 0)
+    throw new SkillsyncError("NOT_FOUND", `'${n}' is not in ${where}; see 'skillsync list'`);
+  if (hits.length > 1)
+    throw new SkillsyncError(
+      "USAGE",
+      `'${n}' names several artifacts (${hits.map((h) => `${h.kind}/${n}`).join(", ")}); say which`,
+    );
+  return hits[0]!;
+}
+
+/** Removes artifacts from the collection (a snapshot first). */
+export async function removeArtifacts(
+  ws: Workspace,
+  names: string[],
+): Promise<{ removed: string[]; snapshotId: string }> {
+  requireCollection(ws);
+  const targets = resolveNames(ws, names);
+  return locked(ws, [collectionLock(ws)], async () => {
+    const snapshotId = await takeSnapshot(ws, {
+      scope: { type: "collection" },
+      message: `before remove of ${targets.map((t) => t.name).join(", ")}`,
+      auto: true,
+    });
+    let lock = readLockFile(ws.lockPath);
+    const tx = transaction(ws);
+    try {
+      for (const t of targets) {
+        await tx.remove(t.path);
+        lock = removeLockEntry(lock, t.kind, t.name);
+      }
+      await stageLock(ws, tx, lock);
+      await tx.commit();
+    } catch (e) {
+      await tx.abort();
+      throw e;
+    }
+    for (const t of targets) ws.statCache.forget(t.path);
+    return { removed: targets.map((t) => `${t.kind}/${t.name}`), snapshotId };
+  });
+}
+
+/** One row of `list`. */
+export interface ListedArtifact {
+  name: string;
+  type: Kind;
+  version: string;
+  sha: string;
+  source: string | null;
+  description: string | null;
+  valid: boolean;
+  /** True when the collection copy differs from the lock file's `sha` (edited in place). */
+  modified_since_lock: boolean;
+  updated_at: string | null;
+}
+
+/** Everything in the collection, with lock information. */
+export function listArtifacts(ws: Workspace): ListedArtifact[] {
+  requireCollection(ws);
+  const lock = readLockFile(ws.lockPath);
+  const out: ListedArtifact[] = [];
+  for (const loc of discoverArtifacts(ws.collectionDir, ws.layout, (m) => ws.reporter.warn(m))) {
+    const tree = readArtifactTree(ws, loc);
+    if (!tree) continue;
+    const meta = treeMeta(ws, loc, tree);
+    const entry = findLockEntry(lock, loc.kind, loc.name);
+    out.push({
+      name: loc.name,
+      type: loc.kind,
+      version: meta.version,
+      sha: tree.sha,
+      source: entry?.source ?? null,
+      description: meta.description ?? null,
+      valid: meta.valid,
+      modified_since_lock: entry ? entry.sha !== tree.sha : true,
+      updated_at: entry?.["updated-at"] ?? null,
+    });
+  }
+  ws.statCache.flush();
+  return out;
+}
+
+/** Details of one artifact for `show`. */
+export interface ShownArtifact extends ListedArtifact {
+  path: string;
+  files: { path: string; mode: string; sha: string; size: number }[];
+  lock: LockEntry | null;
+  problems: Problem[];
+}
+
+/** Details of one artifact. */
+export function showArtifact(ws: Workspace, name: string): ShownArtifact {
+  requireCollection(ws);
+  const loc = resolveNames(ws, [name])[0]!;
+  const info = readArtifact(ws, loc);
+  const lock = readLockFile(ws.lockPath);
+  const entry = findLockEntry(lock, loc.kind, loc.name) ?? null;
+  const v = validateLocated(loc);
+  const files = info.tree.entries.map((e) => ({
+    path: e.path,
+    mode: e.mode,
+    sha: e.sha,
+    size: statSync(info.tree.abs.get(e.path)!).size,
+  }));
+  ws.statCache.flush();
+  return {
+    name: loc.name,
+    type: loc.kind,
+    version: info.version,
+    sha: info.tree.sha,
+    source: entry?.source ?? null,
+    description: info.description ?? null,
+    valid: !v.problems.some((p) => p.severity === "error"),
+    modified_since_lock: entry ? entry.sha !== info.tree.sha : true,
+    updated_at: entry?.["updated-at"] ?? null,
+    path: loc.path,
+    files,
+    lock: entry,
+    problems: v.problems,
+  };
+}
+
+/** Validation result of one artifact. */
+export interface ValidatedArtifact {
+  kind: Kind;
+  name: string;
+  path: string;
+  valid: boolean;
+  problems: Problem[];
+}
+
+/**
+ * Validates artifacts at `path`: a skill folder, a `.md` file, or any folder holding artifacts
+ * (a collection, a project, a folder of skills). Without a path: the collection.
+ */
+export function validatePath(
+  ws: Workspace,
+  path: string | undefined,
+  opts: { strict?: boolean; kind?: Kind } = {},
+): ValidatedArtifact[] {
+  let locs: Located[];
+  if (path === undefined) {
+    requireCollection(ws);
+    locs = discoverArtifacts(ws.collectionDir, ws.layout);
+  } else {
+    const abs = resolve(path);
+    if (!existsSync(abs)) throw new SkillsyncError("NOT_FOUND", `nothing at ${abs}; check the path`);
+    if (
+      statSync(abs).isDirectory() &&
+      !existsSync(join(abs, "SKILL.md")) &&
+      basename(dirname(abs)) === "skills"
+    ) {
+      locs = [{ kind: "skill", name: basename(abs), path: abs, form: "folder" }];
+    } else {
+      locs = findCandidatesLenient(abs, opts.kind);
+    }
+  }
+  return locs.map((loc) => {
+    const v = validateLocated(loc, opts.strict);
+    return {
+      kind: loc.kind,
+      name: loc.name,
+      path: loc.path,
+      valid: !v.problems.some((p) => p.severity === "error"),
+      problems: v.problems,
+    };
+  });
+}
+
+/** Like {@link findCandidates} but folders named as skills without SKILL.md are reported, not dropped. */
+function findCandidatesLenient(abs: string, kind?: Kind): Located[] {
+  try {
+    return findCandidates(abs, kind).map((c) => c.source);
+  } catch (e) {
+    if (e instanceof SkillsyncError && e.code === "INVALID_NAME" && statSync(abs).isDirectory())
+      return [{ kind: "skill", name: basename(abs), path: abs, form: "folder" }];
+    throw e;
+  }
+}

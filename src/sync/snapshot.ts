@@ -1,0 +1,245 @@
+/**
+ * Snapshots (DESIGN.md "snapshot"): immutable, content-addressed records of a whole collection or a
+ * project deployment, with a message. The artifacts' trees live in the object store, so a snapshot
+ * costs one small JSON file plus the blobs that changed. `rollback` restores one byte-for-byte
+ * (taking a snapshot of the present first, so a rollback can itself be rolled back).
+ *
+ * Retention: the newest `snapshot_retention` (default 50) automatic snapshots are kept; manual ones
+ * stay until deleted. Objects are never deleted by retention.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SkillsyncError } from "../core/errors.js";
+import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
+import type { Kind } from "../core/names.js";
+import { sha256Hex } from "../core/tree-hash.js";
+import { discoverArtifacts, locate } from "../store/collection.js";
+import { removePath, writeFileAtomic } from "../store/fs.js";
+import { readArtifactTree } from "./artifact-info.js";
+import {
+  collectionLock,
+  isoNow,
+  locked,
+  projectLayout,
+  projectLock,
+  transaction,
+  type Workspace,
+} from "./workspace.js";
+
+/** What a snapshot covers. */
+export type SnapshotScope = { type: "collection" } | { type: "project"; project: string };
+
+/** A stored snapshot. */
+export interface Snapshot {
+  version: 1;
+  id: string;
+  created_at: string;
+  message: string;
+  auto: boolean;
+  collection: string;
+  scope: { type: "collection" } | { type: "project"; project: string };
+  artifacts: { kind: Kind; name: string; tree: string }[];
+  /** Text of the lock file (collection scope) or deployment record (project scope), if any. */
+  state_file: string | null;
+}
+
+/** Options for {@link takeSnapshot}. */
+export interface SnapshotOptions {
+  scope: SnapshotScope;
+  message: string;
+  /** Automatic (before an operation) snapshots are pruned by retention; manual ones are not. */
+  auto: boolean;
+}
+
+function snapshotDir(ws: Workspace): string {
+  return ws.paths.snapshots;
+}
+
+function scopeRoot(ws: Workspace, scope: SnapshotScope): { root: string; stateFile: string } {
+  return scope.type === "collection"
+    ? { root: ws.collectionDir, stateFile: ws.lockPath }
+    : { root: scope.project, stateFile: join(scope.project, ...DEPLOYMENT_RECORD_PATH.split("/")) };
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Records a snapshot of `scope` and returns its id (12 hex digits of its content hash).
+ * Call with the scope's lock held, so the snapshot is consistent.
+ */
+export async function takeSnapshot(ws: Workspace, opts: SnapshotOptions): Promise<string> {
+  const { root, stateFile } = scopeRoot(ws, opts.scope);
+  const layout = opts.scope.type === "collection" ? ws.layout : projectLayout(ws);
+  const artifacts: Snapshot["artifacts"] = [];
+  for (const loc of discoverArtifacts(root, layout)) {
+    const tree = readArtifactTree(ws, loc);
+    if (!tree) continue;
+    await ws.objects.putDiskTree(tree);
+    artifacts.push({ kind: loc.kind, name: loc.name, tree: tree.sha });
+  }
+  ws.statCache.flush();
+  const body = {
+    version: 1 as const,
+    created_at: isoNow(ws),
+    message: opts.message,
+    auto: opts.auto,
+    collection: ws.collection,
+    scope: opts.scope,
+    artifacts,
+    state_file: readText(stateFile),
+  };
+  const id = sha256Hex(JSON.stringify(body)).slice(0, 12);
+  const snap: Snapshot = { ...body, id };
+  await writeFileAtomic(
+    join(snapshotDir(ws), `${snap.created_at.replace(/[:]/g, "")}-${id}.json`),
+    JSON.stringify(snap, null, 1),
+  );
+  if (opts.auto) await pruneSnapshots(ws);
+  return id;
+}
+
+/** All snapshots, newest first. */
+export function listSnapshots(ws: Workspace): Snapshot[] {
+  let names: string[];
+  try {
+    names = readdirSync(snapshotDir(ws)).filter((n) => n.endsWith(".json") && !n.startsWith("."));
+  } catch {
+    return [];
+  }
+  const out: Snapshot[] = [];
+  for (const n of names.sort().reverse()) {
+    try {
+      out.push(JSON.parse(readFileSync(join(snapshotDir(ws), n), "utf8")) as Snapshot);
+    } catch {
+      ws.reporter.warn(`${join(snapshotDir(ws), n)}: unreadable snapshot; skipped`);
+    }
+  }
+  return out;
+}
+
+function snapshotFile(ws: Workspace, id: string): string | undefined {
+  try {
+    return readdirSync(snapshotDir(ws)).find((n) => n.endsWith(`-${id}.json`));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The snapshot with id `id` (a unique prefix of at least 4 hex digits also works).
+ * @throws SkillsyncError NOT_FOUND, USAGE when the prefix is ambiguous
+ */
+export function getSnapshot(ws: Workspace, id: string): Snapshot {
+  const all = listSnapshots(ws);
+  const hits = all.filter((s) => s.id === id || (id.length >= 4 && s.id.startsWith(id)));
+  if (hits.length === 0)
+    throw new SkillsyncError("NOT_FOUND", `no snapshot '${id}'; see 'skillsync history'`);
+  if (hits.length > 1)
+    throw new SkillsyncError("USAGE", `snapshot prefix '${id}' is ambiguous; give more digits`);
+  return hits[0]!;
+}
+
+/** Deletes the automatic snapshots beyond the retention count (newest kept). */
+export async function pruneSnapshots(ws: Workspace): Promise<number> {
+  const autos = listSnapshots(ws).filter((s) => s.auto);
+  let n = 0;
+  for (const s of autos.slice(ws.config.snapshot_retention)) {
+    const f = snapshotFile(ws, s.id);
+    if (f) {
+      await removePath(join(snapshotDir(ws), f));
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Deletes one snapshot (manual or automatic). */
+export async function deleteSnapshot(ws: Workspace, id: string): Promise<void> {
+  const s = getSnapshot(ws, id);
+  const f = snapshotFile(ws, s.id);
+  if (f) await removePath(join(snapshotDir(ws), f));
+}
+
+/** Options for {@link rollback}. */
+export interface RollbackOptions {
+  id: string;
+  /** Restore only these artifacts (NAME or KIND/NAME); default: the whole scope, removing extras. */
+  names?: string[];
+}
+
+/** What a rollback did. */
+export interface RollbackResult {
+  snapshot: string;
+  /** The snapshot taken of the present before restoring. */
+  safety_snapshot: string;
+  restored: string[];
+  removed: string[];
+}
+
+/**
+ * Restores a snapshot byte-for-byte, in one transaction, after snapshotting the present.
+ * @throws SkillsyncError NOT_FOUND when the snapshot, a named artifact or an object is missing
+ */
+export async function rollback(ws: Workspace, opts: RollbackOptions): Promise<RollbackResult> {
+  const snap = getSnapshot(ws, opts.id);
+  const scope: SnapshotScope = snap.scope;
+  const { root, stateFile } = scopeRoot(ws, scope);
+  const layout = scope.type === "collection" ? ws.layout : projectLayout(ws);
+  const lock = scope.type === "collection" ? collectionLock(ws) : projectLock(ws, scope.project);
+  return locked(ws, [lock], async () => {
+    const wanted = opts.names?.length
+      ? opts.names.map((n) => {
+          const slash = n.indexOf("/");
+          const hit = snap.artifacts.filter((a) => (slash > 0 ? `${a.kind}/${a.name}` === n : a.name === n));
+          if (hit.length !== 1)
+            throw new SkillsyncError(
+              hit.length === 0 ? "NOT_FOUND" : "USAGE",
+              hit.length === 0
+                ? `'${n}' is not in snapshot ${snap.id}`
+                : `'${n}' is ambiguous in snapshot ${snap.id}; use KIND/NAME`,
+            );
+          return hit[0]!;
+        })
+      : snap.artifacts;
+    // Read every tree first: a missing object fails before anything is written.
+    const trees = wanted.map((a) => ({ a, files: ws.objects.readTree(a.tree) }));
+    const safety = await takeSnapshot(ws, { scope, message: `before rollback to ${snap.id}`, auto: true });
+    const tx = transaction(ws);
+    const restored: string[] = [];
+    const removed: string[] = [];
+    try {
+      for (const { a, files } of trees) {
+        const loc = locate(root, layout, a.kind, a.name);
+        const current = readArtifactTree(ws, loc);
+        if (current?.sha === a.tree) continue;
+        if (loc.form === "folder")
+          await tx.replaceDir(
+            loc.path,
+            files.map((f) => ({ path: f.path, data: f.data, mode: f.mode === "755" ? 0o755 : 0o644 })),
+          );
+        else await tx.writeFile(loc.path, files[0]!.data, files[0]!.mode === "755" ? 0o755 : 0o644);
+        restored.push(`${a.kind}/${a.name}`);
+      }
+      if (!opts.names?.length) {
+        for (const loc of discoverArtifacts(root, layout)) {
+          if (snap.artifacts.some((a) => a.kind === loc.kind && a.name === loc.name)) continue;
+          await tx.remove(loc.path);
+          removed.push(`${loc.kind}/${loc.name}`);
+        }
+        if (snap.state_file !== null && readText(stateFile) !== snap.state_file)
+          await tx.writeFile(stateFile, snap.state_file);
+      }
+      await tx.commit();
+    } catch (e) {
+      await tx.abort();
+      throw e;
+    }
+    return { snapshot: snap.id, safety_snapshot: safety, restored, removed };
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * Drift status of a project against the collection (DESIGN.md "drift", `status --json` schema).
+ * Reads both sides through the stat cache, so a warm status hashes nothing that did not change.
+ */
+import { join } from "node:path";
+import {
+  classifyDrift,
+  type DriftSide,
+  type DriftType,
+  isDrift,
+  type Recommendation,
+} from "../core/drift.js";
+import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
+import type { Kind } from "../core/names.js";
+import { discoverArtifacts, type Located } from "../store/collection.js";
+import { type DeployRecord, type RecordEntry, readDeployRecord } from "../store/deploy-record.js";
+import type { DiskTree } from "../store/tree-read.js";
+import { readArtifactTree, treeMeta } from "./artifact-info.js";
+import { projectLayout, requireCollection, type Workspace } from "./workspace.js";
+
+/** One artifact in `status --json` (DESIGN.md). */
+export interface StatusArtifact {
+  name: string;
+  type: Kind;
+  drift_type: DriftType;
+  drift_side: DriftSide | null;
+  collection_sha: string | null;
+  project_sha: string | null;
+  base_sha: string | null;
+  collection_version: string | null;
+  project_version: string | null;
+  last_deployed: string | null;
+  recommendation: Recommendation | null;
+}
+
+/** The whole `status --json` object (DESIGN.md). */
+export interface StatusReport {
+  drift_detected: boolean;
+  drift_count: number;
+  artifacts: StatusArtifact[];
+}
+
+/** Both sides of one artifact as read for status and sync. */
+export interface Sides {
+  kind: Kind;
+  name: string;
+  collection?: { loc: Located; tree: DiskTree; version: string };
+  project?: { loc: Located; tree: DiskTree; version: string };
+  record?: RecordEntry;
+}
+
+/** The deployment record of `project`, if any (validated). */
+export function readProjectRecord(project: string): DeployRecord | undefined {
+  return readDeployRecord(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")));
+}
+
+/**
+ * Reads every artifact present in the collection, the project, or the record.
+ * @throws SkillsyncError INVALID_RECORD for a corrupt deployment record
+ */
+export function readSides(
+  ws: Workspace,
+  project: string,
+): { sides: Sides[]; record: DeployRecord | undefined } {
+  requireCollection(ws);
+  const record = readProjectRecord(project);
+  const byId = new Map<string, Sides>();
+  const get = (kind: Kind, name: string) => {
+    const id = `${kind}/${name}`;
+    let s = byId.get(id);
+    if (!s) byId.set(id, (s = { kind, name }));
+    return s;
+  };
+  for (const loc of discoverArtifacts(ws.collectionDir, ws.layout, (m) => ws.reporter.warn(m))) {
+    const tree = readArtifactTree(ws, loc);
+    if (tree) get(loc.kind, loc.name).collection = { loc, tree, version: treeMeta(ws, loc, tree).version };
+  }
+  for (const loc of discoverArtifacts(project, projectLayout(ws), (m) => ws.reporter.warn(m))) {
+    const tree = readArtifactTree(ws, loc);
+    if (tree) get(loc.kind, loc.name).project = { loc, tree, version: treeMeta(ws, loc, tree).version };
+  }
+  for (const e of record?.artifacts ?? []) get(e.type, e.name).record = e;
+  ws.statCache.flush();
+  const sides = [...byId.values()].sort((a, b) =>
+    a.kind === b.kind ? (a.name < b.name ? -1 : 1) : a.kind < b.kind ? -1 : 1,
+  );
+  return { sides, record };
+}
+
+/** The status row of one artifact. */
+export function statusOf(s: Sides): StatusArtifact {
+  const d = classifyDrift({
+    kind: s.kind,
+    name: s.name,
+    ...(s.collection
+      ? { collectionSha: s.collection.tree.sha, collectionVersion: s.collection.version }
+      : {}),
+    ...(s.project ? { projectSha: s.project.tree.sha, projectVersion: s.project.version } : {}),
+    ...(s.record ? { baseSha: s.record.sha, baseVersion: s.record.version } : {}),
+  });
+  return {
+    name: s.name,
+    type: s.kind,
+    drift_type: d.driftType,
+    drift_side: d.driftSide,
+    collection_sha: s.collection?.tree.sha ?? null,
+    project_sha: s.project?.tree.sha ?? null,
+    base_sha: s.record?.sha ?? null,
+    collection_version: s.collection?.version ?? null,
+    project_version: s.project?.version ?? null,
+    last_deployed: s.record?.["deployed-at"] ?? null,
+    recommendation: d.recommendation,
+  };
+}
+
+/**
+ * The drift status of `project` (an existing folder, see `resolveProject`).
+ * @throws SkillsyncError NOT_FOUND (no collection), INVALID_RECORD
+ */
+export function projectStatus(ws: Workspace, project: string): StatusReport {
+  const { sides } = readSides(ws, project);
+  const artifacts = sides.map(statusOf);
+  const drift_count = artifacts.filter((a) =>
+    isDrift({ driftType: a.drift_type, driftSide: null, recommendation: null }),
+  ).length;
+  return { drift_detected: drift_count > 0, drift_count, artifacts };
+}

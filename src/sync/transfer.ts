@@ -1,0 +1,804 @@
+/**
+ * pull, push, sync and deploy: moving artifacts between the collection and a project without losing
+ * an edit. One engine for all four: read both sides and the base, plan each artifact with the pure
+ * planner (`core/plan.ts`), resolve diverged ones by the strategy, then write everything — artifacts,
+ * lock file, deployment record — in one transaction, after a snapshot of whatever is overwritten.
+ *
+ * Guarantees: nothing is written in `--preview`; an artifact whose merge has unresolved conflicts
+ * (auto-resolve `abort`) is left untouched on both sides; a file that changes on disk between
+ * planning and writing makes the whole operation stop before its commit point; after a successful run
+ * the lock file, the deployment record and the stored base name the same content.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { unifiedDiff } from "../core/diff.js";
+import { SkillsyncError } from "../core/errors.js";
+import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
+import { type MergeTreeResult, mergeTree } from "../core/merge-tree.js";
+import type { Kind } from "../core/names.js";
+import { type Operation, type PlannedAction, planArtifact } from "../core/plan.js";
+import { preserveSections } from "../core/sections.js";
+import { sha256Hex, type TreeEntry, treeHash } from "../core/tree-hash.js";
+import { type Located, locate } from "../store/collection.js";
+import { type DeployRecord, type RecordEntry, serializeDeployRecord } from "../store/deploy-record.js";
+import type { Transaction } from "../store/fs.js";
+import { findLockEntry, type LockFile, readLockFile, upsertLockEntry } from "../store/lock-file.js";
+import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
+import { readArtifactTree } from "./artifact-info.js";
+import { modeBits, stageLock, toWrite } from "./collection-ops.js";
+import { takeSnapshot } from "./snapshot.js";
+import { readSides, type Sides } from "./status.js";
+import { VERSION_STRING } from "./version.js";
+import {
+  collectionLock,
+  isoNow,
+  locked,
+  projectLayout,
+  projectLock,
+  resolveProject,
+  transaction,
+  type Workspace,
+} from "./workspace.js";
+
+/** How diverged artifacts are handled (`--strategy`). */
+export type Strategy = "overwrite" | "merge" | "prompt" | "fork";
+/** How merge conflicts are handled (`--auto-resolve`). */
+export type AutoResolve = "abort" | "ours" | "theirs";
+
+/** One result object per artifact (DESIGN.md sync JSON schema). */
+export interface SyncResult {
+  artifact_name: string;
+  success: boolean;
+  direction: "push" | "pull" | "merge" | "none";
+  strategy_used: Strategy | "fast-forward" | "none";
+  conflicts_resolved: number;
+  conflicts_remaining: number;
+  previous_hash: string | null;
+  new_hash: string | null;
+  snapshot_id: string | null;
+  error: string | null;
+}
+
+/** A choice made for one conflicting file when `--strategy prompt` runs on a terminal. */
+export type PromptChoice = "project" | "collection" | "markers";
+
+/** Asks the user about one conflicting file; the CLI provides it on a TTY. */
+export type ConflictPrompter = (q: { artifact: string; path: string; diff: string }) => Promise<PromptChoice>;
+
+/** Options for {@link transfer}. */
+export interface TransferOptions {
+  op: Operation;
+  project?: string;
+  /** NAME or KIND/NAME; empty with `all` for every artifact. */
+  names?: string[];
+  all?: boolean;
+  strategy?: Strategy;
+  autoResolve?: AutoResolve;
+  /** Show the plan and diffs, write nothing. */
+  preview?: boolean;
+  /** deploy: overwrite an edited project copy (after a snapshot). */
+  force?: boolean;
+  /** Confirms deletions above the thresholds. */
+  yes?: boolean;
+  /** Conflict markers with the base (`|||||||`). */
+  diff3?: boolean;
+  /** Asks per conflicting file; without it `prompt` acts as merge + abort. */
+  prompter?: ConflictPrompter;
+}
+
+/** A planned artifact with everything needed to write it. */
+interface Step {
+  id: string;
+  kind: Kind;
+  name: string;
+  sides: Sides;
+  action: PlannedAction;
+  /** New content per side, when it changes. */
+  toProject?: TreeFile[] | null; // null = delete
+  toCollection?: TreeFile[];
+  /** Extra artifact created by `fork`. */
+  fork?: { where: "project" | "collection"; name: string; files: TreeFile[] };
+  /** New base (tree hash) for the record; undefined = keep; null = drop the entry. */
+  newBase?: string | null;
+  /** The merged files that become the base when both sides are written. */
+  bothBaseFiles?: TreeFile[];
+  result: SyncResult;
+  diffs: string[];
+}
+
+/** The outcome of a transfer. */
+export interface TransferReport {
+  project: string;
+  results: SyncResult[];
+  /** Plan lines and unified diffs (always computed; printed with `--preview`). */
+  preview: { artifact: string; action: string; reason: string; diff: string }[];
+  /** Artifacts refused (deploy without --force) or left in conflict. */
+  blocked: string[];
+  snapshots: string[];
+  notes: string[];
+}
+
+const LABELS = { project: "project", collection: "collection", base: "base" } as const;
+
+function filesOf(ws: Workspace, side: Sides["collection"]): TreeFile[] {
+  if (!side) return [];
+  const files = loadTreeFiles(side.tree);
+  return side.loc.form === "file" ? files.map((f) => ({ ...f, path: `${side.loc.name}.md` })) : files;
+}
+
+function entriesOf(files: TreeFile[]): TreeEntry[] {
+  return files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) }));
+}
+
+function hashOf(files: TreeFile[]): string {
+  return treeHash(entriesOf(files));
+}
+
+const PRESERVABLE = new Set(["SKILL.md", "info.md"]);
+
+function isPreservable(path: string, form: "folder" | "file"): boolean {
+  return form === "file" || PRESERVABLE.has(path.split("/").pop() ?? "");
+}
+
+/**
+ * `incoming` with the preserved sections of `target` kept (DESIGN.md "preserved section"), applied to
+ * `SKILL.md` and `info.md` (and the one file of a single-file artifact).
+ */
+export function withPreserved(
+  incoming: TreeFile[],
+  target: TreeFile[],
+  sections: string[],
+  form: "folder" | "file",
+): TreeFile[] {
+  if (sections.length === 0 || target.length === 0) return incoming;
+  const dec = new TextDecoder("utf-8", { fatal: false });
+  return incoming.map((f) => {
+    if (!isPreservable(f.path, form)) return f;
+    const t = form === "file" ? target[0] : target.find((x) => x.path === f.path);
+    if (!t) return f;
+    const text = preserveSections({ incoming: dec.decode(f.data), target: dec.decode(t.data), sections });
+    return { ...f, data: new TextEncoder().encode(text) };
+  });
+}
+
+/** True when `side` differs from `base` only in preserved sections (so it did not really change). */
+function onlyPreservedDiffer(
+  base: TreeFile[],
+  side: TreeFile[],
+  sections: string[],
+  form: "folder" | "file",
+): boolean {
+  if (sections.length === 0) return false;
+  return hashOf(withPreserved(base, side, sections, form)) === hashOf(side);
+}
+
+function rename(files: TreeFile[], form: "folder" | "file", from: string, to: string): TreeFile[] {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  return files.map((f) => {
+    const isMain = form === "file" ? true : f.path === "SKILL.md";
+    let data = f.data;
+    if (isMain) {
+      const text = dec.decode(f.data);
+      data = enc.encode(
+        text.replace(
+          new RegExp(`^(---\\r?\\n(?:[\\s\\S]*?\\r?\\n)?name:[ \\t]*)["']?${from}["']?`, "m"),
+          `$1${to}`,
+        ),
+      );
+    }
+    return { ...f, path: form === "file" ? `${to}.md` : f.path, data };
+  });
+}
+
+function slug(s: string): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 30) || "copy"
+  );
+}
+
+function emptyResult(name: string): SyncResult {
+  return {
+    artifact_name: name,
+    success: true,
+    direction: "none",
+    strategy_used: "none",
+    conflicts_resolved: 0,
+    conflicts_remaining: 0,
+    previous_hash: null,
+    new_hash: null,
+    snapshot_id: null,
+    error: null,
+  };
+}
+
+function diffTrees(before: TreeFile[], after: TreeFile[], labelA: string, labelB: string): string {
+  const dec = new TextDecoder();
+  const paths = [...new Set([...before.map((f) => f.path), ...after.map((f) => f.path)])].sort();
+  let out = "";
+  for (const p of paths) {
+    const a = before.find((f) => f.path === p);
+    const b = after.find((f) => f.path === p);
+    if (a && b && sha256Hex(a.data) === sha256Hex(b.data) && a.mode === b.mode) continue;
+    const bin = (f?: TreeFile) => f !== undefined && f.data.subarray(0, 8000).includes(0);
+    if (bin(a) || bin(b)) {
+      out += `Binary files ${labelA}/${p} and ${labelB}/${p} differ\n`;
+      continue;
+    }
+    out += unifiedDiff(a ? dec.decode(a.data) : "", b ? dec.decode(b.data) : "", {
+      labelA: a ? `${labelA}/${p}` : "/dev/null",
+      labelB: b ? `${labelB}/${p}` : "/dev/null",
+    });
+  }
+  return out;
+}
+
+/**
+ * Runs pull, push, sync or deploy on one project.
+ * @throws SkillsyncError PROJECT_MISSING, NOT_FOUND, NEEDS_CONFIRMATION (deletions over the threshold),
+ *   CONFLICT (a file changed during the operation), LOCKED, INVALID_RECORD / INVALID_LOCK
+ */
+export async function transfer(ws: Workspace, opts: TransferOptions): Promise<TransferReport> {
+  const project = await resolveProject(ws, opts.project);
+  return locked(ws, [collectionLock(ws), projectLock(ws, project)], () => transferLocked(ws, project, opts));
+}
+
+async function transferLocked(
+  ws: Workspace,
+  project: string,
+  opts: TransferOptions,
+): Promise<TransferReport> {
+  const strategy: Strategy = opts.strategy ?? "merge";
+  const notes: string[] = [];
+  let prompter = opts.prompter;
+  let autoResolve: AutoResolve = opts.autoResolve ?? "abort";
+  if (strategy === "prompt" && !prompter) {
+    notes.push("--strategy prompt needs a terminal: acting as --strategy merge --auto-resolve abort");
+    autoResolve = "abort";
+    prompter = undefined;
+  }
+  const { sides, record } = readSides(ws, project);
+  const layout = projectLayout(ws);
+  const sections = ws.config.preserve_sections;
+  const selected = selectSides(sides, opts);
+  const collectionEmpty = !sides.some((s) => s.collection);
+  const steps: Step[] = [];
+  for (const s of selected) {
+    const id = `${s.kind}/${s.name}`;
+    const form = s.collection?.loc.form ?? s.project?.loc.form ?? (s.kind === "skill" ? "folder" : "file");
+    const baseSha = s.record?.sha;
+    const baseFiles =
+      baseSha && (await ws.objects.hasTree(baseSha)) ? ws.objects.readTree(baseSha) : undefined;
+    const cFiles = s.collection ? filesOf(ws, s.collection) : undefined;
+    const pFiles = s.project ? filesOf(ws, s.project) : undefined;
+    const pChanged =
+      baseSha !== undefined && s.project?.tree.sha !== baseSha
+        ? !(baseFiles && pFiles && onlyPreservedDiffer(baseFiles, pFiles, sections, form))
+        : false;
+    const cChanged =
+      baseSha !== undefined && s.collection?.tree.sha !== baseSha
+        ? !(baseFiles && cFiles && onlyPreservedDiffer(baseFiles, cFiles, sections, form))
+        : false;
+    const action = planArtifact({
+      op: opts.op,
+      ...(s.collection ? { collection: s.collection.tree.sha } : {}),
+      ...(s.project ? { project: s.project.tree.sha } : {}),
+      ...(baseSha ? { base: baseSha } : {}),
+      projectChanged: pChanged,
+      collectionChanged: cChanged,
+      collectionEmpty,
+    });
+    const step: Step = {
+      id,
+      kind: s.kind,
+      name: s.name,
+      sides: s,
+      action,
+      result: emptyResult(id),
+      diffs: [],
+    };
+    step.result.previous_hash = (opts.op === "pull" ? s.collection?.tree.sha : s.project?.tree.sha) ?? null;
+    await resolveStep(ws, step, {
+      strategy: opts.force && action.type === "refuse" ? "overwrite" : strategy,
+      autoResolve,
+      prompter,
+      diff3: Boolean(opts.diff3),
+      baseFiles,
+      cFiles,
+      pFiles,
+      form,
+      sections,
+      project,
+      explicitStrategy: opts.strategy !== undefined,
+      op: opts.op,
+    });
+    steps.push(step);
+  }
+  // Deletion thresholds: count deletions in the project.
+  const deletions = steps.filter((s) => s.toProject === null).length;
+  const deployed = record?.artifacts.length ?? 0;
+  const pct = deployed > 0 ? (deletions / deployed) * 100 : 0;
+  if (
+    deletions > 0 &&
+    !opts.yes &&
+    !opts.preview &&
+    (deletions > ws.config.deletion_threshold || pct > ws.config.deletion_threshold_percent)
+  )
+    throw new SkillsyncError(
+      "NEEDS_CONFIRMATION",
+      `this would delete ${deletions} of ${deployed} deployed artifacts in ${project} (thresholds: ${ws.config.deletion_threshold} artifacts or ${ws.config.deletion_threshold_percent}%); nothing was changed; pass --yes to confirm`,
+    );
+  const preview = steps.map((s) => ({
+    artifact: s.id,
+    action: describe(s),
+    reason: s.action.reason,
+    diff: s.diffs.join(""),
+  }));
+  const blocked = steps.filter((s) => !s.result.success).map((s) => s.id);
+  const report: TransferReport = {
+    project,
+    results: steps.map((s) => s.result),
+    preview,
+    blocked,
+    snapshots: [],
+    notes,
+  };
+  if (opts.preview) return report;
+  if (opts.op === "deploy" && blocked.length > 0) {
+    for (const s of steps)
+      if (s.result.success && s.result.direction !== "none")
+        s.result.error = "not written: other artifacts were refused";
+    return report;
+  }
+  const writing = steps.filter(
+    (s) =>
+      s.result.success && (s.toProject !== undefined || s.toCollection || s.fork || s.newBase !== undefined),
+  );
+  if (writing.length === 0) return report;
+  // Snapshots of whatever will be overwritten.
+  const touchesProject = writing.some((s) => s.toProject !== undefined || s.fork?.where === "project");
+  const touchesCollection = writing.some((s) => s.toCollection || s.fork?.where === "collection");
+  const overwritesProject = writing.some((s) => s.toProject !== undefined && s.sides.project);
+  const overwritesCollection = writing.some((s) => s.toCollection && s.sides.collection);
+  const what = `${opts.op} ${writing.map((s) => s.name).join(", ")}`.slice(0, 200);
+  if (touchesProject && overwritesProject)
+    report.snapshots.push(
+      await takeSnapshot(ws, { scope: { type: "project", project }, message: `before ${what}`, auto: true }),
+    );
+  if (touchesCollection && overwritesCollection)
+    report.snapshots.push(
+      await takeSnapshot(ws, { scope: { type: "collection" }, message: `before ${what}`, auto: true }),
+    );
+  const snapshotId = report.snapshots[0] ?? null;
+  await commitSteps(ws, { project, steps: writing, record, layout, snapshotId });
+  for (const s of writing) s.result.snapshot_id = snapshotId;
+  return report;
+}
+
+function describe(s: Step): string {
+  if (!s.result.success) return s.result.conflicts_remaining > 0 ? "conflict" : "refused";
+  if (s.fork) return `fork to ${s.fork.where} as ${s.fork.name}`;
+  if (s.toProject === null) return "delete in project";
+  const parts: string[] = [];
+  if (s.toProject) parts.push("write project");
+  if (s.toCollection) parts.push("write collection");
+  if (parts.length === 0 && s.newBase !== undefined) parts.push("update base");
+  return parts.join(" + ") || "nothing";
+}
+
+function selectSides(sides: Sides[], opts: TransferOptions): Sides[] {
+  if (opts.all || !opts.names || opts.names.length === 0) {
+    if (!opts.all && opts.op !== "sync")
+      throw new SkillsyncError("USAGE", `name the artifacts to ${opts.op}, or pass --all`);
+    return sides.filter((s) => {
+      if (opts.op === "deploy" || opts.op === "push")
+        return s.collection !== undefined || s.record !== undefined;
+      if (opts.op === "pull")
+        return s.project !== undefined && (s.record !== undefined || s.collection === undefined);
+      return s.record !== undefined;
+    });
+  }
+  return opts.names.map((n) => {
+    const slash = n.indexOf("/");
+    const hits = sides.filter((s) => (slash > 0 ? `${s.kind}/${s.name}` === n : s.name === n));
+    if (hits.length === 0)
+      throw new SkillsyncError("NOT_FOUND", `'${n}' is neither in the collection nor in the project`);
+    if (hits.length > 1) throw new SkillsyncError("USAGE", `'${n}' names several artifacts; use KIND/NAME`);
+    return hits[0]!;
+  });
+}
+
+interface ResolveCtx {
+  strategy: Strategy;
+  autoResolve: AutoResolve;
+  prompter: ConflictPrompter | undefined;
+  diff3: boolean;
+  baseFiles: TreeFile[] | undefined;
+  cFiles: TreeFile[] | undefined;
+  pFiles: TreeFile[] | undefined;
+  form: "folder" | "file";
+  sections: string[];
+  project: string;
+  explicitStrategy: boolean;
+  op: Operation;
+}
+
+async function resolveStep(ws: Workspace, step: Step, x: ResolveCtx): Promise<void> {
+  const r = step.result;
+  const a = step.action;
+  const c = x.cFiles ?? [];
+  const p = x.pFiles ?? [];
+  const cSha = step.sides.collection?.tree.sha;
+  switch (a.type) {
+    case "none":
+      return;
+    case "record-only":
+      step.newBase = cSha ?? null;
+      r.direction = "none";
+      r.new_hash = cSha ?? null;
+      return;
+    case "to-project": {
+      const out = withPreserved(c, p, x.sections, x.form);
+      step.toProject = out;
+      step.newBase = cSha!;
+      Object.assign(r, { direction: "push", strategy_used: "fast-forward", new_hash: hashOf(out) });
+      step.diffs.push(diffTrees(p, out, "a/project", "b/project"));
+      return;
+    }
+    case "to-collection": {
+      const out = withPreserved(p, c, x.sections, x.form);
+      step.toCollection = out;
+      step.newBase = step.sides.project!.tree.sha;
+      Object.assign(r, { direction: "pull", strategy_used: "fast-forward", new_hash: hashOf(out) });
+      step.diffs.push(diffTrees(c, out, "a/collection", "b/collection"));
+      return;
+    }
+    case "delete-in-project":
+      step.toProject = null;
+      step.newBase = null;
+      Object.assign(r, { direction: "push", strategy_used: "fast-forward", new_hash: null });
+      step.diffs.push(diffTrees(p, [], "a/project", "b/project"));
+      return;
+    case "refuse":
+      if (x.explicitStrategy) {
+        await resolveDiverged(ws, step, { ...x }, "project");
+        return;
+      }
+      Object.assign(r, {
+        success: false,
+        error: `${a.reason}; 'skillsync push ${step.name}' merges, --force overwrites (after a snapshot)`,
+      });
+      step.diffs.push(diffTrees(p, c, "a/project", "b/collection"));
+      return;
+    case "diverged":
+      await resolveDiverged(ws, step, x, a.into);
+      return;
+  }
+}
+
+async function resolveDiverged(
+  ws: Workspace,
+  step: Step,
+  x: ResolveCtx,
+  into: "project" | "collection" | "both",
+): Promise<void> {
+  const r = step.result;
+  const c = x.cFiles ?? [];
+  const p = x.pFiles ?? [];
+  const cSha = step.sides.collection?.tree.sha ?? null;
+  const pSha = step.sides.project?.tree.sha ?? null;
+  const ours = into === "collection" ? c : p;
+  const theirs = into === "collection" ? p : c;
+  const oursLabel = into === "collection" ? LABELS.collection : LABELS.project;
+  const theirsLabel = into === "collection" ? LABELS.project : LABELS.collection;
+  r.direction = into === "both" ? "merge" : into === "project" ? "push" : "pull";
+  r.strategy_used = x.strategy;
+  if (x.strategy === "overwrite") {
+    if (into === "collection") {
+      step.toCollection = withPreserved(p, c, x.sections, x.form);
+      step.newBase = pSha;
+      r.new_hash = hashOf(step.toCollection);
+      step.diffs.push(diffTrees(c, step.toCollection, "a/collection", "b/collection"));
+    } else {
+      // into project (or both: the collection wins, like a push)
+      step.toProject = withPreserved(c, p, x.sections, x.form);
+      step.newBase = cSha;
+      r.new_hash = hashOf(step.toProject);
+      step.diffs.push(diffTrees(p, step.toProject, "a/project", "b/project"));
+      if (into === "both") r.direction = "push";
+    }
+    return;
+  }
+  if (x.strategy === "fork") {
+    const intoWhere = into === "collection" ? "collection" : "project";
+    const suffix = intoWhere === "collection" ? slug(basename(x.project)) : slug(ws.collection);
+    const forkName = `${step.name}-${suffix}`;
+    const incoming = intoWhere === "collection" ? p : c;
+    step.fork = { where: intoWhere, name: forkName, files: rename(incoming, x.form, step.name, forkName) };
+    r.new_hash = hashOf(step.fork.files);
+    r.direction = intoWhere === "collection" ? "pull" : "push";
+    step.diffs.push(diffTrees([], step.fork.files, "a", `b/${intoWhere}/${forkName}`));
+    return;
+  }
+  // merge (and prompt)
+  if (!x.baseFiles && step.sides.record) {
+    Object.assign(r, {
+      success: false,
+      conflicts_remaining: 1,
+      error: `the base ${step.sides.record.sha.slice(0, 12)} is not in the object store; use --strategy overwrite or fork`,
+    });
+    return;
+  }
+  const favor = x.autoResolve === "abort" ? undefined : x.autoResolve;
+  const merged = mergeTree({
+    base: x.baseFiles ?? [],
+    ours,
+    theirs,
+    labels: { ours: oursLabel, theirs: theirsLabel, base: LABELS.base },
+    style: x.diff3 ? "diff3" : "merge",
+    ...(favor ? { favor } : {}),
+  });
+  let files = merged.files;
+  let remaining = merged.conflicts.length;
+  const resolvedCount = countResolved(merged);
+  if (remaining > 0 && x.strategy === "prompt" && x.prompter) {
+    // Ask per conflicting file; "markers" writes the merge with markers into the project.
+    const clean = mergeTree({
+      base: x.baseFiles ?? [],
+      ours,
+      theirs,
+      labels: { ours: oursLabel, theirs: theirsLabel, base: LABELS.base },
+      style: x.diff3 ? "diff3" : "merge",
+    });
+    files = clean.files;
+    let markers = false;
+    for (const conflict of clean.conflicts) {
+      const choice = await x.prompter({
+        artifact: step.id,
+        path: conflict.path,
+        diff: diffTrees(
+          p.filter((f) => f.path === conflict.path),
+          c.filter((f) => f.path === conflict.path),
+          "project",
+          "collection",
+        ),
+      });
+      if (choice === "markers") {
+        markers = true;
+        continue;
+      }
+      const src = choice === "project" ? p : c;
+      const pick = src.find((f) => f.path === conflict.path);
+      files = files.filter((f) => f.path !== conflict.path);
+      if (pick) files.push(pick);
+    }
+    remaining = 0;
+    if (markers) {
+      // Markers go into the project for editing; the base moves to the collection's version.
+      step.toProject = files;
+      step.newBase = cSha;
+      r.new_hash = hashOf(files);
+      r.conflicts_remaining = clean.conflicts.length;
+      r.success = false;
+      r.error = "conflict markers written into the project; edit them, then run 'skillsync pull'";
+      step.diffs.push(diffTrees(p, files, "a/project", "b/project"));
+      return;
+    }
+  }
+  if (remaining > 0) {
+    Object.assign(r, {
+      success: false,
+      conflicts_remaining: merged.conflicts.reduce((n, k) => n + Math.max(1, k.conflictCount), 0),
+      error: `merge conflict in ${merged.conflicts.map((k) => k.path).join(", ")}; nothing written (use --auto-resolve ours|theirs, --strategy prompt|fork|overwrite, or edit and retry)`,
+    });
+    step.diffs.push(diffTrees(ours, merged.files, `a/${oursLabel}`, "b/merged"));
+    return;
+  }
+  r.conflicts_resolved = resolvedCount;
+  const mergedHash = hashOf(files);
+  r.new_hash = mergedHash;
+  if (into === "project" || into === "both") {
+    step.toProject = withPreserved(files, p, x.sections, x.form);
+    step.diffs.push(diffTrees(p, step.toProject, "a/project", "b/project"));
+  }
+  if (into === "collection" || into === "both") {
+    step.toCollection = withPreserved(files, c, x.sections, x.form);
+    step.diffs.push(diffTrees(c, step.toCollection, "a/collection", "b/collection"));
+  }
+  // The base becomes what both sides now agree on.
+  step.newBase = into === "both" ? hashOf(step.toCollection ?? files) : into === "project" ? cSha : pSha;
+  if (into === "both") step.bothBaseFiles = step.toCollection ?? files;
+}
+
+function countResolved(m: MergeTreeResult): number {
+  return m.resolved.reduce((n, k) => n + Math.max(1, k.conflictCount), 0);
+}
+
+interface CommitCtx {
+  project: string;
+  steps: Step[];
+  record: DeployRecord | undefined;
+  layout: ReturnType<typeof projectLayout>;
+  snapshotId: string | null;
+}
+
+async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
+  const now = isoNow(ws);
+  let lock: LockFile = readLockFile(ws.lockPath);
+  const entries = new Map<string, RecordEntry>(
+    (x.record?.artifacts ?? []).map((e) => [`${e.type}/${e.name}`, e]),
+  );
+  const tx = transaction(ws);
+  try {
+    for (const s of x.steps) {
+      const pLoc = locate(x.project, x.layout, s.kind, s.name);
+      const cLoc = locate(ws.collectionDir, ws.layout, s.kind, s.name);
+      // Re-check: the target must still be what was planned.
+      if (s.toProject !== undefined) recheck(ws, pLoc, s.sides.project?.tree.sha);
+      if (s.toCollection) recheck(ws, cLoc, s.sides.collection?.tree.sha);
+      if (s.toProject === null) await tx.remove(pLoc.path);
+      else if (s.toProject) await stageArtifact(tx, pLoc, s.toProject);
+      if (s.toCollection) await stageArtifact(tx, cLoc, s.toCollection);
+      if (s.fork) {
+        const root = s.fork.where === "project" ? x.project : ws.collectionDir;
+        const layout = s.fork.where === "project" ? x.layout : ws.layout;
+        const fLoc = locate(root, layout, s.kind, s.fork.name);
+        if (existsSync(fLoc.path))
+          throw new SkillsyncError(
+            "ALREADY_EXISTS",
+            `cannot fork ${s.id}: ${fLoc.path} already exists; rename or remove it`,
+          );
+        await stageArtifact(tx, fLoc, s.fork.files);
+        await ws.objects.putTree(s.fork.files);
+        if (s.fork.where === "collection")
+          lock = upsertLockEntry(lock, {
+            name: s.fork.name,
+            type: s.kind,
+            source: `local:${pLoc.path}`,
+            version: s.sides.project?.version ?? "0.0.0",
+            sha: hashOf(s.fork.files),
+            "added-at": now,
+            "updated-at": now,
+          });
+      }
+      // Objects first: the base must be readable before anything points at it.
+      if (s.toProject) await ws.objects.putTree(s.toProject);
+      if (s.toCollection) await ws.objects.putTree(s.toCollection);
+      if (s.bothBaseFiles) await ws.objects.putTree(s.bothBaseFiles);
+      if (s.sides.collection && s.newBase === s.sides.collection.tree.sha)
+        await ws.objects.putDiskTree(s.sides.collection.tree);
+      if (s.sides.project && s.newBase === s.sides.project.tree.sha)
+        await ws.objects.putDiskTree(s.sides.project.tree);
+      // Lock file: the collection's new content.
+      if (s.toCollection) {
+        const prev = findLockEntry(lock, s.kind, s.name);
+        lock = upsertLockEntry(lock, {
+          name: s.name,
+          type: s.kind,
+          source: prev?.source ?? `local:${pLoc.path}`,
+          version: versionOfFiles(s.toCollection, s.sides.project?.version),
+          sha: hashOf(s.toCollection),
+          "added-at": prev?.["added-at"] ?? now,
+          "updated-at": now,
+          ...(prev?.["resolved-ref"] ? { "resolved-ref": prev["resolved-ref"] } : {}),
+        });
+      }
+      // Deployment record: the new base.
+      if (s.newBase === null) entries.delete(s.id);
+      else if (s.newBase !== undefined) {
+        const le = findLockEntry(lock, s.kind, s.name);
+        entries.set(s.id, {
+          name: s.name,
+          type: s.kind,
+          source: le?.source ?? `local:${cLoc.path}`,
+          version: s.sides.collection?.version ?? s.sides.project?.version ?? "0.0.0",
+          sha: s.newBase,
+          "deployed-at": now,
+          "deployed-from": ws.collectionDir,
+        });
+      }
+    }
+    if (!existsSync(ws.lockPath) || x.steps.some((s) => s.toCollection || s.fork?.where === "collection"))
+      await stageLock(ws, tx, lock);
+    const recordPath = join(x.project, ...DEPLOYMENT_RECORD_PATH.split("/"));
+    const record: DeployRecord = {
+      version: 1,
+      deployment: {
+        collection: ws.collection,
+        "deployed-at": now,
+        "skillsync-version": VERSION_STRING,
+      },
+      artifacts: [...entries.values()],
+    };
+    const text = serializeDeployRecord(record);
+    const old = existsSync(recordPath) ? readFileSync(recordPath, "utf8") : undefined;
+    if (old === undefined || stripStamp(old) !== stripStamp(text)) await tx.writeFile(recordPath, text);
+    await tx.commit();
+  } catch (e) {
+    await tx.abort();
+    throw e;
+  }
+  ws.statCache.flush();
+}
+
+function stripStamp(text: string): string {
+  return text.replace(/^deployed-at = .*$/m, "").replace(/^skillsync-version = .*$/m, "");
+}
+
+function versionOfFiles(files: TreeFile[], fallback: string | undefined): string {
+  const main = files.find((f) => f.path === "SKILL.md") ?? (files.length === 1 ? files[0] : undefined);
+  if (!main) return fallback ?? "0.0.0";
+  const text = new TextDecoder().decode(main.data);
+  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
+  if (!m) return fallback ?? "0.0.0";
+  const meta = /^\s+version:\s*["']?([^"'\r\n]+)["']?\s*$/m.exec(m[1]!.split(/^metadata:/m)[1] ?? "");
+  const top = /^version:\s*["']?([^"'\r\n]+)["']?\s*$/m.exec(m[1]!);
+  return meta?.[1] ?? top?.[1] ?? "0.0.0";
+}
+
+function recheck(ws: Workspace, loc: Located, expected: string | undefined): void {
+  const now = readArtifactTree(ws, loc)?.sha;
+  if (now !== expected)
+    throw new SkillsyncError(
+      "CONFLICT",
+      `${loc.path} changed while skillsync was working; nothing was written, run the command again`,
+    );
+}
+
+async function stageArtifact(tx: Transaction, loc: Located, files: TreeFile[]): Promise<void> {
+  if (loc.form === "folder") await tx.replaceDir(loc.path, files.map(toWrite));
+  else {
+    const f = files[0];
+    if (!f) await tx.remove(loc.path);
+    else await tx.writeFile(loc.path, f.data, modeBits(f));
+  }
+}
+
+/** Removes artifacts from a project (undeploy), refusing edited copies unless `force`. */
+export async function undeploy(
+  ws: Workspace,
+  opts: { project?: string; names: string[]; force?: boolean },
+): Promise<{ project: string; removed: string[]; snapshot_id: string | null }> {
+  const project = await resolveProject(ws, opts.project);
+  return locked(ws, [projectLock(ws, project)], async () => {
+    const { sides, record } = readSides(ws, project);
+    const targets = selectSides(sides, { op: "push", names: opts.names });
+    const edited: string[] = [];
+    for (const s of targets) {
+      if (!s.record)
+        throw new SkillsyncError("NOT_FOUND", `${s.kind}/${s.name} is not deployed to ${project}`);
+      if (s.project && s.project.tree.sha !== s.record.sha) edited.push(`${s.kind}/${s.name}`);
+    }
+    if (edited.length > 0 && !opts.force)
+      throw new SkillsyncError(
+        "LOCAL_EDIT",
+        `edited in the project since deployment: ${edited.join(", ")}; pull them first, or pass --force (a snapshot is kept)`,
+      );
+    const snapshotId = await takeSnapshot(ws, {
+      scope: { type: "project", project },
+      message: `before undeploy of ${targets.map((t) => t.name).join(", ")}`,
+      auto: true,
+    });
+    const layout = projectLayout(ws);
+    const tx = transaction(ws);
+    try {
+      for (const s of targets) await tx.remove(locate(project, layout, s.kind, s.name).path);
+      const rec: DeployRecord = {
+        ...(record as DeployRecord),
+        artifacts: (record?.artifacts ?? []).filter(
+          (e) => !targets.some((t) => t.kind === e.type && t.name === e.name),
+        ),
+      };
+      await tx.writeFile(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")), serializeDeployRecord(rec));
+      await tx.commit();
+    } catch (e) {
+      await tx.abort();
+      throw e;
+    }
+    return { project, removed: targets.map((t) => `${t.kind}/${t.name}`), snapshot_id: snapshotId };
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * The workspace every sync operation runs in: home paths, config, the collection, the object store,
+ * the stat cache, a clock and a logger — resolved once and handed down, so CLI, daemon, MCP and web
+ * call the same functions with the same inputs.
+ */
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { SkillsyncError } from "../core/errors.js";
+import { COLLECTION_LAYOUT, DEFAULT_PROFILE, type Layout, PROJECT_PROFILES } from "../core/layout.js";
+import { artifactNameProblem } from "../core/names.js";
+import { type Config, loadConfig } from "../store/config.js";
+import { recoverTransactions, sweepTemps, Transaction } from "../store/fs.js";
+import { collectionDir, type HomePaths, homePaths, resolveHome } from "../store/home.js";
+import { type LockSpec, withLocks } from "../store/lock.js";
+import { ObjectStore } from "../store/object-store.js";
+import { StatCache } from "../store/stat-cache.js";
+import { openStateDb } from "../store/state-db.js";
+
+/** Receives progress and messages from operations; front ends decide how to show them. */
+export interface Reporter {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** A reporter that drops everything. */
+export const silentReporter: Reporter = { info() {}, warn() {} };
+
+/** Everything an operation needs. */
+export interface Workspace {
+  home: string;
+  paths: HomePaths;
+  config: Config;
+  collection: string;
+  collectionDir: string;
+  lockPath: string;
+  objects: ObjectStore;
+  statCache: StatCache;
+  layout: Layout;
+  /** The current time; injectable for tests. */
+  now: () => Date;
+  reporter: Reporter;
+}
+
+/** Options for {@link openWorkspace}. */
+export interface OpenWorkspaceOptions {
+  /** Home folder; default from `SKILLSYNC_HOME` or `~/.skillsync`. */
+  home?: string;
+  /** Collection name; default from config. */
+  collection?: string;
+  config?: Config;
+  reporter?: Reporter;
+  now?: () => Date;
+}
+
+/**
+ * Opens the workspace: loads config, finishes any interrupted transaction, removes temp leftovers.
+ * @throws SkillsyncError INVALID_CONFIG, INVALID_NAME for a bad collection name
+ */
+export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Workspace> {
+  const home = resolveHome(opts.home);
+  const paths = homePaths(home);
+  const config = opts.config ?? (await loadConfig(paths.config));
+  const collection = opts.collection ?? config.collection;
+  const problem = artifactNameProblem("command", collection);
+  if (problem) throw new SkillsyncError("INVALID_NAME", `collection ${problem}`);
+  const dir = collectionDir(home, collection);
+  await recoverTransactions(paths.journal);
+  if (existsSync(dir)) await sweepTemps(dir, 3);
+  const db = openStateDb(paths.stateDb);
+  return {
+    home,
+    paths,
+    config,
+    collection,
+    collectionDir: dir,
+    lockPath: join(dir, "skillsync.lock"),
+    objects: new ObjectStore(paths.objects),
+    statCache: new StatCache(db),
+    layout: COLLECTION_LAYOUT,
+    now: opts.now ?? (() => new Date()),
+    reporter: opts.reporter ?? silentReporter,
+  };
+}
+
+/**
+ * Throws unless the collection exists.
+ * @throws SkillsyncError NOT_FOUND with how to create it
+ */
+export function requireCollection(ws: Workspace): void {
+  if (!existsSync(ws.collectionDir))
+    throw new SkillsyncError(
+      "NOT_FOUND",
+      `collection '${ws.collection}' does not exist at ${ws.collectionDir}; run 'skillsync init --collection ${ws.collection}'`,
+    );
+}
+
+/** The project layout for the configured profile. */
+export function projectLayout(ws: Workspace): Layout {
+  const layout = PROJECT_PROFILES[ws.config.profile];
+  if (!layout)
+    throw new SkillsyncError(
+      "INVALID_CONFIG",
+      `unknown profile '${ws.config.profile}'; known: ${Object.keys(PROJECT_PROFILES).join(", ")} (default ${DEFAULT_PROFILE})`,
+    );
+  return layout;
+}
+
+/**
+ * Resolves and checks a project folder (default: the current folder).
+ * @throws SkillsyncError PROJECT_MISSING when it does not exist or is not a folder
+ */
+export async function resolveProject(ws: Workspace, dir?: string): Promise<string> {
+  const abs = resolve(dir ?? process.cwd());
+  let ok = false;
+  try {
+    ok = statSync(abs).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok)
+    throw new SkillsyncError(
+      "PROJECT_MISSING",
+      `project folder ${abs} does not exist; create it or pass --project DIR`,
+    );
+  await sweepTemps(abs, 1);
+  await sweepTemps(join(abs, ".claude"), 3);
+  await sweepTemps(join(abs, "prompts"), 1);
+  return abs;
+}
+
+/** The lock spec guarding the collection. */
+export function collectionLock(ws: Workspace): LockSpec {
+  return {
+    lockDir: ws.paths.locks,
+    key: `collection:${ws.collectionDir}`,
+    what: `collection '${ws.collection}'`,
+  };
+}
+
+/** The lock spec guarding a project. */
+export function projectLock(ws: Workspace, project: string): LockSpec {
+  return { lockDir: ws.paths.locks, key: `project:${project}`, what: `project ${project}` };
+}
+
+/** Runs `fn` holding the given locks (timeout from config `lock_timeout_ms`). */
+export function locked<T>(ws: Workspace, locks: LockSpec[], fn: () => Promise<T>): Promise<T> {
+  return withLocks(locks, ws.config.lock_timeout_ms, fn);
+}
+
+/** A new transaction journaled under this home. */
+export function transaction(ws: Workspace): Transaction {
+  return new Transaction(ws.paths.journal);
+}
+
+/** ISO 8601 UTC time of `ws.now()` without milliseconds. */
+export function isoNow(ws: Workspace): string {
+  return ws
+    .now()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z");
+}
