@@ -1,0 +1,92 @@
+/**
+ * Puts the hub app on a TCP socket with @hono/node-server, and opens a store from a `--db` value.
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { SkillsyncError } from "../core/errors.js";
+import { createHubApp, type HubAppOptions } from "./app.js";
+import type { HubStore } from "./store/types.js";
+
+/** Options of {@link startHubServer}: the app's options plus where to listen. */
+export interface HubServerOptions extends HubAppOptions {
+  /** Interface to bind, default `127.0.0.1`. */
+  host?: string;
+  /** TCP port, default 7070; `0` picks a free one. */
+  port?: number;
+}
+
+/** A listening hub. */
+export interface RunningHub {
+  /** `http://HOST:PORT` (IPv6 hosts in brackets). */
+  url: string;
+  port: number;
+  /** Ends streams, stops listening, closes connections. Does not close the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the hub on `host:port` and resolves once it listens.
+ * @throws SkillsyncError USAGE when the port is taken or the address cannot be bound
+ */
+export async function startHubServer(opts: HubServerOptions): Promise<RunningHub> {
+  const host = opts.host ?? "127.0.0.1";
+  const hub = createHubApp(opts);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: hub.app.fetch, hostname: host, port: opts.port ?? 7070 }) as Server;
+    s.once("listening", () => resolve(s));
+    s.once("error", (e: NodeJS.ErrnoException) =>
+      reject(
+        new SkillsyncError(
+          "USAGE",
+          e.code === "EADDRINUSE"
+            ? `port ${opts.port} on ${host} is already in use; pick another with --port (0 picks a free one)`
+            : `cannot listen on ${host}:${opts.port}: ${e.message}`,
+        ),
+      ),
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const port = (server.address() as AddressInfo).port;
+  const shown = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}`,
+    port,
+    async close() {
+      hub.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        setTimeout(() => server.closeAllConnections(), 100).unref();
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
+
+/**
+ * Opens (without migrating) the store named by a `--db` value: `sqlite:PATH`, a path ending in
+ * `.db`/`.sqlite`, or `postgres://…` / `postgresql://…`. Drivers are imported only when needed.
+ * @param db the `--db` value, or undefined for `defaultSqlitePath`
+ * @throws SkillsyncError USAGE for anything else
+ */
+export async function openHubStore(db: string | undefined, defaultSqlitePath: string): Promise<HubStore> {
+  const value = db ?? `sqlite:${defaultSqlitePath}`;
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    const { createPostgresHubStore } = await import("./store/postgres.js");
+    const url = new URL(value);
+    const schema = url.searchParams.get("schema") ?? undefined;
+    url.searchParams.delete("schema");
+    return createPostgresHubStore({ url: url.toString(), ...(schema ? { schema } : {}) });
+  }
+  let path: string | undefined;
+  if (value.startsWith("sqlite:")) path = value.slice("sqlite:".length);
+  else if (/\.(db|sqlite3?)$/.test(value)) path = value;
+  if (!path)
+    throw new SkillsyncError(
+      "USAGE",
+      `--db '${value}' is neither sqlite:PATH nor postgres://USER@HOST:PORT/DB; e.g. --db sqlite:/srv/hub.db`,
+    );
+  const { createSqliteHubStore } = await import("./store/sqlite.js");
+  return createSqliteHubStore({ path });
+}
