@@ -31,8 +31,8 @@ export async function acquireLock(spec: LockSpec, timeoutMs: number): Promise<Re
   const path = join(spec.lockDir, name);
   const retries = Math.max(0, Math.ceil(timeoutMs / 100));
   try {
-    return await lockfile.lock(spec.lockDir, {
-      lockfilePath: `${path}.lock`,
+    // One registry key per lock: proper-lockfile tracks held locks by this path.
+    return await lockfile.lock(path, {
       stale: 15_000,
       update: 5_000,
       retries: { retries, factor: 1, minTimeout: 100, maxTimeout: 100 },

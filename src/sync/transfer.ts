@@ -301,7 +301,6 @@ async function transferLocked(
       result: emptyResult(id),
       diffs: [],
     };
-    step.result.previous_hash = (opts.op === "pull" ? s.collection?.tree.sha : s.project?.tree.sha) ?? null;
     await resolveStep(ws, step, {
       strategy: opts.force && action.type === "refuse" ? "overwrite" : strategy,
       autoResolve,
@@ -316,6 +315,10 @@ async function transferLocked(
       explicitStrategy: opts.strategy !== undefined,
       op: opts.op,
     });
+    step.result.previous_hash =
+      (step.result.direction === "pull" || step.fork?.where === "collection"
+        ? s.collection?.tree.sha
+        : s.project?.tree.sha) ?? null;
     steps.push(step);
   }
   // Deletion thresholds: count deletions in the project.

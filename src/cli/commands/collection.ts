@@ -14,6 +14,11 @@ import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
 import { workspaceFor } from "../workspace.js";
 
+/** True for `github:OWNER/REPO…` and `git+URL…` sources. */
+function isGitSpec(p: string): boolean {
+  return p.startsWith("github:") || p.startsWith("git+");
+}
+
 function kindOption(v: string | undefined): Kind | undefined {
   if (v === undefined) return undefined;
   if (!isKind(v)) throw new SkillsyncError("USAGE", `--kind must be one of ${KINDS.join(", ")}, not '${v}'`);
@@ -55,6 +60,23 @@ export function registerCollection(program: Command): void {
         const { ctx, ws } = await workspaceFor(cmd);
         if (!(await import("node:fs")).existsSync(ws.lockPath)) await initCollection(ws);
         const kind = kindOption(o.kind);
+        const gitSpecs = paths.filter(isGitSpec);
+        if (gitSpecs.length > 0) {
+          if (gitSpecs.length !== paths.length)
+            throw new SkillsyncError("USAGE", "add git sources and local paths in separate commands");
+          const { addFromGit } = await import("../../sync/git-source.js");
+          const results = [];
+          for (const spec of gitSpecs)
+            results.push(await addFromGit(ws, { spec, force: Boolean(o.force), ...(kind ? { kind } : {}) }));
+          if (ctx.out.jsonMode) ctx.out.json(results);
+          else
+            for (const r of results)
+              for (const a of r.results)
+                ctx.out.line(
+                  `${a.status.padEnd(9)} ${a.kind}/${a.name} ${color.dim(`${a.version} ${shortHash(a.sha)}`)}`,
+                );
+          return;
+        }
         const r = await addArtifacts(ws, { paths, ...(kind ? { kind } : {}), force: Boolean(o.force) });
         if (ctx.out.jsonMode) {
           ctx.out.json(r);
