@@ -11,8 +11,11 @@ try {
   process.exit(1);
 }
 const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0 ? 0 : 0);
+const failed = report.numFailedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-const suiteFailures = (report.testResults ?? []).filter((r) => r.status === "failed" && (r.assertionResults ?? []).length === 0).length;
+// A file that failed to load has no assertion results but counts as a failure.
+const suiteFailures = (report.testResults ?? []).filter(
+  (r) => r.status === "failed" && (r.assertionResults ?? []).length === 0,
+).length;
 console.log(`${passed} passed, ${failed + suiteFailures} failed, ${skipped} skipped`);
 process.exit(failed + suiteFailures > 0 ? 1 : 0);

@@ -25,6 +25,7 @@ import { readArtifact, readArtifactTree, validateLocated } from "../sync/artifac
 import { addArtifacts, listArtifacts } from "../sync/collection-ops.js";
 import { listSnapshots, rollback, takeSnapshot } from "../sync/snapshot.js";
 import { projectStatus, readProjectRecord, type StatusArtifact } from "../sync/status.js";
+import { transfer } from "../sync/transfer.js";
 import {
   collectionLock,
   locked,
@@ -282,7 +283,7 @@ function parseConflictId(id: string): { project: string; kind: Kind; name: strin
  * Builds the merged overview: the collection, every registered project (drift from `projectStatus`)
  * and every remote, with conflicts and invalid artifacts from the daemon's last run.
  */
-function buildOverview(ws: Workspace, ctx: DaemonContext): Overview {
+async function buildOverview(ws: Workspace, ctx: DaemonContext): Promise<Overview> {
   const places = placesOf(ws, ctx);
   const rows = new Map<string, ArtifactRow>();
   const row = (kind: Kind, name: string): ArtifactRow => {
@@ -316,12 +317,7 @@ function buildOverview(ws: Workspace, ctx: DaemonContext): Overview {
     }
   }
   const status = ctx.daemonStatus();
-  for (const c of status.conflicts) {
-    const [kind, name] = splitArtifact(c.artifact, c.kind);
-    if (!kind) continue;
-    const r = row(kind, name);
-    r.places[c.project ? projectPlaceId(c.project) : "collection"] = { state: "conflict" };
-  }
+  for (const c of await conflicts(ws, ctx)) row(c.kind, c.name).places[c.place] = { state: "conflict" };
   for (const inv of status.invalid) {
     const [kind, name] = splitArtifact(inv.artifact, "skill");
     if (kind && rows.has(`${kind}/${name}`)) row(kind, name).places.collection = { state: "invalid" };
@@ -548,28 +544,55 @@ function requireRemote(ctx: DaemonContext, target: unknown): string {
   return remote;
 }
 
-function conflicts(ctx: DaemonContext): ConflictSummary[] {
-  return ctx.daemonStatus().conflicts.flatMap((c) => {
-    const [kind, name] = splitArtifact(c.artifact, c.kind);
-    if (!kind) return [];
-    return [
-      {
-        id: conflictId(c.project, kind, name),
+/**
+ * Pending conflicts: those the daemon's last run recorded, plus every artifact changed on both sides
+ * in a registered project whose merge (the engine's own `sync --preview`) would leave conflicts.
+ */
+async function conflicts(ws: Workspace, ctx: DaemonContext): Promise<ConflictSummary[]> {
+  const out = new Map<string, ConflictSummary>();
+  const at = ctx.daemonStatus().last_sync ?? new Date(ctx.now()).toISOString();
+  const add = (project: string, kind: Kind, name: string) => {
+    const id = conflictId(project, kind, name);
+    if (!out.has(id))
+      out.set(id, {
+        id,
         kind,
         name,
         local_label: "collection",
-        remote_label: c.project ? "project" : "hub",
-        place: c.project ? projectPlaceId(c.project) : "collection",
-        created_at: ctx.daemonStatus().last_sync ?? new Date(ctx.now()).toISOString(),
+        remote_label: project ? "project" : "hub",
+        place: project ? projectPlaceId(project) : "collection",
+        created_at: at,
         paths: [],
-      },
-    ];
-  });
+      });
+  };
+  for (const c of ctx.daemonStatus().conflicts) {
+    const [kind, name] = splitArtifact(c.artifact, c.kind);
+    if (kind) add(c.project, kind, name);
+  }
+  for (const project of ctx.getConfig().projects) {
+    if (!existsSync(project)) continue;
+    let both: string[];
+    try {
+      both = projectStatus(ws, project)
+        .artifacts.filter((a) => a.drift_type === "modified" && a.drift_side === "both")
+        .map((a) => `${a.type}/${a.name}`);
+    } catch {
+      continue;
+    }
+    if (both.length === 0) continue;
+    const report = await transfer(ws, { op: "sync", project, names: both, preview: true });
+    for (const r of report.results) {
+      if (r.conflicts_remaining === 0) continue;
+      const [kind, name] = splitArtifact(r.artifact_name, "skill");
+      if (kind) add(project, kind, name);
+    }
+  }
+  return [...out.values()];
 }
 
-function conflictDetail(ws: Workspace, ctx: DaemonContext, id: string): ConflictDetail {
+async function conflictDetail(ws: Workspace, ctx: DaemonContext, id: string): Promise<ConflictDetail> {
   const { project, kind, name } = parseConflictId(id);
-  const summary = conflicts(ctx).find((c) => c.id === id);
+  const summary = (await conflicts(ws, ctx)).find((c) => c.id === id);
   if (!summary)
     throw new SkillsyncError("NOT_FOUND", `no pending conflict for ${kind}/${name}; it may be resolved`);
   const local = filesOfDisk(readArtifactTree(ws, locate(ws.collectionDir, ws.layout, kind, name)));
@@ -662,6 +685,61 @@ function filesOfVersion(ws: Workspace, kind: Kind, name: string, id: string): Fi
   throw new SkillsyncError("NOT_FOUND", `no version '${id}' of ${kind}/${name}; see its history`);
 }
 
+/**
+ * Completes a pending project sync with the user's resolution: the resolved files are written into
+ * the collection (snapshot first, one transaction under the collection lock), then the engine pushes
+ * the collection to the project with `strategy: "overwrite"`, which snapshots the project, writes it
+ * and records the resolution as the new base in the deployment record.
+ * @throws SkillsyncError USAGE when a file still has conflict markers or is not part of the conflict
+ */
+async function resolveConflict(
+  ws: Workspace,
+  opts: { project: string; kind: Kind; name: string; req: ResolveRequest; detail: ConflictDetail },
+): Promise<SyncResultJson> {
+  const { project, kind, name, req, detail } = opts;
+  if (!Array.isArray(req.files)) throw new SkillsyncError("USAGE", "'files' must be a list of {path, content}");
+  const loc = locate(ws.collectionDir, ws.layout, kind, name);
+  const writes: { abs: string; content: string | null }[] = [];
+  for (const f of req.files) {
+    if (typeof f?.path !== "string" || (f.content !== null && typeof f.content !== "string"))
+      throw new SkillsyncError("USAGE", "each file needs a string 'path' and a string or null 'content'");
+    if (!detail.files.some((x) => x.path === f.path))
+      throw new SkillsyncError("USAGE", `'${f.path}' is not one of the conflicting files of ${kind}/${name}`);
+    if (f.content !== null && /^<{7}( |$)/m.test(f.content) && /^>{7}( |$)/m.test(f.content))
+      throw new SkillsyncError("USAGE", `'${f.path}' still has conflict markers; choose a side for every hunk first`);
+    const problem = relativePathProblem(f.path);
+    if (problem) throw new SkillsyncError("UNSAFE_PATH", problem);
+    writes.push({ abs: loc.form === "folder" ? join(loc.path, ...f.path.split("/")) : loc.path, content: f.content });
+  }
+  const main = loc.form === "folder" ? "SKILL.md" : `${name}.md`;
+  const newMain = req.files.find((f) => f.path === main);
+  if (newMain && newMain.content !== null) assertValidMain(kind, name, newMain.content);
+  await locked(ws, [collectionLock(ws)], async () => {
+    await takeSnapshot(ws, {
+      scope: { type: "collection" },
+      message: `before web UI conflict resolution of ${kind}/${name}`,
+      auto: true,
+    });
+    const tx = transaction(ws);
+    try {
+      for (const w of writes) {
+        if (w.content === null) await tx.remove(w.abs);
+        else await tx.writeFile(w.abs, w.content);
+      }
+      await tx.commit();
+    } catch (e) {
+      await tx.abort();
+      throw e;
+    }
+    ws.statCache.flush();
+  });
+  const report = await transfer(ws, { op: "push", project, names: [`${kind}/${name}`], strategy: "overwrite" });
+  const r = report.results[0];
+  if (!r) return okResult(`${kind}/${name}`, "push");
+  return { ...r, conflicts_resolved: Math.max(r.conflicts_resolved, detail.files.length) };
+}
+
+
 function daemonPanel(ctx: DaemonContext): DaemonPanel {
   const s = ctx.daemonStatus();
   return {
@@ -747,8 +825,8 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
       }
     });
 
-  read("/api/ui/overview", (_c, w) => {
-    const o = buildOverview(w, ctx);
+  read("/api/ui/overview", async (_c, w) => {
+    const o = await buildOverview(w, ctx);
     w.statCache.flush();
     return o;
   });
@@ -780,10 +858,13 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
     const body = await jsonBody<{ target?: string }>(c);
     return deployPreview(w, kind, name, requireProject(ctx, body.target));
   });
-  write("post", "/api/ui/artifacts/:kind/:name/deploy", async (c) => {
-    kindParam(c);
-    requireProject(ctx, (await jsonBody<{ target?: string }>(c)).target);
-    throw notYet("Deploy from the web UI", "deployArtifacts(ws, {project, names, force}) → SyncResult[]");
+  write("post", "/api/ui/artifacts/:kind/:name/deploy", async (c, w) => {
+    const { kind, name } = kindParam(c);
+    const project = requireProject(ctx, (await jsonBody<{ target?: string }>(c)).target);
+    findInCollection(w, kind, name);
+    const report = await transfer(w, { op: "deploy", project, names: [`${kind}/${name}`] });
+    changed(`${kind}/${name}`);
+    return report.results[0] ?? okResult(`${kind}/${name}`, "none", { strategy_used: "none" });
   });
   write("post", "/api/ui/artifacts/:kind/:name/publish/preview", async (c) => {
     kindParam(c);
@@ -822,18 +903,17 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
     const now = readArtifactTree(w, findInCollection(w, kind, name));
     return okResult(name, "rollback", { snapshot_id: r.safety_snapshot, new_hash: now?.sha ?? null });
   });
-  read("/api/ui/conflicts", () => conflicts(ctx));
+  read("/api/ui/conflicts", (_c, w) => conflicts(w, ctx));
   read("/api/ui/conflicts/:id", (c, w) => conflictDetail(w, ctx, c.req.param("id") ?? ""));
   write("post", "/api/ui/conflicts/:id/resolve", async (c, w) => {
-    const detail = conflictDetail(w, ctx, c.req.param("id") ?? "");
+    const detail = await conflictDetail(w, ctx, c.req.param("id") ?? "");
     const req = await jsonBody<ResolveRequest>(c);
-    if (!Array.isArray(req.files))
-      throw new SkillsyncError("USAGE", "'files' must be a list of {path, content}");
-    void detail;
-    throw notYet(
-      "Saving a conflict resolution",
-      "resolveConflict(ws, {project, kind, name, files}) that writes the result to both sides and records it as the new base",
-    );
+    const { project, kind, name } = parseConflictId(detail.id);
+    if (!project) throw notYet("Resolving a hub conflict", "a hub conflict record and publish with If-Match");
+    const result = await resolveConflict(w, { project, kind, name, req, detail });
+    changed(`${kind}/${name}`);
+    void ctx.requestSync("ui");
+    return result;
   });
   read("/api/ui/daemon", () => daemonPanel(ctx));
   write("put", "/api/ui/daemon/auto", async (c) => {

@@ -1,4 +1,96 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Command } from "commander";
+import { SkillsyncError } from "../../core/errors.js";
+import { updateConfig } from "../../store/config.js";
+import { contextFor } from "../context.js";
+import { wrapCommand } from "../run.js";
 
-/** Registers the `project` command(s). Heavy modules are imported inside actions, not here. */
-export function registerProject(_program: Command): void {}
+/**
+ * Registers `skillsync project add DIR | list | remove DIR`: the projects the daemon keeps in sync
+ * with the collection (config key `projects`, absolute paths).
+ */
+export function registerProject(program: Command): void {
+  const project = program
+    .command("project")
+    .description("Manage the projects the daemon keeps in sync with the collection");
+
+  project
+    .command("add <dir>")
+    .description("Register a project folder (stored as an absolute path in config 'projects')")
+    .option("--json", "print the result as JSON")
+    .action(
+      wrapCommand(async (dir: string, _opts: unknown, cmd: Command) => {
+        const ctx = await contextFor(cmd);
+        const abs = resolve(dir);
+        let isDir = false;
+        try {
+          isDir = statSync(abs).isDirectory();
+        } catch {}
+        if (!isDir)
+          throw new SkillsyncError(
+            "PROJECT_MISSING",
+            `project folder ${abs} does not exist; create it or check the path`,
+          );
+        const already = ctx.config.projects.includes(abs);
+        if (!already)
+          await updateConfig(ctx.paths.config, (raw) => {
+            const list = Array.isArray(raw.projects) ? (raw.projects as string[]) : [];
+            raw.projects = [...list, abs];
+          });
+        if (ctx.out.jsonMode) ctx.out.json({ project: abs, added: !already });
+        else ctx.out.line(already ? `${abs} is already registered` : `registered project ${abs}`);
+        return 0;
+      }),
+    );
+
+  project
+    .command("list")
+    .description("List registered projects")
+    .option("--json", "print as JSON")
+    .action(
+      wrapCommand(async (_opts: unknown, cmd: Command) => {
+        const ctx = await contextFor(cmd);
+        const rows = ctx.config.projects.map((p) => {
+          let exists = false;
+          try {
+            exists = statSync(p).isDirectory();
+          } catch {}
+          return { path: p, exists };
+        });
+        if (ctx.out.jsonMode) ctx.out.json({ projects: rows });
+        else if (rows.length === 0)
+          ctx.out.line("no projects registered; add one with 'skillsync project add DIR'");
+        else
+          ctx.out.table(
+            ["project", "folder"],
+            rows.map((r) => [r.path, r.exists ? "ok" : "missing"]),
+          );
+        return 0;
+      }),
+    );
+
+  project
+    .command("remove <dir>")
+    .alias("rm")
+    .description("Unregister a project (its files are not touched)")
+    .option("--json", "print the result as JSON")
+    .action(
+      wrapCommand(async (dir: string, _opts: unknown, cmd: Command) => {
+        const ctx = await contextFor(cmd);
+        const abs = resolve(dir);
+        if (!ctx.config.projects.includes(abs))
+          throw new SkillsyncError(
+            "NOT_FOUND",
+            `${abs} is not a registered project; see 'skillsync project list'`,
+          );
+        await updateConfig(ctx.paths.config, (raw) => {
+          const list = Array.isArray(raw.projects) ? (raw.projects as string[]) : [];
+          raw.projects = list.filter((p) => resolve(p) !== abs);
+        });
+        if (ctx.out.jsonMode) ctx.out.json({ project: abs, removed: true });
+        else ctx.out.line(`unregistered project ${abs} (its files are untouched)`);
+        return 0;
+      }),
+    );
+}
