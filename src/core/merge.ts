@@ -425,8 +425,16 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Node's Buffer, when present, converts Latin-1 fast; without it (a browser) plain loops do the same. */
+interface NodeBufferLike {
+  from(buffer: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: "latin1"): string };
+  from(text: string, encoding: "latin1"): Uint8Array;
+}
+const nodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer;
+
 /** Bytes → string with one char per byte (U+0000–U+00FF), so a text merge is byte-exact for any encoding. */
 function bytesToChars(data: Uint8Array): string {
+  if (nodeBuffer) return nodeBuffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
   const parts: string[] = [];
   const CHUNK = 8192;
   for (let k = 0; k < data.length; k += CHUNK) {
@@ -436,6 +444,10 @@ function bytesToChars(data: Uint8Array): string {
 }
 
 function charsToBytes(text: string): Uint8Array {
+  if (nodeBuffer) {
+    const b = nodeBuffer.from(text, "latin1");
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
   const out = new Uint8Array(text.length);
   for (let k = 0; k < text.length; k++) out[k] = text.charCodeAt(k);
   return out;
