@@ -16,6 +16,7 @@ import { registerDaemon } from "./commands/daemon.js";
 import { registerHub } from "./commands/hub.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerMergeFile } from "./commands/merge-file.js";
+import { registerMirror } from "./commands/mirror.js";
 import { registerProject } from "./commands/project.js";
 import { registerQuickstart } from "./commands/quickstart.js";
 import { registerRemote } from "./commands/remote.js";
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
     registerTransfer,
     registerSnapshot,
     registerMergeFile,
+    registerMirror,
     registerRemote,
     registerHub,
     registerProject,
