@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PG_SKIP_REASON, TEST_PG_URL } from "./store/pg-test-schema.js";
 import { startTestHub, type TestHub } from "./test-hub.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies here are checked by assertions
+type Json = any;
+
 interface Sse {
   next(timeoutMs?: number): Promise<{ event: string; id: string | undefined; data: string }>;
   close(): void;
@@ -116,7 +119,7 @@ for (const { label, backend } of backends) {
     });
 
     it("answers /healthz without a token and 401 everywhere else without one", async () => {
-      expect(await (await fetch(`${hub.url}/healthz`)).json()).toEqual({ status: "ok" });
+      expect((await (await fetch(`${hub.url}/healthz`)).json()) as Json).toEqual({ status: "ok" });
       for (const [m, p] of [
         ["GET", "/api/v1/me"],
         ["GET", "/api/v1/changes?after=0"],
@@ -130,12 +133,12 @@ for (const { label, backend } of backends) {
       ] as const) {
         const r = await call("nobody", m, p);
         expect([m, p, r.status]).toEqual([m, p, 401]);
-        expect((await r.json()).error.code).toBe("unauthorized");
+        expect(((await r.json()) as Json).error.code).toBe("unauthorized");
       }
     });
 
     it("creates, reads, replaces under If-Match, lists, keeps history and deletes", async () => {
-      const me = await (await call("walt", "GET", "/api/v1/me")).json();
+      const me = (await (await call("walt", "GET", "/api/v1/me")).json()) as Json;
       expect(me.user.name).toBe("walt");
       expect(me.teams).toEqual([{ name: "acme", role: "writer" }]);
       const p = "/api/v1/artifacts/walt/skill/notes";
@@ -143,22 +146,24 @@ for (const { label, backend } of backends) {
       expect(c1.status).toBe(201);
       expect(c1.headers.get("etag")).toBe('"1"');
       const g = await call("walt", "GET", p);
-      const art = await g.json();
+      const art = (await g.json()) as Json;
       expect(art).toMatchObject({ owner: "walt", kind: "skill", name: "notes", revision: 1, version: "1" });
       expect(Buffer.from(art.files[0].data, "base64").toString()).toBe("v1");
       const u = await call("walt", "PUT", p, { headers: { "if-match": '"1"' }, body: skillBody("v2") });
       expect(u.status).toBe(200);
-      expect((await u.json()).artifact.revision).toBe(2);
-      const list = await (await call("walt", "GET", "/api/v1/artifacts?owner=walt&kind=skill")).json();
+      expect(((await u.json()) as Json).artifact.revision).toBe(2);
+      const list = (await (
+        await call("walt", "GET", "/api/v1/artifacts?owner=walt&kind=skill")
+      ).json()) as Json;
       expect(list.artifacts.map((a: { name: string }) => a.name)).toEqual(["notes"]);
-      const vs = await (await call("walt", "GET", `${p}/versions`)).json();
+      const vs = (await (await call("walt", "GET", `${p}/versions`)).json()) as Json;
       expect(vs.versions.map((v: { revision: number }) => v.revision)).toEqual([1, 2]);
-      const v1 = await (await call("walt", "GET", `${p}/versions/1`)).json();
+      const v1 = (await (await call("walt", "GET", `${p}/versions/1`)).json()) as Json;
       expect(Buffer.from(v1.files[0].data, "base64").toString()).toBe("v1");
       const d = await call("walt", "DELETE", p, { headers: { "if-match": "2" } });
       expect(d.status).toBe(200);
       expect((await call("walt", "GET", p)).status).toBe(404);
-      const feed = await (await call("walt", "GET", "/api/v1/changes?after=0")).json();
+      const feed = (await (await call("walt", "GET", "/api/v1/changes?after=0")).json()) as Json;
       expect(feed.changes.map((c: { op: string; revision: number }) => `${c.op}@${c.revision}`)).toEqual([
         "put@1",
         "put@2",
@@ -182,7 +187,7 @@ for (const { label, backend } of backends) {
         await snapshot(await call("bob", "GET", "/api/v1/artifacts?owner=alice")),
       ];
       const before = await probes();
-      const cursorBob = (await (await call("bob", "GET", "/api/v1/changes?after=0")).json()).cursor;
+      const cursorBob = ((await (await call("bob", "GET", "/api/v1/changes?after=0")).json()) as Json).cursor;
       expect(
         (
           await call("alice", "PUT", p, {
@@ -195,10 +200,12 @@ for (const { label, backend } of backends) {
       expect(after).toEqual(before);
       expect(after.slice(0, 6).map((s) => s.status)).toEqual([404, 404, 404, 404, 404, 404]);
       expect(JSON.parse(after[6]!.body)).toEqual({ artifacts: [] });
-      expect(await (await call("bob", "GET", "/api/v1/artifacts")).json()).toEqual({ artifacts: [] });
-      const feed = await (await call("bob", "GET", `/api/v1/changes?after=${cursorBob}`)).json();
+      expect((await (await call("bob", "GET", "/api/v1/artifacts")).json()) as Json).toEqual({
+        artifacts: [],
+      });
+      const feed = (await (await call("bob", "GET", `/api/v1/changes?after=${cursorBob}`)).json()) as Json;
       expect(feed).toEqual({ changes: [], cursor: cursorBob, more: false });
-      const still = await (await call("alice", "GET", p)).json();
+      const still = (await (await call("alice", "GET", p)).json()) as Json;
       expect(Buffer.from(still.files[0].data, "base64").toString()).toBe("alice's secret");
       expect(still.revision).toBe(1);
     });
@@ -215,12 +222,12 @@ for (const { label, backend } of backends) {
         body: skillBody("reader edit"),
       });
       expect(w.status).toBe(403);
-      expect((await w.json()).error.code).toBe("forbidden");
+      expect(((await w.json()) as Json).error.code).toBe("forbidden");
       expect((await call("rita", "DELETE", p, { headers: { "if-match": "1" } })).status).toBe(403);
       expect(await hub.store.headCursor()).toBe(head);
       expect((await call("bob", "GET", p)).status).toBe(404);
       expect(
-        (await (await call("rita", "GET", "/api/v1/artifacts?owner=acme")).json()).artifacts,
+        ((await (await call("rita", "GET", "/api/v1/artifacts?owner=acme")).json()) as Json).artifacts,
       ).toHaveLength(1);
     });
 
@@ -305,18 +312,19 @@ for (const { label, backend } of backends) {
       ];
       for (const [what, pending, status, code] of cases) {
         const r = await pending;
-        const body = await r.json();
+        const body = (await r.json()) as Json;
         expect([what, r.status, body.error?.code]).toEqual([what, status, code]);
         expect(typeof body.error.message).toBe("string");
         if (code === "conflict") expect(body.error.current_revision).toBe(1);
       }
       expect(await hub.store.headCursor()).toBe(head);
-      const still = await (await call("alice", "GET", p)).json();
+      const still = (await (await call("alice", "GET", p)).json()) as Json;
       expect([still.revision, Buffer.from(still.files[0].data, "base64").toString()]).toEqual([1, "orig"]);
     });
 
     it("long-polls until a change arrives, and answers an empty poll in under 200 bytes", async () => {
-      const head = (await (await call("alice", "GET", "/api/v1/changes?after=0&limit=1000")).json()).cursor;
+      const head = ((await (await call("alice", "GET", "/api/v1/changes?after=0&limit=1000")).json()) as Json)
+        .cursor;
       const empty = await call("alice", "GET", `/api/v1/changes?after=${head}`);
       const text = await empty.text();
       expect(JSON.parse(text)).toEqual({ changes: [], cursor: head, more: false });
@@ -327,7 +335,7 @@ for (const { label, backend } of backends) {
         headers: { "if-none-match": "*" },
         body: JSON.stringify({ files: [{ path: "hello.md", data: "aGk=" }] }),
       });
-      const page = await (await polling).json();
+      const page = (await (await polling).json()) as Json;
       expect(page.changes.map((c: { name: string }) => c.name)).toEqual(["hello"]);
       expect(page.cursor).toBeGreaterThan(head);
     });
@@ -389,7 +397,7 @@ describe("hub API: slowing down bad tokens", () => {
     const r = await bad();
     expect(r.status).toBe(429);
     expect(Number(r.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect((await r.json()).error.code).toBe("rate_limited");
+    expect(((await r.json()) as Json).error.code).toBe("rate_limited");
     const good = await fetch(`${hub.url}/api/v1/me`, {
       headers: { authorization: `Bearer ${hub.tokens.alice}` },
     });
@@ -438,7 +446,7 @@ describe("hub API: size limits", () => {
     ] as const;
     for (const [what, files] of cases) {
       const r = await put([...files]);
-      const body = await r.json();
+      const body = (await r.json()) as Json;
       expect([what, r.status, body.error.code]).toEqual([what, 413, "payload_too_large"]);
       expect(body.error.message).toMatch(/limit/);
     }
