@@ -1,0 +1,619 @@
+/**
+ * A typed HTTP client for the hub API v1 (docs/hub-api.md). `publish`, `fetch`, the outbox and the
+ * daemon's hub subscription are built on it.
+ *
+ * Errors: every failure is a {@link HubError} (`SkillsyncError` code `REMOTE`, exit 3) whose message
+ * is one line naming the hub URL — never the token — except a `409`, which is a
+ * {@link HubConflictError} (code `CONFLICT`, exit 1) carrying the hub's current revision so that the
+ * caller turns it into a three-way merge instead of an overwrite. `get`, `versions` and `version`
+ * answer `undefined` for a `404` (absent, deleted, or not shared with you: the hub does not say which).
+ *
+ * Retries: network errors and `5xx` are retried up to `retries` times (default 3) with exponential
+ * backoff and full jitter (base 200 ms, cap 5 s); `4xx` is never retried. A retried `PUT` is safe:
+ * the hub answers a write whose content equals the current version with `unchanged: true`.
+ *
+ * @example
+ * const hub = createHubClient({ url: "http://127.0.0.1:7070", token });
+ * const page = await hub.changes({ after: cursor, wait: 30 });
+ * try { await hub.put({ owner: "alice", kind: "skill", name: "pdf" }, { files, ifMatch: base.revision }); }
+ * catch (e) { if (e instanceof HubConflictError) mergeWith(e.currentRevision); else throw e; }
+ */
+import { SkillsyncError } from "../core/errors.js";
+import type { Kind } from "../core/names.js";
+import type { FileMode } from "../core/tree-hash.js";
+
+/** An artifact's address on a hub: owner is a user or team name (one namespace). */
+export interface HubKey {
+  owner: string;
+  kind: Kind;
+  name: string;
+}
+
+/** Metadata of an artifact version on the hub (wire format, snake_case as in the API). */
+export interface HubArtifactMeta {
+  owner: string;
+  kind: Kind;
+  name: string;
+  version: string;
+  /** DESIGN.md tree hash (lowercase hex); "" for a delete. */
+  tree_hash: string;
+  /** +1 per write and per delete, starting at 1. */
+  revision: number;
+  /** ISO 8601 UTC. */
+  created_at: string;
+  /** ISO 8601 UTC. */
+  updated_at: string;
+  updated_by: string;
+}
+
+/** One file of an artifact: relative `/` path, mode, bytes. */
+export interface HubFile {
+  path: string;
+  mode: FileMode;
+  data: Uint8Array;
+}
+
+/** An artifact with its files (decoded). */
+export interface HubArtifact extends HubArtifactMeta {
+  files: HubFile[];
+}
+
+/** One change in the hub's feed. */
+export interface HubChange {
+  cursor: number;
+  op: "put" | "delete";
+  owner: string;
+  kind: Kind;
+  name: string;
+  revision: number;
+  version: string;
+  tree_hash: string;
+  /** ISO 8601 UTC. */
+  at: string;
+}
+
+/** A page of changes: pass `cursor` as `after` next; `more` means ask again at once. */
+export interface HubChangePage {
+  changes: HubChange[];
+  cursor: number;
+  more: boolean;
+}
+
+/** One entry of an artifact's history. */
+export interface HubVersion {
+  revision: number;
+  op: "put" | "delete";
+  version: string;
+  tree_hash: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** `GET /api/v1/me`. */
+export interface HubMe {
+  user: { name: string; created_at: string };
+  teams: { name: string; role: "reader" | "writer" | "admin" }[];
+  token: { id: string; created_at: string; expires_at: string | null };
+}
+
+/** The result of a successful `put`/`delete`. */
+export interface HubWriteResult {
+  artifact: HubArtifactMeta;
+  /** True when the content equalled the current version: nothing was written. */
+  unchanged: boolean;
+}
+
+/** Why a hub call failed. */
+export type HubErrorReason =
+  | "unreachable"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "too_large"
+  | "bad_request"
+  | "rate_limited"
+  | "server";
+
+/** A failed hub call (code `REMOTE`, or `CONFLICT` for {@link HubConflictError}). */
+export class HubError extends SkillsyncError {
+  /** HTTP status, or undefined when the hub was not reached. */
+  readonly status: number | undefined;
+  readonly reason: HubErrorReason;
+  constructor(input: {
+    reason: HubErrorReason;
+    status: number | undefined;
+    message: string;
+    code?: "REMOTE" | "CONFLICT";
+    details?: Record<string, unknown>;
+    cause?: unknown;
+  }) {
+    super(input.code ?? "REMOTE", input.message, {
+      details: { reason: input.reason, status: input.status, ...input.details },
+      ...(input.cause === undefined ? {} : { cause: input.cause }),
+    });
+    this.name = "HubError";
+    this.status = input.status;
+    this.reason = input.reason;
+  }
+}
+
+/** A `409`: the write was based on an old revision (or the artifact exists / no longer exists). */
+export class HubConflictError extends HubError {
+  /** The hub's current revision, or null when the artifact does not exist (any more). */
+  readonly currentRevision: number | null;
+  constructor(input: { message: string; currentRevision: number | null }) {
+    super({
+      reason: "conflict",
+      status: 409,
+      code: "CONFLICT",
+      message: input.message,
+      details: { current_revision: input.currentRevision },
+    });
+    this.name = "HubConflictError";
+    this.currentRevision = input.currentRevision;
+  }
+}
+
+/** True when `e` is a hub failure because the hub could not be reached (queue and retry later). */
+export function isHubUnreachable(e: unknown): boolean {
+  return e instanceof HubError && e.reason === "unreachable";
+}
+
+/** Options of {@link createHubClient}. */
+export interface HubClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:7070` (a trailing `/` is fine). */
+  url: string;
+  /** The API token (sent as `Authorization: Bearer`; never put in a message). */
+  token: string;
+  /** Remote name used in hints (`skillsync login NAME`), default `REMOTE`. */
+  remoteName?: string;
+  /** Injected fetch, default the global one (undici). */
+  fetch?: typeof fetch;
+  /** Retries after the first attempt for network errors and 5xx, default 3. */
+  retries?: number;
+  /** Told before each retry (attempt counts from 1; delay in ms). */
+  onRetry?: (info: { attempt: number; delayMs: number; error: HubError }) => void;
+  /** Backoff base (ms), default 200; delay = random(0, min(cap, base·2^attempt)). */
+  baseDelayMs?: number;
+  /** Backoff cap (ms), default 5,000. */
+  maxDelayMs?: number;
+  /** Per-attempt timeout (ms) on top of any long-poll wait, default 30,000. */
+  timeoutMs?: number;
+  /** Random source in [0, 1) for jitter (tests), default `Math.random`. */
+  random?: () => number;
+}
+
+/** Options of {@link HubClient.subscribe}. */
+export interface HubSubscribeOptions {
+  /** Start after this cursor (sent as `Last-Event-ID`); default: only changes from now on. */
+  after?: number;
+  /** Called for each change, in cursor order; awaited before the next. */
+  onChange: (change: HubChange) => void | Promise<void>;
+  /** Called when a (re)connection is established, with the cursor it resumes from. */
+  onReady?: (cursor: number) => void;
+  /** Told about a dropped connection before reconnecting. */
+  onDisconnect?: (error: HubError) => void;
+  /** Ends the subscription (the promise then resolves). */
+  signal: AbortSignal;
+}
+
+/** The typed hub API. Every method throws {@link HubError} (see the module comment). */
+export interface HubClient {
+  /** The base URL without a trailing slash. */
+  readonly url: string;
+  /** Who the token belongs to. */
+  me(): Promise<HubMe>;
+  /** Changes after `after` (default 0); `wait` seconds long-polls while nothing changed. */
+  changes(opts?: {
+    after?: number;
+    wait?: number;
+    limit?: number;
+    signal?: AbortSignal;
+  }): Promise<HubChangePage>;
+  /** Current artifacts visible to the caller. */
+  list(filter?: { owner?: string; kind?: Kind }): Promise<HubArtifactMeta[]>;
+  /** The current version with files, or undefined when absent/deleted/not shared. */
+  get(key: HubKey): Promise<HubArtifact | undefined>;
+  /** The history, or undefined when absent/not shared. */
+  versions(key: HubKey): Promise<HubVersion[] | undefined>;
+  /** Revision `revision` with files, or undefined. */
+  version(key: HubKey, revision: number): Promise<HubArtifact | undefined>;
+  /**
+   * Creates (`ifNoneMatch: true`) or replaces revision `ifMatch`.
+   * @throws HubConflictError when the hub is at another revision (or the artifact exists on create)
+   */
+  put(
+    key: HubKey,
+    body: { files: readonly HubFile[]; version?: string; treeHash?: string } & (
+      | { ifMatch: number; ifNoneMatch?: undefined }
+      | { ifNoneMatch: true; ifMatch?: undefined }
+    ),
+  ): Promise<HubWriteResult>;
+  /**
+   * Deletes revision `ifMatch`. @throws HubConflictError when the hub is at another revision
+   * @throws HubError not_found when it is already gone
+   */
+  delete(key: HubKey, opts: { ifMatch: number }): Promise<HubWriteResult>;
+  /**
+   * Follows `GET /api/v1/events` (SSE), reconnecting with `Last-Event-ID` after drops (backoff as
+   * for retries, unbounded while `signal` is not aborted). Resolves when `signal` aborts.
+   * @throws HubError for 4xx answers (bad token, bad cursor), which reconnecting cannot fix
+   */
+  subscribe(opts: HubSubscribeOptions): Promise<void>;
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; current_revision?: number | null; limit?: number };
+}
+
+function keyPath(k: HubKey): string {
+  return `${encodeURIComponent(k.owner)}/${encodeURIComponent(k.kind)}/${encodeURIComponent(k.name)}`;
+}
+
+function toBase64(d: Uint8Array): string {
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64");
+}
+
+function decodeArtifact(
+  raw: HubArtifactMeta & { files: { path: string; mode: FileMode; data: string }[] },
+): HubArtifact {
+  return {
+    ...raw,
+    files: raw.files.map((f) => ({ path: f.path, mode: f.mode, data: Buffer.from(f.data, "base64") })),
+  };
+}
+
+function networkCause(e: unknown): string {
+  const c = (e as { cause?: { code?: string; message?: string } })?.cause;
+  if (c?.code) return c.code;
+  if ((e as Error)?.name === "TimeoutError") return "timed out";
+  return c?.message ?? (e as Error)?.message ?? String(e);
+}
+
+/**
+ * Creates a client for one hub.
+ * @throws SkillsyncError USAGE when `url` is not an http(s) URL
+ */
+export function createHubClient(opts: HubClientOptions): HubClient {
+  let base: string;
+  try {
+    const u = new URL(opts.url);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("protocol");
+    base = u.toString().replace(/\/+$/, "");
+  } catch {
+    throw new SkillsyncError("USAGE", `hub URL '${opts.url}' is not an http:// or https:// URL`);
+  }
+  const doFetch = opts.fetch ?? globalThis.fetch;
+  const retries = opts.retries ?? 3;
+  const baseDelay = opts.baseDelayMs ?? 200;
+  const maxDelay = opts.maxDelayMs ?? 5000;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const random = opts.random ?? Math.random;
+  const remote = opts.remoteName ?? "REMOTE";
+  const auth = { authorization: `Bearer ${opts.token}` };
+
+  const backoff = (attempt: number): number =>
+    Math.floor(random() * Math.min(maxDelay, baseDelay * 2 ** attempt));
+  const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+      signal?.addEventListener("abort", done, { once: true });
+    });
+
+  function unreachable(e: unknown): HubError {
+    return new HubError({
+      reason: "unreachable",
+      status: undefined,
+      message: `hub at ${base} is unreachable (${networkCause(e)}); publish queues changes in the outbox until it is back`,
+      cause: e,
+    });
+  }
+
+  /** Turns a non-2xx answer into a HubError. */
+  async function errorFrom(res: Response, what: string): Promise<HubError> {
+    let body: ErrorBody = {};
+    try {
+      body = (await res.json()) as ErrorBody;
+    } catch {
+      // not JSON (a proxy's page): keep the status only
+    }
+    const msg = body.error?.message ?? res.statusText;
+    const s = res.status;
+    if (s === 401)
+      return new HubError({
+        reason: "unauthorized",
+        status: s,
+        message: `hub at ${base} refused the token (invalid, expired or revoked); get a new token and run 'skillsync login ${remote} --token TOKEN'`,
+      });
+    if (s === 403)
+      return new HubError({
+        reason: "forbidden",
+        status: s,
+        message: `hub at ${base} refused to ${what}: ${msg}`,
+      });
+    if (s === 404) return new HubError({ reason: "not_found", status: s, message: `hub at ${base}: ${msg}` });
+    if (s === 409)
+      return new HubConflictError({
+        message: `hub at ${base} refused to ${what}: ${msg}`,
+        currentRevision: body.error?.current_revision ?? null,
+      });
+    if (s === 413)
+      return new HubError({
+        reason: "too_large",
+        status: s,
+        message: `hub at ${base} refused to ${what}, too large: ${msg}`,
+        details: { limit: body.error?.limit },
+      });
+    if (s === 429)
+      return new HubError({
+        reason: "rate_limited",
+        status: s,
+        message: `hub at ${base} is refusing this address after repeated bad tokens; retry in ${res.headers.get("retry-after") ?? "a few"} s`,
+      });
+    if (s >= 500)
+      return new HubError({
+        reason: "server",
+        status: s,
+        message: `hub at ${base} failed to ${what} (HTTP ${s}): ${msg}`,
+      });
+    return new HubError({
+      reason: "bad_request",
+      status: s,
+      message: `hub at ${base} rejected the request to ${what} (HTTP ${s}): ${msg}`,
+    });
+  }
+
+  /** One API call with retries; returns the response for 2xx and (when `allow404`) 404. */
+  async function call(input: {
+    method: string;
+    path: string;
+    what: string;
+    headers?: Record<string, string>;
+    body?: string;
+    allow404?: boolean;
+    extraTimeoutMs?: number;
+    signal?: AbortSignal;
+  }): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      let error: HubError;
+      try {
+        const timeout = AbortSignal.timeout(timeoutMs + (input.extraTimeoutMs ?? 0));
+        const res = await doFetch(`${base}${input.path}`, {
+          method: input.method,
+          headers: {
+            ...auth,
+            accept: "application/json",
+            ...(input.body !== undefined ? { "content-type": "application/json" } : {}),
+            ...input.headers,
+          },
+          ...(input.body !== undefined ? { body: input.body } : {}),
+          signal: input.signal ? AbortSignal.any([timeout, input.signal]) : timeout,
+        });
+        if (res.ok || (input.allow404 && res.status === 404)) return res;
+        error = await errorFrom(res, input.what);
+        if (res.status < 500) throw error;
+      } catch (e) {
+        if (e instanceof HubError) throw e;
+        if (input.signal?.aborted) throw unreachable(e);
+        error = unreachable(e);
+      }
+      if (attempt >= retries) {
+        if (error.reason === "server")
+          throw new HubError({
+            reason: "server",
+            status: error.status,
+            message: `${error.message} (after ${attempt + 1} attempts)`,
+          });
+        throw error;
+      }
+      const delayMs = backoff(attempt);
+      opts.onRetry?.({ attempt: attempt + 1, delayMs, error });
+      await sleep(delayMs, input.signal);
+    }
+  }
+
+  async function json<T>(res: Response): Promise<T> {
+    return (await res.json()) as T;
+  }
+
+  const client: HubClient = {
+    url: base,
+
+    async me() {
+      return json<HubMe>(await call({ method: "GET", path: "/api/v1/me", what: "say who you are" }));
+    },
+
+    async changes(o = {}) {
+      const q = new URLSearchParams({ after: String(o.after ?? 0) });
+      if (o.wait) q.set("wait", String(o.wait));
+      if (o.limit) q.set("limit", String(o.limit));
+      const res = await call({
+        method: "GET",
+        path: `/api/v1/changes?${q}`,
+        what: "list changes",
+        extraTimeoutMs: (o.wait ?? 0) * 1000,
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      return json<HubChangePage>(res);
+    },
+
+    async list(filter = {}) {
+      const q = new URLSearchParams();
+      if (filter.owner) q.set("owner", filter.owner);
+      if (filter.kind) q.set("kind", filter.kind);
+      const qs = q.size > 0 ? `?${q}` : "";
+      const res = await call({ method: "GET", path: `/api/v1/artifacts${qs}`, what: "list artifacts" });
+      return (await json<{ artifacts: HubArtifactMeta[] }>(res)).artifacts;
+    },
+
+    async get(key) {
+      const res = await call({
+        method: "GET",
+        path: `/api/v1/artifacts/${keyPath(key)}`,
+        what: `read ${key.kind}/${key.name}`,
+        allow404: true,
+      });
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      return decodeArtifact(await json<Parameters<typeof decodeArtifact>[0]>(res));
+    },
+
+    async versions(key) {
+      const res = await call({
+        method: "GET",
+        path: `/api/v1/artifacts/${keyPath(key)}/versions`,
+        what: `list versions of ${key.kind}/${key.name}`,
+        allow404: true,
+      });
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      return (await json<{ versions: HubVersion[] }>(res)).versions;
+    },
+
+    async version(key, revision) {
+      const res = await call({
+        method: "GET",
+        path: `/api/v1/artifacts/${keyPath(key)}/versions/${revision}`,
+        what: `read revision ${revision} of ${key.kind}/${key.name}`,
+        allow404: true,
+      });
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      return decodeArtifact(await json<Parameters<typeof decodeArtifact>[0]>(res));
+    },
+
+    async put(key, body) {
+      const headers: Record<string, string> =
+        body.ifNoneMatch === true ? { "if-none-match": "*" } : { "if-match": String(body.ifMatch) };
+      const payload = JSON.stringify({
+        ...(body.version !== undefined ? { version: body.version } : {}),
+        ...(body.treeHash !== undefined ? { tree_hash: body.treeHash } : {}),
+        files: body.files.map((f) => ({ path: f.path, mode: f.mode, data: toBase64(f.data) })),
+      });
+      const res = await call({
+        method: "PUT",
+        path: `/api/v1/artifacts/${keyPath(key)}`,
+        what: `publish ${key.kind}/${key.name} of '${key.owner}'`,
+        headers,
+        body: payload,
+      });
+      return json<HubWriteResult>(res);
+    },
+
+    async delete(key, o) {
+      const res = await call({
+        method: "DELETE",
+        path: `/api/v1/artifacts/${keyPath(key)}`,
+        what: `delete ${key.kind}/${key.name} of '${key.owner}'`,
+        headers: { "if-match": String(o.ifMatch) },
+      });
+      return json<HubWriteResult>(res);
+    },
+
+    async subscribe(o) {
+      let last: number | undefined = o.after;
+      let failures = 0;
+      while (!o.signal.aborted) {
+        let dropped: HubError;
+        try {
+          const res = await doFetch(`${base}/api/v1/events`, {
+            headers: {
+              ...auth,
+              accept: "text/event-stream",
+              ...(last !== undefined ? { "last-event-id": String(last) } : {}),
+            },
+            signal: o.signal,
+          });
+          if (!res.ok) {
+            const err = await errorFrom(res, "stream events");
+            if (res.status < 500) throw err;
+            dropped = err;
+          } else {
+            dropped = await readEvents(res, {
+              onEvent: async (ev) => {
+                if (ev.event === "ready") {
+                  failures = 0;
+                  const c = (JSON.parse(ev.data) as { cursor: number }).cursor;
+                  if (last === undefined) last = c;
+                  o.onReady?.(c);
+                } else if (ev.event === "change") {
+                  const change = JSON.parse(ev.data) as HubChange;
+                  await o.onChange(change);
+                  last = change.cursor;
+                } else if (ev.event === "error") {
+                  throw await errorFrom(new Response(ev.data, { status: 401 }), "stream events");
+                }
+              },
+            });
+          }
+        } catch (e) {
+          if (o.signal.aborted) return;
+          if (e instanceof HubError && e.reason !== "server" && e.reason !== "unreachable") throw e;
+          dropped = e instanceof HubError ? e : unreachable(e);
+        }
+        if (o.signal.aborted) return;
+        o.onDisconnect?.(dropped);
+        await sleep(backoff(Math.min(failures++, 10)), o.signal);
+      }
+    },
+  };
+  return client;
+}
+
+/** Reads an SSE body until it ends; returns the error describing the drop. */
+async function readEvents(
+  res: Response,
+  handlers: { onEvent: (ev: { event: string; data: string; id: string | undefined }) => Promise<void> },
+): Promise<HubError> {
+  const reader = res.body?.pipeThrough(new TextDecoderStream()).getReader();
+  if (!reader)
+    return new HubError({ reason: "server", status: res.status, message: "event stream has no body" });
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value.replace(/\r\n?/g, "\n");
+      let i = buffer.indexOf("\n\n");
+      while (i >= 0) {
+        const block = buffer.slice(0, i);
+        buffer = buffer.slice(i + 2);
+        let event = "message";
+        const data: string[] = [];
+        let id: string | undefined;
+        for (const line of block.split("\n")) {
+          if (line === "" || line.startsWith(":")) continue;
+          const j = line.indexOf(":");
+          const field = j < 0 ? line : line.slice(0, j);
+          const v = j < 0 ? "" : line.slice(j + 1).replace(/^ /, "");
+          if (field === "event") event = v;
+          else if (field === "data") data.push(v);
+          else if (field === "id") id = v;
+        }
+        if (data.length > 0 || event !== "message")
+          await handlers.onEvent({ event, data: data.join("\n"), id });
+        i = buffer.indexOf("\n\n");
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return new HubError({
+    reason: "unreachable",
+    status: undefined,
+    message: "the hub closed the event stream",
+  });
+}
