@@ -74,7 +74,9 @@ export interface BackoffState {
 
 /** Everything `skillsync auto status` shows; `GET /api/daemon/status`. */
 export interface DaemonStatus extends SyncStatus {
+  /** `daemon.enabled`: whether automatic syncs run. */
   enabled: boolean;
+  /** A sync run is in flight (not whether the daemon process runs). */
   running: boolean;
   /** Sources waiting for a run, e.g. `["hub:work"]`. */
   queued: string[];
@@ -83,6 +85,7 @@ export interface DaemonStatus extends SyncStatus {
   backoff: BackoffState;
   last_outcome: RunOutcome | null;
   invalid: SyncInvalid[];
+  /** The daemon's pid and port (0 when read from state.db without a daemon). */
   pid: number;
   port: number;
 }

@@ -103,7 +103,6 @@ export async function acquireDaemonLock(
   throw new SkillsyncError(
     "LOCKED",
     `a skillsync daemon is already running for ${paths.root}${who}; stop it first${info ? ` (kill ${info.pid})` : ""} or use another --home`,
-    { file: lockPath },
   );
 }
 

@@ -70,7 +70,12 @@ export function registerAuto(program: Command): void {
         const live = await liveStatus(ctx);
         const s = live ?? offlineStatus(db, ctx.config);
         const last = listHistory(db, 1)[0];
-        if (ctx.out.jsonMode) ctx.out.json({ ...s, last_run: last ?? null });
+        if (ctx.out.jsonMode)
+          ctx.out.json({
+            ...s,
+            daemon: { running: live !== undefined, pid: live?.pid ?? null, port: live?.port ?? null },
+            last_run: last ?? null,
+          });
         else {
           const light =
             s.state === "green"

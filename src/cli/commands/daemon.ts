@@ -44,7 +44,6 @@ are served either way. Logs: $SKILLSYNC_HOME/logs/daemon.log. See docs/daemon.md
         const { startDaemon } = await import("../../daemon/daemon.js");
         const { runUntilSignal } = await import("../../daemon/foreground.js");
         const engine = await loadSyncEngine();
-        if (!engine.available) ctx.out.warn(`${engine.reason}; every sync will fail until it is`);
         const handle = await startDaemon({
           home: ctx.home,
           collection: ctx.collection,
@@ -53,6 +52,7 @@ are served either way. Logs: $SKILLSYNC_HOME/logs/daemon.log. See docs/daemon.md
           ...(engine.hubFetcher ? { hubFetcher: engine.hubFetcher } : {}),
           verbose: Boolean(opts.verbose),
         });
+        if (!engine.available) ctx.out.warn(`${engine.reason}; every sync will fail until it is`);
         const enabled = ctx.config.daemon.enabled;
         process.stderr.write(
           `skillsync daemon listening on ${handle.url} (home ${ctx.home}; automatic sync ${enabled ? "on" : "off — 'skillsync auto enable' turns it on"})\n`,
