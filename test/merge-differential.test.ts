@@ -4,7 +4,7 @@
  * Generates 1,200 random three-way cases from a seeded PRNG: markdown-like lines, half of the cases
  * from a small vocabulary (so lines repeat), half from numbered lines; some CRLF files, some mixed line
  * endings, some without a final newline; both sides edited by deletions, insertions, replacements and
- * moves; a quarter in diff3 style and some with --ours/--theirs/--union. Each case runs through
+ * moves; 15% in diff3 and 10% in zdiff3 style, 15% with --ours/--theirs/--union. Each case runs through
  * {@link mergeText} and `git merge-file -p` (in parallel batches), and text and conflict count are
  * compared.
  *
@@ -20,7 +20,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { splitLines } from "../src/core/diff.js";
-import { type MergeFavor, mergeText } from "../src/core/merge.js";
+import { type MergeFavor, type MergeStyle, mergeText } from "../src/core/merge.js";
 
 const CASES = 1200;
 const CONCURRENCY = 8;
@@ -58,7 +58,7 @@ interface Case {
   base: string;
   ours: string;
   theirs: string;
-  style: "merge" | "diff3";
+  style: MergeStyle;
   favor: MergeFavor | undefined;
 }
 
@@ -97,12 +97,13 @@ function generate(rnd: () => number, id: number): Case {
     return s;
   };
   const favorPick = rnd();
+  const stylePick = rnd();
   return {
     id,
     base: render(base),
     ours: render(mutate(base)),
     theirs: render(mutate(base)),
-    style: rnd() < 0.25 ? "diff3" : "merge",
+    style: stylePick < 0.15 ? "diff3" : stylePick < 0.25 ? "zdiff3" : "merge",
     favor: favorPick < 0.05 ? "ours" : favorPick < 0.1 ? "theirs" : favorPick < 0.15 ? "union" : undefined,
   };
 }
@@ -167,7 +168,7 @@ function lostText(c: Case, result: string): string[] {
 
 function gitMerge(dir: string, c: Case): Promise<{ text: string; code: number }> {
   const args = ["merge-file", "-p", "-L", "ours", "-L", "base", "-L", "theirs"];
-  if (c.style === "diff3") args.push("--diff3");
+  if (c.style !== "merge") args.push(`--${c.style}`);
   if (c.favor) args.push(`--${c.favor}`);
   args.push("ours", "base", "theirs");
   return new Promise((resolve, reject) => {
@@ -245,5 +246,5 @@ describe("merge engine vs git merge-file (differential)", () => {
     expect(clear).toBeGreaterThan(CASES / 5);
     expect(CASES - clear).toBeGreaterThan(CASES / 5);
     expect(conflicted).toBeGreaterThan(CASES / 10);
-  });
+  }, 120_000);
 });

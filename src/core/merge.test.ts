@@ -53,6 +53,17 @@ describe("mergeText", () => {
     expect(noBaseLabel.text).toBe("<<<<<<< o\nX\n|||||||\nb\n=======\nY\n>>>>>>> t\n");
   });
 
+  it("moves lines common to both sides out of a conflict's edges with zdiff3 style", () => {
+    const r = merge("a\nb\nc\n", "a\nX\nsame\nP\nc\n", "a\nX\nsame\nQ\nc\n", { style: "zdiff3" });
+    expect(r.text).toBe(
+      "a\nX\nsame\n<<<<<<< project\nP\n||||||| base\nb\n=======\nQ\n>>>>>>> collection\nc\n",
+    );
+    const d3 = merge("a\nb\nc\n", "a\nX\nsame\nP\nc\n", "a\nX\nsame\nQ\nc\n", { style: "diff3" });
+    expect(d3.text).toBe(
+      "a\n<<<<<<< project\nX\nsame\nP\n||||||| base\nb\n=======\nX\nsame\nQ\n>>>>>>> collection\nc\n",
+    );
+  });
+
   it("narrows a conflict to the lines that really differ", () => {
     const r = merge("a\nb\nc\nd\ne\n", "a\nb1\nc\nd\ne1\n", "a\nb2\nc\nd\ne1\n");
     expect(r.conflicts).toBe(1);

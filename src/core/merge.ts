@@ -9,6 +9,8 @@
  *   differ stay in conflict, with "merge" style), then conflicts separated by at most 3 lines, or by
  *   lines without any ASCII letter or digit, are joined into one;
  * - with `style: "diff3"` conflicts are not narrowed and show the base between `|||||||` and `=======`;
+ *   `style: "zdiff3"` shows the base too, but first moves lines common to both sides at the start and
+ *   end of a conflict out of it (git's `--zdiff3`);
  * - markers are git's: `<<<<<<< ours-label`, `|||||||` (+ base label), `=======`, `>>>>>>> theirs-label`,
  *   ended by CRLF when the surrounding lines of ours, theirs and the base's first line use CRLF;
  *   a side whose last line lacks a newline gets one inside a conflict (as git does).
@@ -18,8 +20,11 @@
  */
 import { diffLines, type LineChange, splitLines } from "./diff.js";
 
-/** `"merge"`: ours/theirs only (git's default); `"diff3"`: also the base between `|||||||` and `=======`. */
-export type MergeStyle = "merge" | "diff3";
+/**
+ * `"merge"`: ours/theirs only (git's default); `"diff3"`: also the base between `|||||||` and
+ * `=======`; `"zdiff3"`: like diff3 with lines common to both sides at a conflict's edges moved out.
+ */
+export type MergeStyle = "merge" | "diff3" | "zdiff3";
 
 /** How conflicts are resolved instead of getting markers: that side's text, or both (`union`: ours then theirs). */
 export type MergeFavor = "ours" | "theirs" | "union";
@@ -237,6 +242,23 @@ function refine(recs: readonly Rec[], ours: readonly string[], theirs: readonly 
   return out;
 }
 
+/** zdiff3: moves lines equal on both sides at the start and end of each conflict out of it (the base range stays). */
+function trimConflicts(recs: readonly Rec[], ours: readonly string[], theirs: readonly string[]): void {
+  for (const m of recs) {
+    if (m.mode !== 0) continue;
+    while (m.chg1 > 0 && m.chg2 > 0 && ours[m.i1] === theirs[m.i2]) {
+      m.chg1--;
+      m.chg2--;
+      m.i1++;
+      m.i2++;
+    }
+    while (m.chg1 > 0 && m.chg2 > 0 && ours[m.i1 + m.chg1 - 1] === theirs[m.i2 + m.chg2 - 1]) {
+      m.chg1--;
+      m.chg2--;
+    }
+  }
+}
+
 const ALNUM = /[A-Za-z0-9]/;
 
 /** Joins conflicts separated by ≤ 3 lines, or by lines with no ASCII letter/digit (`xdl_simplify_non_conflicts`). */
@@ -317,6 +339,8 @@ export function mergeText(input: MergeTextInput): MergeTextResult {
   if (style === "merge") {
     recs = refine(recs, ours, theirs);
     simplify(recs, ours);
+  } else if (style === "zdiff3") {
+    trimConflicts(recs, ours, theirs);
   }
   return fill(recs, { base, ours, theirs, input });
 }
@@ -362,7 +386,7 @@ function fill(
       const cr = crNeeded(m);
       marker("<", input.labels.ours, cr);
       copy(ours, m.i1, m.chg1, { cr });
-      if (input.style === "diff3") {
+      if (input.style === "diff3" || input.style === "zdiff3") {
         marker("|", input.labels.base, cr);
         copy(base, m.i0, m.chg0, { cr });
       }

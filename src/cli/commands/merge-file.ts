@@ -11,6 +11,7 @@ export const MERGE_FILE_ERROR_EXIT = 255;
 interface MergeFileOptions {
   stdout?: boolean;
   diff3?: boolean;
+  zdiff3?: boolean;
   L: string[];
   ours?: boolean;
   theirs?: boolean;
@@ -48,6 +49,7 @@ export function registerMergeFile(program: Command): void {
     .argument("<other>", "their version")
     .option("-p, --stdout", "write the result to standard output instead of overwriting CURRENT")
     .option("--diff3", "also show the base text inside conflicts (||||||| section)")
+    .option("--zdiff3", "like --diff3, with lines common to both sides at a conflict's edges moved out")
     .option(
       "-L <label>",
       "conflict label for CURRENT, BASE, OTHER in turn (repeatable, up to 3)",
@@ -110,7 +112,7 @@ async function runMergeFile(args: {
       ours: oursData,
       theirs: theirsData,
       labels: { ours: opts.L[0] ?? current, base: opts.L[1] ?? base, theirs: opts.L[2] ?? other },
-      ...(opts.diff3 ? { style: "diff3" as const } : {}),
+      ...(opts.zdiff3 ? { style: "zdiff3" as const } : opts.diff3 ? { style: "diff3" as const } : {}),
       ...(favor ? { favor } : {}),
       ...(opts.markerSize !== undefined ? { markerSize: opts.markerSize } : {}),
     });
