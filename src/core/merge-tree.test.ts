@@ -33,6 +33,13 @@ describe("mergeTree", () => {
     expect(r.hunks.map((h) => h.path)).toEqual(["SKILL.md"]);
   });
 
+  it("sorts files bytewise by path, as manifests do", () => {
+    const names = ["b.md", "B.md", "a/x.md", "a.md", "\u00e9.md", "\u{1F600}.md", "\uFF21.md", "z.md"];
+    const r = mergeTree({ base: [], ours: names.map((n) => f(n, "x\n")), theirs: [], labels });
+    const bytewise = [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    expect(r.files.map((x) => x.path)).toEqual(bytewise);
+  });
+
   it("reports a content conflict with markers", () => {
     const r = mergeTree({
       base: [f("SKILL.md", "x\n")],

@@ -18,7 +18,7 @@
  * Pure: no I/O.
  */
 import { type MergeFavor, type MergeHunk, type MergeLabels, type MergeStyle, mergeBytes } from "./merge.js";
-import { comparePathsBytewise, type FileMode } from "./tree-hash.js";
+import type { FileMode } from "./tree-hash.js";
 
 /** One file of an artifact: relative `/` path, mode, bytes. */
 export interface TreeFile {
@@ -67,6 +67,21 @@ export interface MergeTreeResult {
   clean: boolean;
 }
 
+/**
+ * Bytewise UTF-8 order of two paths (the manifest order of tree-hash.ts), computed as code-point
+ * order, which is the same; kept local so this module imports nothing from Node (the web UI uses it).
+ */
+function comparePaths(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; ) {
+    const ca = a.codePointAt(i) as number;
+    const cb = b.codePointAt(i) as number;
+    if (ca !== cb) return ca < cb ? -1 : 1;
+    i += ca > 0xffff ? 2 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
@@ -92,7 +107,7 @@ export function mergeTree(input: MergeTreeInput): MergeTreeResult {
   const base = byPath(input.base);
   const ours = byPath(input.ours);
   const theirs = byPath(input.theirs);
-  const paths = [...new Set([...base.keys(), ...ours.keys(), ...theirs.keys()])].sort(comparePathsBytewise);
+  const paths = [...new Set([...base.keys(), ...ours.keys(), ...theirs.keys()])].sort(comparePaths);
   const favor = input.favor;
   const files: TreeFile[] = [];
   const conflicts: FileConflict[] = [];
