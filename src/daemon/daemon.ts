@@ -4,7 +4,7 @@
  * {@link SyncScheduler}; serves the local HTTP API and web UI on 127.0.0.1. The sync engine itself is
  * injected ({@link SyncRunner}), so the daemon is tested with fakes and runs the real `syncAll`.
  */
-import { type FSWatcher, watch as fsWatch, readFileSync } from "node:fs";
+import { existsSync, type FSWatcher, watch as fsWatch, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { Hono } from "hono";
 import { parse as parseToml } from "smol-toml";
@@ -344,7 +344,15 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
     const isExpected = (kind: string, name: string, hash: string | null | undefined) =>
       hash != null && (expected.get(`${kind}/${name}`) === hash || expected.get(name) === hash);
 
+    /** Roots that existed when the watcher started: a root created later is watched after a rescan. */
+    let watchedRoots = "";
+    const existingRoots = () =>
+      roots
+        .filter((r) => existsSync(r.root))
+        .map((r) => r.root)
+        .join("\n");
     const fullRescan = async (why: string) => {
+      if (watcher && why !== "startup" && existingRoots() !== watchedRoots) await restartWatcher();
       const r = scanAll({ db, cache, roots, seenAt: iso(timers.now()) });
       const real = r.changed.filter((c) => !isExpected(c.kind, c.name, c.tree_hash));
       log.info("scan finished", { why, artifacts: r.count, changed: real.length });
@@ -403,6 +411,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
       await watcher?.close();
       watcher = undefined;
       if (stopping) return;
+      watchedRoots = existingRoots();
       watcher = await startWatcher({
         roots,
         classifier,

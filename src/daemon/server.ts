@@ -218,10 +218,12 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
             await stream.writeSSE({ data: next });
             continue;
           }
+          let ping: ReturnType<typeof setTimeout> | undefined;
           await new Promise<void>((r) => {
             wake = r;
-            setTimeout(r, 15_000);
+            ping = setTimeout(r, 15_000);
           });
+          clearTimeout(ping);
           wake = undefined;
           if (open && queue.length === 0) await stream.write(": ping\n\n");
         }

@@ -89,7 +89,7 @@ export function upsertLocalSkills(db: StateDb, rows: readonly LocalSkill[]): voi
   })();
 }
 
-/** Deletes the rows of `location` not in `keep` (paths), or the row at a single path. */
+/** Deletes the rows of `location` whose path is not in `keep`. @returns how many were deleted */
 export function pruneLocalSkills(db: StateDb, opts: { location: string; keep: ReadonlySet<string> }): number {
   const rows = db.prepare("SELECT path FROM local_skills WHERE location = ?").all(opts.location) as {
     path: string;
