@@ -91,11 +91,14 @@ export function registerCache(program: Command): void {
       const r = await cacheHealth({ settings: s, now: () => Date.now(), fix: flags.fix });
       if (ctx.out.jsonMode) ctx.out.json(r);
       else {
-        if (r.fixed.length > 0) ctx.out.line(`repaired ${r.fixed.length} entries`);
+        if (r.fixed.length > 0)
+          ctx.out.line(`repaired ${r.fixed.length} entr${r.fixed.length === 1 ? "y" : "ies"}`);
         for (const u of r.unfixed) ctx.out.warn(`could not repair ${u.path}: ${u.error}`);
         if (r.healthy) ctx.out.line(`cache healthy: ${r.entries} entries`);
         else {
-          ctx.out.line(`${r.problems.length} problems in ${r.entries} entries:`);
+          ctx.out.line(
+            `${r.problems.length} problem${r.problems.length === 1 ? "" : "s"} in ${r.entries} entries:`,
+          );
           for (const p of r.problems) ctx.out.line(`  ${p.kind}: ${p.message}\n    fix: ${p.fix}`);
         }
       }

@@ -45,6 +45,7 @@ export function registerCodex(program: Command): void {
           throw new SkillsyncError("USAGE", "choose one of --from-codex and --to-codex");
         const { codexSettings } = await import("../../codex/settings.js");
         const { failureJson, runCodexSync } = await import("../../codex/sync.js");
+        const { scrubSecrets } = await import("../../codex/git.js");
         const settings = codexSettings({
           config: ctx.config,
           projectDir: resolve(flags.projectDir ?? process.cwd()),
@@ -71,11 +72,19 @@ export function registerCodex(program: Command): void {
         if (ctx.out.jsonMode) {
           ctx.out.json(r);
         } else {
-          const verb = r.dry_run ? "would sync" : r.status === "blocked" ? "stopped" : "synced";
-          const where = direction === "from-codex" ? r.cache_path : `projects/${settings.project}/`;
-          ctx.out.line(
-            `${direction}: ${verb} ${r.files_synced} files into ${where} (+${r.files_added} ~${r.files_modified} -${r.files_deleted}) in ${r.duration_seconds}s`,
-          );
+          const where =
+            direction === "from-codex"
+              ? r.cache_path
+              : `projects/${settings.project}/ of ${scrubSecrets(settings.repo ?? "", settings.auth.secrets)}`;
+          const delta = `+${r.files_added} ~${r.files_modified} -${r.files_deleted}`;
+          if (r.status === "blocked")
+            ctx.out.line(
+              `${direction}: stopped before changing anything; the sync would be ${delta} in ${where}`,
+            );
+          else
+            ctx.out.line(
+              `${direction}: ${r.dry_run ? "would sync" : "synced"} ${r.files_synced} files into ${where} (${delta}) in ${r.duration_seconds}s`,
+            );
           if (r.dry_run || r.status === "blocked") {
             for (const p of outcome.plan.add) ctx.out.line(`  add     ${p}`);
             for (const p of outcome.plan.modify) ctx.out.line(`  modify  ${p}`);
