@@ -48,7 +48,8 @@ export function parseFrontmatter(text: string): Frontmatter {
   const doc = parseDocument(raw, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const errors = doc.errors.map((e) => ({
     message: e.message.split("\n")[0] ?? e.message,
-    line: (e.linePos?.[0]?.line ?? 1) + 1,
+    // +1: the opening '---' fence is line 1 of the file.
+    line: Math.min(lineCounter.linePos(e.pos[0]).line, Math.max(1, raw.split("\n").length)) + 1,
   }));
   const keyLines = new Map<string, number>();
   let data: Record<string, unknown> = {};

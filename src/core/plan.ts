@@ -40,6 +40,7 @@ export interface PlanInput {
 
 /**
  * Decides the action for one artifact. Rules (base = the record's tree hash):
+ * - deploy refuses whenever the project copy was edited since it was deployed (`--force` overwrites).
  * - deploy/push: not deployed → `to-project` (or `record-only` when the project already has the same
  *   content; `refuse`/`diverged` when it has different content); collection changed and project not →
  *   `to-project`; both changed → `diverged` into the project (deploy: `refuse`); removed from the
@@ -95,6 +96,8 @@ export function planArtifact(i: PlanInput): PlannedAction {
     return b === c
       ? { type: "none", reason: "in sync" }
       : { type: "record-only", reason: "both sides made the same change" };
+  if (op === "deploy" && pChanged)
+    return { type: "refuse", reason: "the project copy was edited since it was deployed" };
   if (!pChanged && !cChanged)
     return { type: "none", reason: "in sync (differences only in preserved sections)" };
   switch (op) {

@@ -16,7 +16,7 @@ import { ensureDir } from "../store/fs.js";
 import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree } from "./artifact-info.js";
 import { toWrite } from "./collection-ops.js";
-import { withPreserved } from "./transfer.js";
+import { withPreserved } from "./preserve.js";
 import { collectionLock, locked, requireCollection, transaction, type Workspace } from "./workspace.js";
 
 /** Options for {@link mirror}. */

@@ -2,6 +2,7 @@
  * Drift status of a project against the collection (DESIGN.md "drift", `status --json` schema).
  * Reads both sides through the stat cache, so a warm status hashes nothing that did not change.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   classifyDrift,
@@ -14,8 +15,9 @@ import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
 import { discoverArtifacts, type Located } from "../store/collection.js";
 import { type DeployRecord, type RecordEntry, readDeployRecord } from "../store/deploy-record.js";
-import type { DiskTree } from "../store/tree-read.js";
+import { type DiskTree, loadTreeFiles } from "../store/tree-read.js";
 import { readArtifactTree, treeMeta } from "./artifact-info.js";
+import { onlyPreservedDiffer } from "./preserve.js";
 import { projectLayout, requireCollection, type Workspace } from "./workspace.js";
 
 /** One artifact in `status --json` (DESIGN.md). */
@@ -87,15 +89,32 @@ export function readSides(
   return { sides, record };
 }
 
-/** The status row of one artifact. */
-export function statusOf(s: Sides): StatusArtifact {
+/**
+ * The tree hash a side counts as for drift: the base's when the side differs from the base only in
+ * preserved sections (those belong to the side), else its own.
+ */
+export function effectiveSha(ws: Workspace, s: Sides, side: "collection" | "project"): string | undefined {
+  const own = s[side];
+  if (!own) return undefined;
+  const base = s.record?.sha;
+  if (!base || own.tree.sha === base || ws.config.preserve_sections.length === 0) return own.tree.sha;
+  if (!existsSync(join(ws.paths.objects, "trees", base.slice(0, 2), base.slice(2)))) return own.tree.sha;
+  let files = loadTreeFiles(own.tree);
+  if (own.loc.form === "file") files = files.map((f) => ({ ...f, path: `${own.loc.name}.md` }));
+  return onlyPreservedDiffer(ws.objects.readTree(base), files, ws.config.preserve_sections, own.loc.form)
+    ? base
+    : own.tree.sha;
+}
+
+/** The status row of one artifact; `ws` enables the preserved-sections rule. */
+export function statusOf(s: Sides, ws?: Workspace): StatusArtifact {
+  const cSha = ws ? effectiveSha(ws, s, "collection") : s.collection?.tree.sha;
+  const pSha = ws ? effectiveSha(ws, s, "project") : s.project?.tree.sha;
   const d = classifyDrift({
     kind: s.kind,
     name: s.name,
-    ...(s.collection
-      ? { collectionSha: s.collection.tree.sha, collectionVersion: s.collection.version }
-      : {}),
-    ...(s.project ? { projectSha: s.project.tree.sha, projectVersion: s.project.version } : {}),
+    ...(s.collection && cSha ? { collectionSha: cSha, collectionVersion: s.collection.version } : {}),
+    ...(s.project && pSha ? { projectSha: pSha, projectVersion: s.project.version } : {}),
     ...(s.record ? { baseSha: s.record.sha, baseVersion: s.record.version } : {}),
   });
   return {
@@ -119,7 +138,7 @@ export function statusOf(s: Sides): StatusArtifact {
  */
 export function projectStatus(ws: Workspace, project: string): StatusReport {
   const { sides } = readSides(ws, project);
-  const artifacts = sides.map(statusOf);
+  const artifacts = sides.map((s) => statusOf(s, ws));
   const drift_count = artifacts.filter((a) =>
     isDrift({ driftType: a.drift_type, driftSide: null, recommendation: null }),
   ).length;

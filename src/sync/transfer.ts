@@ -26,7 +26,12 @@ import { findLockEntry, type LockFile, readLockFile, upsertLockEntry } from "../
 import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree } from "./artifact-info.js";
 import { modeBits, stageLock, toWrite } from "./collection-ops.js";
+import { onlyPreservedDiffer, withPreserved } from "./preserve.js";
 import { takeSnapshot } from "./snapshot.js";
+
+/** Re-exported for callers that merge into a target (git sources). */
+export { withPreserved };
+
 import { readSides, type Sides } from "./status.js";
 import { VERSION_STRING } from "./version.js";
 import {
@@ -132,44 +137,6 @@ function entriesOf(files: TreeFile[]): TreeEntry[] {
 
 function hashOf(files: TreeFile[]): string {
   return treeHash(entriesOf(files));
-}
-
-const PRESERVABLE = new Set(["SKILL.md", "info.md"]);
-
-function isPreservable(path: string, form: "folder" | "file"): boolean {
-  return form === "file" || PRESERVABLE.has(path.split("/").pop() ?? "");
-}
-
-/**
- * `incoming` with the preserved sections of `target` kept (DESIGN.md "preserved section"), applied to
- * `SKILL.md` and `info.md` (and the one file of a single-file artifact).
- */
-export function withPreserved(
-  incoming: TreeFile[],
-  target: TreeFile[],
-  sections: string[],
-  form: "folder" | "file",
-): TreeFile[] {
-  if (sections.length === 0 || target.length === 0) return incoming;
-  const dec = new TextDecoder("utf-8", { fatal: false });
-  return incoming.map((f) => {
-    if (!isPreservable(f.path, form)) return f;
-    const t = form === "file" ? target[0] : target.find((x) => x.path === f.path);
-    if (!t) return f;
-    const text = preserveSections({ incoming: dec.decode(f.data), target: dec.decode(t.data), sections });
-    return { ...f, data: new TextEncoder().encode(text) };
-  });
-}
-
-/** True when `side` differs from `base` only in preserved sections (so it did not really change). */
-function onlyPreservedDiffer(
-  base: TreeFile[],
-  side: TreeFile[],
-  sections: string[],
-  form: "folder" | "file",
-): boolean {
-  if (sections.length === 0) return false;
-  return hashOf(withPreserved(base, side, sections, form)) === hashOf(side);
 }
 
 function rename(files: TreeFile[], form: "folder" | "file", from: string, to: string): TreeFile[] {
@@ -312,7 +279,7 @@ async function transferLocked(
       form,
       sections,
       project,
-      explicitStrategy: opts.strategy !== undefined,
+      explicitStrategy: opts.strategy !== undefined || Boolean(opts.force),
       op: opts.op,
     });
     step.result.previous_hash =
