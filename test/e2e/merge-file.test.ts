@@ -57,6 +57,7 @@ afterAll(() => {
 const OPTION_SETS: string[][] = [
   [],
   ["--diff3"],
+  ["--zdiff3"],
   ["-L", "project", "-L", "base", "-L", "collection"],
   ["--diff3", "-L", "project"],
   ["--ours"],
@@ -95,7 +96,7 @@ describe("skillsync merge-file vs git merge-file", () => {
       }
     }
     expect(compared).toBe(3 * OPTION_SETS.length);
-  });
+  }, 120_000);
 
   it("matches git on CRLF, a BOM and a missing final newline", () => {
     const cases = {
@@ -121,7 +122,7 @@ describe("skillsync merge-file vs git merge-file", () => {
         ]);
       }
     }
-  });
+  }, 60_000);
 
   it("writes CURRENT in place (keeping its mode) like git, and leaves BASE and OTHER alone", () => {
     const files = { base: "1\n2\n3\n4\n5\n", current: "1\nX\n3\n4\n5\n", other: "1\n2\n3\n4\nY\n" };

@@ -12,7 +12,7 @@ interface MergeFileOptions {
   stdout?: boolean;
   diff3?: boolean;
   zdiff3?: boolean;
-  L: string[];
+  L?: string[];
   ours?: boolean;
   theirs?: boolean;
   union?: boolean;
@@ -20,8 +20,8 @@ interface MergeFileOptions {
   quiet?: boolean;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function parseMarkerSize(value: string): number {
@@ -50,12 +50,7 @@ export function registerMergeFile(program: Command): void {
     .option("-p, --stdout", "write the result to standard output instead of overwriting CURRENT")
     .option("--diff3", "also show the base text inside conflicts (||||||| section)")
     .option("--zdiff3", "like --diff3, with lines common to both sides at a conflict's edges moved out")
-    .option(
-      "-L <label>",
-      "conflict label for CURRENT, BASE, OTHER in turn (repeatable, up to 3)",
-      collect,
-      [],
-    )
+    .option("-L <label>", "conflict label for CURRENT, BASE, OTHER in turn (repeatable, up to 3)", collect)
     .option("--ours", "resolve conflicts by taking our side")
     .option("--theirs", "resolve conflicts by taking their side")
     .option("--union", "resolve conflicts by keeping both sides (ours first)")
@@ -76,8 +71,9 @@ async function runMergeFile(args: {
 }): Promise<number> {
   const { current, base, other, opts } = args;
   const { SkillsyncError, isSkillsyncError } = await import("../../core/errors.js");
+  const L = opts.L ?? [];
   try {
-    if (opts.L.length > 3) {
+    if (L.length > 3) {
       throw new SkillsyncError(
         "USAGE",
         "too many labels: give -L at most three times (CURRENT, BASE, OTHER)",
@@ -111,7 +107,7 @@ async function runMergeFile(args: {
       base: baseData,
       ours: oursData,
       theirs: theirsData,
-      labels: { ours: opts.L[0] ?? current, base: opts.L[1] ?? base, theirs: opts.L[2] ?? other },
+      labels: { ours: L[0] ?? current, base: L[1] ?? base, theirs: L[2] ?? other },
       ...(opts.zdiff3 ? { style: "zdiff3" as const } : opts.diff3 ? { style: "diff3" as const } : {}),
       ...(favor ? { favor } : {}),
       ...(opts.markerSize !== undefined ? { markerSize: opts.markerSize } : {}),
