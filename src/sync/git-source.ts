@@ -1,25 +1,1271 @@
 /**
- * Git sources for `add` (`github:OWNER/REPO[/PATH][@REF]`, `git+URL[#PATH][@REF]`), `outdated` and
- * `update`. Placeholder until the git-sources work lands.
+ * Git sources (issue 6 "Git sources"): `add` from `github:OWNER/REPO[/PATH][@REF]` and
+ * `git+URL[#PATH][@REF]`, `outdated`, and `update` (three-way merge of upstream changes into the
+ * collection, `--frozen` installs of the locked commits).
+ *
+ * - Cache: one partial (`--filter=blob:none`), sparse clone per URL under
+ *   `$SKILLSYNC_HOME/cache/git/<first 16 hex of SHA-256 of the URL>/`, reused and fetched on later
+ *   runs (only when the wanted commit is not there yet). It is skillsync's own cache: its work tree
+ *   is checked out (detached) at whatever commit an operation reads, and may be deleted at any time.
+ * - Refs resolve through `git ls-remote` (branch, then tag — peeled —, then a full ref name; no REF
+ *   means the remote's `HEAD`); a 40-hex REF is a pinned commit and never goes out of date.
+ * - The upstream base: the tree an artifact last took from upstream is stored in the object store
+ *   and named in `state.db` table `git_base(collection, kind, name, tree, commit)`; the lock entry's
+ *   `sha` is the collection content, which diverges once the user edits it. When the row is missing
+ *   or names another commit than the lock's `resolved-ref`, the base is read from git at
+ *   `resolved-ref` instead.
+ * - Credentials: the user's git credentials, plus an optional HTTPS token from the environment
+ *   variable named by config `git_token_env`, handed to git as an `http.extraHeader` through
+ *   `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` (never in argv, a URL or the lock file);
+ *   every git error message is scrubbed of the token, its Basic-auth form and URL userinfo.
+ *
+ * Guarantees: bad input and git failures write nothing to the collection; `update` writes artifacts
+ * and the lock file in one transaction after a snapshot of the collection; `--preview` writes
+ * nothing (the cache may be fetched); an artifact whose merge has unresolved conflicts with
+ * auto-resolve `abort` is left untouched.
  */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { unifiedDiff } from "../core/diff.js";
 import { SkillsyncError } from "../core/errors.js";
-import type { AddResult } from "./collection-ops.js";
-import type { Workspace } from "./workspace.js";
+import {
+  formatGitSpec,
+  type GitSpec,
+  isCommitId,
+  isGitSpec,
+  joinRepoPath,
+  MARKETPLACE_PATH,
+  type MarketplacePlugin,
+  parseGitSpec,
+  parseMarketplace,
+  pickRemoteRef,
+  remoteKey,
+} from "../core/git-spec.js";
+import { mergeTree } from "../core/merge-tree.js";
+import type { Kind } from "../core/names.js";
+import { sha256Hex, treeHash } from "../core/tree-hash.js";
+import { type Located, locate } from "../store/collection.js";
+import { exists, removePath } from "../store/fs.js";
+import { withLocks } from "../store/lock.js";
+import { findLockEntry, type LockEntry, readLockFile, upsertLockEntry } from "../store/lock-file.js";
+import { ensureSchema, openStateDb } from "../store/state-db.js";
+import { loadTreeFiles, readTree, type TreeFile } from "../store/tree-read.js";
+import { readArtifactTree } from "./artifact-info.js";
+import { type AddResult, addArtifacts, modeBits, stageLock, toWrite } from "./collection-ops.js";
+import { takeSnapshot } from "./snapshot.js";
+import type { AutoResolve, Strategy, SyncResult } from "./transfer.js";
+import { withPreserved } from "./transfer.js";
+import { collectionLock, isoNow, requireCollection, transaction, type Workspace } from "./workspace.js";
 
-/** Options for {@link addFromGit}. */
-export interface AddFromGitOptions {
-  spec: string;
-  force?: boolean;
-  kind?: import("../core/names.js").Kind;
+// ---------------------------------------------------------------------------------------------------
+// git runner
+
+/** Environment and secrets for git runs against one URL. */
+export interface GitAuth {
+  /** Extra environment variables (the token header, when there is one). */
+  env: Record<string, string>;
+  /** Strings scrubbed from every message (the token and its Basic-auth form). */
+  secrets: string[];
+}
+
+interface RunOptions {
+  cwd?: string;
+  auth?: GitAuth;
+  /** Milliseconds before git is killed; default 120 000. */
+  timeoutMs?: number;
 }
 
 /**
- * Adds the artifacts of a git source to the collection.
- * @throws SkillsyncError USAGE until implemented
+ * `text` with URL userinfo (`scheme://user:pw@` → `scheme://***@`, except a plain `user@` such as
+ * `ssh://git@`) and every secret (≥ 4 characters) replaced by `***`.
+ */
+export function scrub(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]*:[^/@\s'"]*@/gi, "$1***@");
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***");
+  return out;
+}
+
+function firstErrorLine(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !l.startsWith("hint:") && !l.startsWith("warning:"));
+  return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? "";
+}
+
+type GitOutcome = { ok: true; stdout: string } | { ok: false; code: number | null; stderr: string };
+
+function spawnGit(args: readonly string[], opts: RunOptions): Promise<GitOutcome> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "git",
+      [...args],
+      {
+        cwd: opts.cwd,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...opts.auth?.env },
+        maxBuffer: 256 * 1024 * 1024,
+        timeout: opts.timeoutMs ?? 120_000,
+        encoding: "utf8",
+      },
+      (err, stdout, stderr) => {
+        if (!err) return resolve({ ok: true, stdout });
+        const e = err as NodeJS.ErrnoException & { code?: unknown };
+        if (e.code === "ENOENT" && !stderr)
+          return reject(
+            new SkillsyncError("GIT", "git is not installed or not on PATH; install git 2.31 or newer"),
+          );
+        resolve({ ok: false, code: typeof e.code === "number" ? e.code : null, stderr });
+      },
+    );
+  });
+}
+
+/**
+ * Runs `git <args>` and returns stdout.
+ * @throws SkillsyncError GIT naming the (scrubbed) command and git's first error line
+ */
+async function git(args: readonly string[], opts: RunOptions = {}): Promise<string> {
+  const r = await spawnGit(args, opts);
+  if (r.ok) return r.stdout;
+  const secrets = opts.auth?.secrets ?? [];
+  const what = scrub(`git ${args.join(" ")}`, secrets);
+  const why = scrub(firstErrorLine(r.stderr) || `exit status ${r.code}`, secrets);
+  throw new SkillsyncError("GIT", `${what} failed: ${why}`);
+}
+
+/** Runs git; `undefined` instead of an error on a non-zero exit. */
+async function gitMaybe(args: readonly string[], opts: RunOptions = {}): Promise<string | undefined> {
+  const r = await spawnGit(args, opts);
+  return r.ok ? r.stdout : undefined;
+}
+
+/**
+ * The auth for `url`: with config `git_token_env` naming a set variable, an HTTPS URL gets an
+ * `Authorization: Basic base64(x-access-token:TOKEN)` header (GitHub's convention, also accepted by
+ * GitLab and Gitea) appended to any `GIT_CONFIG_COUNT` entries already in the environment (git ≥ 2.31).
+ * Other URLs use git's own credentials; the token is still scrubbed from messages.
+ */
+export function gitAuthFor(
+  url: string,
+  varName: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): GitAuth {
+  const token = varName ? env[varName] : undefined;
+  if (!token) return { env: {}, secrets: [] };
+  const basic = Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
+  const secrets = [token, basic];
+  if (!/^https:\/\//i.test(url)) return { env: {}, secrets };
+  const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10) || 0;
+  return {
+    env: {
+      GIT_CONFIG_COUNT: String(n + 1),
+      [`GIT_CONFIG_KEY_${n}`]: "http.extraHeader",
+      [`GIT_CONFIG_VALUE_${n}`]: `Authorization: Basic ${basic}`,
+    },
+    secrets,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the clone cache
+
+/** Folder holding the cached clone of `url`: `<gitCache>/<first 16 hex of SHA-256 of the URL>`. */
+export function cacheDirFor(gitCache: string, url: string): string {
+  return join(gitCache, createHash("sha256").update(url).digest("hex").slice(0, 16));
+}
+
+/**
+ * The clone's own folder inside {@link cacheDirFor}: named after the repository (last URL segment
+ * without `.git`), so a skill at a repository's root takes the repository's name.
+ */
+export function cloneDirFor(gitCache: string, url: string): string {
+  const last = url.replace(/\/+$/, "").split(/[/:]/).pop() ?? "";
+  const name =
+    last
+      .replace(/\.git$/, "")
+      .replace(/[^A-Za-z0-9._-]/g, "-")
+      .replace(/^[.-]+/, "") || "repo";
+  return join(cacheDirFor(gitCache, url), name);
+}
+
+/** The base URL for `github:` specs: `SKILLSYNC_GITHUB_BASE` or https://github.com/. */
+export function githubBase(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.SKILLSYNC_GITHUB_BASE || undefined;
+}
+
+function parseSpec(spec: string): GitSpec {
+  const base = githubBase();
+  return parseGitSpec(spec, base ? { githubBase: base } : {});
+}
+
+interface Remote {
+  spec: GitSpec;
+  auth: GitAuth;
+}
+
+function remoteFor(ws: Workspace, spec: GitSpec): Remote {
+  return { spec, auth: gitAuthFor(spec.url, ws.config.git_token_env) };
+}
+
+/**
+ * The commit `spec.ref` points at on the remote (`git ls-remote`; no clone, no fetch). A 40-hex ref is
+ * returned as is without asking.
+ * @throws SkillsyncError GIT when git fails or the remote has no such ref
+ */
+export async function resolveRemote(r: Remote): Promise<string> {
+  const ref = r.spec.ref;
+  if (ref !== undefined && isCommitId(ref)) return ref;
+  const patterns = ref === undefined || ref === "HEAD" ? ["HEAD"] : [ref, `${ref}^{}`];
+  const out = await git(["ls-remote", "--", r.spec.url, ...patterns], { auth: r.auth });
+  const sha = pickRemoteRef(out, ref);
+  if (!sha)
+    throw new SkillsyncError(
+      "GIT",
+      `${scrub(r.spec.url, r.auth.secrets)} has no ${ref === undefined ? "default branch (is it empty?)" : `branch or tag '${ref}'`}; check the spec's @REF`,
+    );
+  return sha;
+}
+
+/** The cached clone of one URL. */
+interface Clone {
+  dir: string;
+  run(args: readonly string[]): Promise<string>;
+  maybe(args: readonly string[]): Promise<string | undefined>;
+}
+
+/**
+ * Makes sure the clone of `r.spec.url` exists and holds `commit` (clone on first use, fetch when the
+ * commit is missing, then `git fetch origin <commit>` as a last resort).
+ * @throws SkillsyncError GIT when the remote cannot be read or the commit is not on it
+ */
+async function ensureClone(ws: Workspace, r: Remote, commit: string): Promise<Clone> {
+  const dir = cloneDirFor(ws.paths.gitCache, r.spec.url);
+  const opts = { cwd: dir, auth: r.auth };
+  const clone: Clone = {
+    dir,
+    run: (args) => git(args, opts),
+    maybe: (args) => gitMaybe(args, opts),
+  };
+  if (!(await exists(join(dir, ".git")))) {
+    await removePath(dir);
+    try {
+      await git(
+        ["clone", "--quiet", "--no-checkout", "--filter=blob:none", "--sparse", "--", r.spec.url, dir],
+        { auth: r.auth },
+      );
+    } catch (e) {
+      await removePath(dir);
+      throw e;
+    }
+  }
+  const has = async () => (await clone.maybe(["cat-file", "-e", `${commit}^{commit}`])) !== undefined;
+  if (!(await has())) {
+    await clone.run([
+      "fetch",
+      "--quiet",
+      "--prune",
+      "--tags",
+      "origin",
+      "+refs/heads/*:refs/remotes/origin/*",
+    ]);
+    if (!(await has())) {
+      await clone.maybe(["fetch", "--quiet", "origin", commit]);
+      if (!(await has()))
+        throw new SkillsyncError(
+          "GIT",
+          `commit ${commit} is not on ${scrub(r.spec.url, r.auth.secrets)} any more (force-pushed away?); run 'skillsync update' without --frozen, or re-add the artifact`,
+        );
+    }
+  }
+  return clone;
+}
+
+function sparsePattern(p: string): string {
+  return `/${p.replace(/[*?[\]!#\\]/g, (c) => `\\${c}`)}`;
+}
+
+/** Checks out `commit` (detached) with only `paths` (repository-relative; `[""]` = everything). */
+async function checkout(clone: Clone, commit: string, paths: readonly string[]): Promise<void> {
+  if (paths.some((p) => p === "")) await clone.run(["sparse-checkout", "disable"]);
+  else await clone.run(["sparse-checkout", "set", "--no-cone", ...paths.map(sparsePattern)]);
+  await clone.run(["checkout", "--quiet", "-f", "--detach", commit]);
+}
+
+/** What is at `path` in `commit`: `tree`, `blob`, or `undefined` when nothing. */
+async function objectType(clone: Clone, commit: string, path: string): Promise<"tree" | "blob" | undefined> {
+  if (path === "") return "tree";
+  const out = await clone.maybe(["cat-file", "-t", `${commit}:${path}`]);
+  const t = out?.trim();
+  return t === "tree" || t === "blob" ? t : undefined;
+}
+
+/** Reads the files of an artifact at `path` of the checked-out commit (`undefined` when absent). */
+function readCheckedOut(clone: Clone, path: string, kind: Kind, name: string): TreeFile[] | undefined {
+  const abs = join(clone.dir, ...path.split("/"));
+  const form = kind === "skill" ? "folder" : "file";
+  const tree = readTree({ path: abs, form, entryName: `${name}.md` });
+  if (!tree || tree.entries.length === 0) return undefined;
+  return loadTreeFiles(tree);
+}
+
+function cacheLock(ws: Workspace, url: string) {
+  const dir = cacheDirFor(ws.paths.gitCache, url);
+  return { lockDir: ws.paths.locks, key: `git-cache:${dir}`, what: `git cache ${dir}` };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the upstream base in state.db
+
+const BASE_MIGRATIONS = [
+  `CREATE TABLE git_base (
+     collection TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+     tree TEXT NOT NULL, commit_id TEXT NOT NULL,
+     PRIMARY KEY (collection, kind, name))`,
+];
+
+function baseDb(ws: Workspace) {
+  const db = openStateDb(ws.paths.stateDb);
+  ensureSchema(db, "git-source", BASE_MIGRATIONS);
+  return db;
+}
+
+/** The upstream tree recorded for `kind/name` (the base of its next update). */
+export function readGitBase(
+  ws: Workspace,
+  kind: Kind,
+  name: string,
+): { tree: string; commit: string } | undefined {
+  const row = baseDb(ws)
+    .prepare("SELECT tree, commit_id FROM git_base WHERE collection = ? AND kind = ? AND name = ?")
+    .get(ws.collection, kind, name) as { tree: string; commit_id: string } | undefined;
+  return row ? { tree: row.tree, commit: row.commit_id } : undefined;
+}
+
+function writeGitBase(
+  ws: Workspace,
+  rows: { kind: Kind; name: string; tree: string; commit: string }[],
+): void {
+  const db = baseDb(ws);
+  const stmt = db.prepare(
+    "INSERT INTO git_base (collection, kind, name, tree, commit_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT(collection, kind, name) DO UPDATE SET tree = excluded.tree, commit_id = excluded.commit_id",
+  );
+  db.transaction(() => {
+    for (const r of rows) stmt.run(ws.collection, r.kind, r.name, r.tree, r.commit);
+  })();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// add
+
+/** Options for {@link addFromGit}. */
+export interface AddFromGitOptions {
+  /** `github:OWNER/REPO[/PATH][@REF]` or `git+URL[#PATH][@REF]`. */
+  spec: string;
+  /** Replace artifacts already in the collection (after a snapshot). */
+  force?: boolean;
+  kind?: Kind;
+  /**
+   * For a repository with `.claude-plugin/marketplace.json` (and no PATH): only these plugins or
+   * skills (by plugin name or skill folder name); default every listed one.
+   */
+  pick?: string[];
+}
+
+function hashFiles(files: readonly TreeFile[]): string {
+  return treeHash(files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) })));
+}
+
+/** Repository paths to check out and add for a marketplace, filtered by `pick`. */
+function marketplaceSelection(
+  plugins: MarketplacePlugin[],
+  pick: string[] | undefined,
+  warn: (m: string) => void,
+): { sparse: string[]; adds: string[]; roots: string[] } {
+  const local = plugins.filter((p) => {
+    if (p.external) warn(`marketplace plugin '${p.name}' lives in ${p.external}; add it from there`);
+    return !p.external;
+  });
+  const sparse = new Set<string>();
+  const adds = new Set<string>();
+  const roots = new Set<string>();
+  const available = new Set<string>();
+  const picked = new Set<string>();
+  for (const p of local) {
+    available.add(p.name);
+    const wholePlugin = !pick || pick.includes(p.name);
+    if (wholePlugin && pick) picked.add(p.name);
+    const listed = [...(p.skills ?? []), ...(p.commands ?? []), ...(p.agents ?? [])];
+    for (const s of p.skills ?? []) available.add(s.split("/").pop() ?? s);
+    if (listed.length === 0) {
+      // No list: the plugin's default folders.
+      if (!wholePlugin) continue;
+      for (const d of ["skills", "commands", "agents"]) sparse.add(joinRepoPath(p.root, d));
+      roots.add(p.root);
+      continue;
+    }
+    for (const s of listed) {
+      const base = s.split("/").pop() ?? s;
+      if (!wholePlugin && !pick?.includes(base)) continue;
+      if (pick?.includes(base)) picked.add(base);
+      sparse.add(s);
+      adds.add(s);
+    }
+  }
+  const unknown = (pick ?? []).filter((n) => !picked.has(n));
+  if (unknown.length > 0)
+    throw new SkillsyncError(
+      "NOT_FOUND",
+      `not in the marketplace: ${unknown.join(", ")}; available: ${[...available].sort().join(", ")}`,
+    );
+  if (sparse.size === 0)
+    throw new SkillsyncError("NOT_FOUND", "the marketplace lists no plugin in this repository");
+  return { sparse: [...sparse], adds: [...adds], roots: [...roots] };
+}
+
+/** A listed path as `add` takes it: a folder of `.md` files (no SKILL.md) becomes its files. */
+function expandListed(abs: string): string[] {
+  try {
+    if (!statSync(abs).isDirectory() || existsSync(join(abs, "SKILL.md"))) return [abs];
+    const mds = readdirSync(abs).filter((n) => n.endsWith(".md") && !n.startsWith("."));
+    return mds.length > 0 ? mds.map((n) => join(abs, n)) : [abs];
+  } catch {
+    return [abs];
+  }
+}
+
+/** True when a plugin folder holds any of `skills/`, `commands/`, `agents/` after checkout. */
+function holdsArtifacts(abs: string): boolean {
+  return ["skills", "commands", "agents"].some((d) => existsSync(join(abs, d)));
+}
+
+/**
+ * Adds the artifact(s) of a git source to the collection: clones or fetches the cache, resolves the
+ * REF to a commit, checks out only what is needed, then hands the folder(s) to `addArtifacts` with
+ * each artifact's canonical source (`github:owner/repo/path@ref` / `git+URL#path@ref`) and the commit
+ * as `resolved-ref`. Without a PATH, a repository with `.claude-plugin/marketplace.json` adds the
+ * skills (and commands/agents) its plugins list (`pick` narrows them); otherwise the whole repository
+ * is searched like a local folder.
+ * @throws SkillsyncError USAGE (bad spec), GIT (git failed: exit 3), NOT_FOUND (no PATH at the commit),
+ *   and whatever `addArtifacts` throws (INVALID_ARTIFACT, ALREADY_EXISTS); nothing is written then
  */
 export async function addFromGit(
-  _ws: Workspace,
+  ws: Workspace,
   opts: AddFromGitOptions,
 ): Promise<{ spec: string; results: AddResult[] }> {
-  throw new SkillsyncError("USAGE", `git sources are not supported yet: ${opts.spec}`);
+  requireCollection(ws);
+  const spec = parseSpec(opts.spec);
+  const r = remoteFor(ws, spec);
+  const commit = await resolveRemote(r);
+  return withLocks([cacheLock(ws, spec.url)], ws.config.lock_timeout_ms, async () => {
+    const clone = await ensureClone(ws, r, commit);
+    const inClone = (p: string) => join(clone.dir, ...p.split("/"));
+    let paths: string[];
+    if (spec.path !== "") {
+      if (opts.pick && opts.pick.length > 0)
+        throw new SkillsyncError("USAGE", "--pick works on a marketplace repository without a PATH");
+      if (!(await objectType(clone, commit, spec.path)))
+        throw new SkillsyncError(
+          "NOT_FOUND",
+          `${formatGitSpec(spec)} has no '${spec.path}' at commit ${commit.slice(0, 12)}; check the PATH`,
+        );
+      await checkout(clone, commit, [spec.path]);
+      paths = [inClone(spec.path)];
+    } else {
+      const text = await clone.maybe(["cat-file", "blob", `${commit}:${MARKETPLACE_PATH}`]);
+      if (text !== undefined) {
+        const sel = marketplaceSelection(parseMarketplace(text, MARKETPLACE_PATH), opts.pick, (m) =>
+          ws.reporter.warn(m),
+        );
+        await checkout(clone, commit, sel.sparse);
+        const missing = sel.adds.filter((p) => !existsSync(inClone(p)));
+        if (missing.length > 0)
+          throw new SkillsyncError(
+            "NOT_FOUND",
+            `the marketplace lists paths missing at commit ${commit.slice(0, 12)}: ${missing.join(", ")}`,
+            { file: MARKETPLACE_PATH },
+          );
+        paths = [
+          ...sel.adds.flatMap((p) => expandListed(inClone(p))),
+          ...sel.roots.map(inClone).filter(holdsArtifacts),
+        ];
+      } else {
+        if (opts.pick && opts.pick.length > 0)
+          throw new SkillsyncError("USAGE", `--pick needs a ${MARKETPLACE_PATH} in the repository`);
+        await checkout(clone, commit, [""]);
+        paths = [clone.dir];
+      }
+    }
+    if (paths.length === 0) throw new SkillsyncError("NOT_FOUND", "no artifacts found in the repository");
+    const added = await addArtifacts(ws, {
+      paths,
+      ...(opts.kind ? { kind: opts.kind } : {}),
+      force: Boolean(opts.force),
+      sourceFor: (c) => formatGitSpec(spec, relative(clone.dir, c.source.path).split(sep).join("/")),
+      resolvedRef: commit,
+    });
+    writeGitBase(
+      ws,
+      added.results.map((a) => ({ kind: a.kind, name: a.name, tree: a.sha, commit })),
+    );
+    return { spec: opts.spec, results: added.results };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// outdated
+
+/** One row of `outdated`. */
+export interface OutdatedEntry {
+  name: string;
+  type: Kind;
+  source: string;
+  /** The locked commit (`resolved-ref`), or null when the lock has none. */
+  current: string | null;
+  /** The commit the source's ref points at now. */
+  latest: string;
+}
+
+interface GitEntry {
+  entry: LockEntry;
+  spec: GitSpec;
+  remote: Remote;
+}
+
+function gitEntries(ws: Workspace): GitEntry[] {
+  const lock = readLockFile(ws.lockPath);
+  const out: GitEntry[] = [];
+  for (const entry of lock.artifact) {
+    if (!isGitSpec(entry.source)) continue;
+    let spec: GitSpec;
+    try {
+      spec = parseSpec(entry.source);
+    } catch (e) {
+      throw new SkillsyncError(
+        "INVALID_LOCK",
+        `${entry.type}/${entry.name}: ${(e as Error).message}; fix its source or re-add it`,
+        { file: ws.lockPath },
+      );
+    }
+    out.push({ entry, spec, remote: remoteFor(ws, spec) });
+  }
+  return out;
+}
+
+/** Resolves every distinct (URL, REF) once; returns the latest commit per remote key. */
+async function latestCommits(entries: GitEntry[]): Promise<Map<string, string>> {
+  const byKey = new Map<string, Remote>();
+  for (const e of entries) byKey.set(remoteKey(e.spec), e.remote);
+  const out = new Map<string, string>();
+  for (const [key, remote] of byKey) out.set(key, await resolveRemote(remote));
+  return out;
+}
+
+/**
+ * The git-sourced artifacts whose upstream ref moved past the locked `resolved-ref`
+ * (`git ls-remote` per distinct URL and REF; no clone, no fetch).
+ * @throws SkillsyncError GIT (exit 3) when a remote cannot be read, INVALID_LOCK
+ */
+export async function outdated(ws: Workspace): Promise<OutdatedEntry[]> {
+  requireCollection(ws);
+  const entries = gitEntries(ws);
+  const latest = await latestCommits(entries);
+  const out: OutdatedEntry[] = [];
+  for (const e of entries) {
+    const l = latest.get(remoteKey(e.spec))!;
+    const current = e.entry["resolved-ref"] ?? null;
+    if (current !== l)
+      out.push({ name: e.entry.name, type: e.entry.type, source: e.entry.source, current, latest: l });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// update
+
+/** A choice for one conflicting file with `--strategy prompt` on a terminal. */
+export type UpdatePromptChoice = "collection" | "upstream" | "markers";
+
+/** Asks the user about one conflicting file (the CLI provides it on a TTY). */
+export type UpdatePrompter = (q: {
+  artifact: string;
+  path: string;
+  diff: string;
+}) => Promise<UpdatePromptChoice>;
+
+/** Options for {@link updateFromGit}. */
+export interface UpdateOptions {
+  /** NAME or KIND/NAME of git-sourced artifacts; empty with `all` (or `frozen`) for every one. */
+  names?: string[];
+  all?: boolean;
+  /** When both the collection and upstream changed: default `merge`. */
+  strategy?: Strategy;
+  /** Merge conflicts: default `abort`. */
+  autoResolve?: AutoResolve;
+  /** Compute and show the diffs, write nothing. */
+  preview?: boolean;
+  /** Install exactly the locked commits; fail when the lock is stale or the collection differs. */
+  frozen?: boolean;
+  /** Conflict markers with the base (`|||||||`). */
+  diff3?: boolean;
+  /** Asks per conflicting file for `--strategy prompt`; without it prompt acts as merge + abort. */
+  prompter?: UpdatePrompter;
+}
+
+/** The outcome of {@link updateFromGit}. */
+export interface UpdateReport {
+  /** One DESIGN.md sync result per artifact (`direction: "pull"` when upstream was brought in). */
+  results: SyncResult[];
+  /** Per artifact: what would be / was done, why, and the unified diff of the collection copy. */
+  preview: { artifact: string; action: string; reason: string; diff: string }[];
+  snapshots: string[];
+  notes: string[];
+}
+
+const LABELS = { ours: "collection", theirs: "upstream", base: "base" } as const;
+
+interface UpdateStep {
+  g: GitEntry;
+  id: string;
+  loc: Located;
+  latest: string;
+  ours: TreeFile[] | undefined;
+  oursSha: string | null;
+  /** New collection content; undefined = unchanged. */
+  write?: TreeFile[];
+  /** A fork written beside the original. */
+  fork?: { name: string; loc: Located; files: TreeFile[] };
+  /** Upstream files at `latest` (the next base), when read. */
+  theirs?: TreeFile[];
+  /** Move the lock's resolved-ref / base to `latest`. */
+  advance: boolean;
+  action: string;
+  reason: string;
+  diff: string;
+  result: SyncResult;
+}
+
+function emptyResult(id: string): SyncResult {
+  return {
+    artifact_name: id,
+    success: true,
+    direction: "none",
+    strategy_used: "none",
+    conflicts_resolved: 0,
+    conflicts_remaining: 0,
+    previous_hash: null,
+    new_hash: null,
+    snapshot_id: null,
+    error: null,
+  };
+}
+
+function diffTrees(before: readonly TreeFile[], after: readonly TreeFile[], a: string, b: string): string {
+  const dec = new TextDecoder();
+  const paths = [...new Set([...before.map((f) => f.path), ...after.map((f) => f.path)])].sort();
+  let out = "";
+  for (const p of paths) {
+    const x = before.find((f) => f.path === p);
+    const y = after.find((f) => f.path === p);
+    if (x && y && x.mode === y.mode && sha256Hex(x.data) === sha256Hex(y.data)) continue;
+    const bin = (f?: TreeFile) => f?.data.subarray(0, 8000).includes(0) === true;
+    if (bin(x) || bin(y)) {
+      out += `Binary files ${a}/${p} and ${b}/${p} differ\n`;
+      continue;
+    }
+    out += unifiedDiff(x ? dec.decode(x.data) : "", y ? dec.decode(y.data) : "", {
+      labelA: x ? `${a}/${p}` : "/dev/null",
+      labelB: y ? `${b}/${p}` : "/dev/null",
+    });
+  }
+  return out;
+}
+
+/** `files` renamed from artifact `from` to `to` (the `.md` file name, and `name:` in the frontmatter). */
+function renamed(files: TreeFile[], form: "folder" | "file", from: string, to: string): TreeFile[] {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const esc = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return files.map((f) => {
+    const main = form === "file" || f.path === "SKILL.md";
+    const data = main
+      ? enc.encode(
+          dec
+            .decode(f.data)
+            .replace(
+              new RegExp(`^(---\\r?\\n(?:[\\s\\S]*?\\r?\\n)?name:[ \\t]*)["']?${esc}["']?`, "m"),
+              `$1${to}`,
+            ),
+        )
+      : f.data;
+    return { ...f, path: form === "file" ? `${to}.md` : f.path, data };
+  });
+}
+
+function selectEntries(ws: Workspace, all: GitEntry[], names: string[], every: boolean): GitEntry[] {
+  if (every || names.length === 0) {
+    if (!every)
+      throw new SkillsyncError(
+        "USAGE",
+        "name the artifacts to update, or pass --all (every git-sourced one)",
+      );
+    return all;
+  }
+  const lock = readLockFile(ws.lockPath);
+  return names.map((n) => {
+    const slash = n.indexOf("/");
+    const hits = lock.artifact.filter((e) => (slash > 0 ? `${e.type}/${e.name}` === n : e.name === n));
+    if (hits.length === 0)
+      throw new SkillsyncError(
+        "NOT_FOUND",
+        `'${n}' is not in the lock file of collection '${ws.collection}'`,
+      );
+    if (hits.length > 1) throw new SkillsyncError("USAGE", `'${n}' names several artifacts; use KIND/NAME`);
+    const hit = hits[0]!;
+    const g = all.find((x) => x.entry.type === hit.type && x.entry.name === hit.name);
+    if (!g)
+      throw new SkillsyncError(
+        "USAGE",
+        `${hit.type}/${hit.name} comes from ${hit.source}, not from git; only git sources can be updated`,
+      );
+    return g;
+  });
+}
+
+function collectionFiles(ws: Workspace, loc: Located): TreeFile[] | undefined {
+  const tree = readArtifactTree(ws, loc);
+  if (!tree) return undefined;
+  const files = loadTreeFiles(tree);
+  return loc.form === "file" ? files.map((f) => ({ ...f, path: `${loc.name}.md` })) : files;
+}
+
+/**
+ * Reads the artifact trees at `commit` for several entries of one clone (one checkout).
+ * @returns files per lock entry id; `undefined` where the path is gone at that commit
+ */
+async function readAtCommit(
+  clone: Clone,
+  commit: string,
+  items: { id: string; path: string; kind: Kind; name: string }[],
+): Promise<Map<string, TreeFile[] | undefined>> {
+  const present: typeof items = [];
+  const out = new Map<string, TreeFile[] | undefined>();
+  for (const it of items) {
+    if (await objectType(clone, commit, it.path)) present.push(it);
+    else out.set(it.id, undefined);
+  }
+  if (present.length > 0) {
+    await checkout(
+      clone,
+      commit,
+      present.map((p) => p.path),
+    );
+    for (const it of present) out.set(it.id, readCheckedOut(clone, it.path, it.kind, it.name));
+  }
+  return out;
+}
+
+/**
+ * `skillsync update`: brings upstream changes of git-sourced artifacts into the collection by a
+ * three-way merge — base: the tree last taken from upstream; ours: the collection copy (label
+ * `collection`); theirs: upstream at the ref's current commit (label `upstream`). Only one side
+ * changed → fast-forward (or nothing); both → `strategy` (`merge` with `autoResolve`, `overwrite`,
+ * `fork` as `NAME-upstream`, `prompt`: asks per file on a terminal, else merge + abort and a note).
+ * A snapshot of the collection is taken before anything is overwritten; artifacts and the lock file
+ * (`resolved-ref`, `sha`, `updated-at`) are written in one transaction.
+ *
+ * With `frozen`: installs exactly the locked commits (artifacts missing from the collection are
+ * re-materialised from the object store or from `resolved-ref`) and fails with DRIFT (exit 1),
+ * writing nothing, when any upstream ref moved past the lock, the collection copy differs from the
+ * lock's `sha`, or the locked content cannot be reproduced.
+ * @throws SkillsyncError USAGE, NOT_FOUND, GIT (exit 3), DRIFT (frozen), CONFLICT (a file changed
+ *   during the update), LOCKED
+ */
+export async function updateFromGit(ws: Workspace, opts: UpdateOptions = {}): Promise<UpdateReport> {
+  requireCollection(ws);
+  const allEntries = gitEntries(ws);
+  const names = opts.names ?? [];
+  const selected = selectEntries(
+    ws,
+    allEntries,
+    names,
+    Boolean(opts.all || (opts.frozen && names.length === 0)),
+  );
+  const urls = [...new Set(selected.map((g) => g.spec.url))];
+  // Cache locks first, then the collection: the order `add` takes them in.
+  return withLocks(
+    urls.map((u) => cacheLock(ws, u)),
+    ws.config.lock_timeout_ms,
+    () =>
+      withLocks([collectionLock(ws)], ws.config.lock_timeout_ms, () =>
+        opts.frozen ? frozenLocked(ws, selected, opts) : updateLocked(ws, selected, opts),
+      ),
+  );
+}
+
+async function updateLocked(ws: Workspace, selected: GitEntry[], opts: UpdateOptions): Promise<UpdateReport> {
+  const notes: string[] = [];
+  const strategy: Strategy = opts.strategy ?? "merge";
+  let autoResolve: AutoResolve = opts.autoResolve ?? "abort";
+  let prompter = opts.prompter;
+  if (strategy === "prompt" && !prompter) {
+    notes.push("--strategy prompt needs a terminal: acting as --strategy merge --auto-resolve abort");
+    autoResolve = "abort";
+    prompter = undefined;
+  }
+  const latest = await latestCommits(selected);
+  const steps: UpdateStep[] = [];
+  for (const g of selected) {
+    const id = `${g.entry.type}/${g.entry.name}`;
+    const loc = locate(ws.collectionDir, ws.layout, g.entry.type, g.entry.name);
+    const ours = collectionFiles(ws, loc);
+    steps.push({
+      g,
+      id,
+      loc,
+      latest: latest.get(remoteKey(g.spec))!,
+      ours,
+      oursSha: ours ? hashFiles(ours) : null,
+      advance: false,
+      action: "nothing",
+      reason: "up to date",
+      diff: "",
+      result: emptyResult(id),
+    });
+  }
+  // Read upstream (and, where needed, the base from git) per clone.
+  const moving = steps.filter((s) => s.latest !== s.g.entry["resolved-ref"] || !s.ours);
+  const bases = new Map<string, TreeFile[] | undefined>();
+  for (const url of new Set(moving.map((s) => s.g.spec.url))) {
+    const group = moving.filter((s) => s.g.spec.url === url);
+    const first = group[0]!;
+    let clone: Clone | undefined;
+    for (const s of group) {
+      const row = readGitBase(ws, s.g.entry.type, s.g.entry.name);
+      const ref = s.g.entry["resolved-ref"];
+      if (row && row.commit === ref && (await ws.objects.hasTree(row.tree)))
+        bases.set(s.id, ws.objects.readTree(row.tree));
+    }
+    // Bases not recorded: read them from git at each resolved-ref.
+    const needBase = group.filter((s) => !bases.has(s.id) && s.g.entry["resolved-ref"]);
+    for (const ref of new Set(needBase.map((s) => s.g.entry["resolved-ref"]!))) {
+      try {
+        clone = await ensureClone(ws, first.g.remote, ref);
+      } catch (e) {
+        if (!(e instanceof SkillsyncError && e.code === "GIT")) throw e;
+        continue; // the old commit is gone upstream: no base (merge reports it)
+      }
+      const items = needBase
+        .filter((s) => s.g.entry["resolved-ref"] === ref)
+        .map((s) => ({ id: s.id, path: s.g.spec.path, kind: s.g.entry.type, name: s.g.entry.name }));
+      for (const [k, v] of await readAtCommit(clone, ref, items)) bases.set(k, v);
+    }
+    for (const commit of new Set(group.map((s) => s.latest))) {
+      clone = await ensureClone(ws, first.g.remote, commit);
+      const at = group.filter((s) => s.latest === commit);
+      const read = await readAtCommit(
+        clone,
+        commit,
+        at.map((s) => ({ id: s.id, path: s.g.spec.path, kind: s.g.entry.type, name: s.g.entry.name })),
+      );
+      for (const s of at) {
+        const files = read.get(s.id);
+        if (files) s.theirs = files;
+      }
+    }
+  }
+  for (const s of steps)
+    await planStep(ws, s, { strategy, autoResolve, prompter, diff3: Boolean(opts.diff3), bases });
+  const report: UpdateReport = {
+    results: steps.map((s) => s.result),
+    preview: steps.map((s) => ({ artifact: s.id, action: s.action, reason: s.reason, diff: s.diff })),
+    snapshots: [],
+    notes,
+  };
+  if (opts.preview) return report;
+  const writing = steps.filter((s) => s.result.success && (s.write || s.fork || s.advance));
+  if (writing.length === 0) return report;
+  if (writing.some((s) => s.write && s.ours))
+    report.snapshots.push(
+      await takeSnapshot(ws, {
+        scope: { type: "collection" },
+        message: `before update of ${writing.map((s) => s.g.entry.name).join(", ")}`.slice(0, 200),
+        auto: true,
+      }),
+    );
+  await commitUpdate(ws, writing);
+  for (const s of writing) s.result.snapshot_id = report.snapshots[0] ?? null;
+  return report;
+}
+
+interface PlanCtx {
+  strategy: Strategy;
+  autoResolve: AutoResolve;
+  prompter: UpdatePrompter | undefined;
+  diff3: boolean;
+  bases: Map<string, TreeFile[] | undefined>;
+}
+
+async function planStep(ws: Workspace, s: UpdateStep, x: PlanCtx): Promise<void> {
+  const r = s.result;
+  r.previous_hash = s.oursSha;
+  r.new_hash = s.oursSha;
+  const sections = ws.config.preserve_sections;
+  const form = s.loc.form;
+  if (s.latest === s.g.entry["resolved-ref"] && s.ours) return;
+  if (!s.theirs) {
+    Object.assign(r, {
+      success: false,
+      error: `upstream has nothing at '${s.g.spec.path}' in commit ${s.latest.slice(0, 12)}; remove the artifact ('skillsync remove ${s.g.entry.name}') or re-add it from its new place`,
+    });
+    s.action = "refused";
+    s.reason = "gone upstream";
+    return;
+  }
+  const theirs = s.theirs;
+  const theirsSha = hashFiles(theirs);
+  r.direction = "pull";
+  s.advance = true;
+  if (!s.ours) {
+    s.write = theirs;
+    Object.assign(r, { strategy_used: "fast-forward", new_hash: theirsSha });
+    s.action = "write collection";
+    s.reason = "missing from the collection: restored from upstream";
+    s.diff = diffTrees([], theirs, "a/collection", "b/collection");
+    return;
+  }
+  const ours = s.ours;
+  const base = x.bases.get(s.id);
+  const baseSha = base ? hashFiles(base) : undefined;
+  if (theirsSha === s.oursSha || theirsSha === baseSha) {
+    r.strategy_used = "fast-forward";
+    s.action = "update lock";
+    s.reason =
+      theirsSha === s.oursSha
+        ? "the collection already has upstream's content"
+        : "upstream did not change this artifact";
+    return;
+  }
+  if (baseSha !== undefined && baseSha === s.oursSha) {
+    const out = withPreserved(theirs, ours, sections, form);
+    s.write = out;
+    Object.assign(r, { strategy_used: "fast-forward", new_hash: hashFiles(out) });
+    s.action = "write collection";
+    s.reason = "changed upstream only";
+    s.diff = diffTrees(ours, out, "a/collection", "b/collection");
+    return;
+  }
+  s.reason = "changed in the collection and upstream";
+  r.strategy_used = x.strategy;
+  if (x.strategy === "overwrite") {
+    const out = withPreserved(theirs, ours, sections, form);
+    s.write = out;
+    r.new_hash = hashFiles(out);
+    s.action = "write collection";
+    s.diff = diffTrees(ours, out, "a/collection", "b/collection");
+    return;
+  }
+  if (x.strategy === "fork") {
+    const name = `${s.g.entry.name}-upstream`;
+    const loc = locate(ws.collectionDir, ws.layout, s.g.entry.type, name);
+    const files = renamed(theirs, form, s.g.entry.name, name);
+    s.fork = { name, loc, files };
+    s.advance = false; // the original keeps its commit; the fork tracks upstream
+    r.new_hash = hashFiles(files);
+    s.action = `fork to collection as ${name}`;
+    s.diff = diffTrees([], files, "a", `b/collection/${name}`);
+    return;
+  }
+  if (!base) {
+    Object.assign(r, {
+      success: false,
+      conflicts_remaining: 1,
+      error: `the upstream base at ${s.g.entry["resolved-ref"]?.slice(0, 12) ?? "(no resolved-ref)"} cannot be read; use --strategy overwrite or fork`,
+    });
+    s.advance = false;
+    s.action = "refused";
+    return;
+  }
+  const favor = x.autoResolve === "abort" ? undefined : x.autoResolve;
+  const merge = (f?: "ours" | "theirs") =>
+    mergeTree({
+      base,
+      ours,
+      theirs,
+      labels: LABELS,
+      style: x.diff3 ? "diff3" : "merge",
+      ...(f ? { favor: f } : {}),
+    });
+  const merged = merge(favor);
+  let files = merged.files;
+  if (merged.conflicts.length > 0 && x.strategy === "prompt" && x.prompter) {
+    let markers = 0;
+    for (const c of merged.conflicts) {
+      const choice = await x.prompter({
+        artifact: s.id,
+        path: c.path,
+        diff: diffTrees(
+          ours.filter((f) => f.path === c.path),
+          theirs.filter((f) => f.path === c.path),
+          "collection",
+          "upstream",
+        ),
+      });
+      if (choice === "markers") {
+        markers += Math.max(1, c.conflictCount);
+        continue;
+      }
+      const pick = (choice === "collection" ? ours : theirs).find((f) => f.path === c.path);
+      files = files.filter((f) => f.path !== c.path);
+      if (pick) files.push(pick);
+    }
+    s.write = files;
+    r.new_hash = hashFiles(files);
+    s.action = "write collection";
+    s.diff = diffTrees(ours, files, "a/collection", "b/collection");
+    if (markers > 0) {
+      Object.assign(r, {
+        success: true,
+        conflicts_remaining: markers,
+        error: `conflict markers written into the collection copy of ${s.id}; edit them there`,
+      });
+    } else r.conflicts_resolved = merged.conflicts.reduce((n, c) => n + Math.max(1, c.conflictCount), 0);
+    return;
+  }
+  if (merged.conflicts.length > 0) {
+    Object.assign(r, {
+      success: false,
+      conflicts_remaining: merged.conflicts.reduce((n, c) => n + Math.max(1, c.conflictCount), 0),
+      new_hash: s.oursSha,
+      error: `merge conflict in ${merged.conflicts.map((c) => c.path).join(", ")}; nothing written (use --auto-resolve ours|theirs, --strategy prompt|fork|overwrite, or edit and retry)`,
+    });
+    s.advance = false;
+    s.action = "conflict";
+    s.diff = diffTrees(ours, merged.files, "a/collection", "b/merged");
+    return;
+  }
+  r.conflicts_resolved = merged.resolved.reduce((n, c) => n + Math.max(1, c.conflictCount), 0);
+  s.write = files;
+  r.new_hash = hashFiles(files);
+  s.action = "write collection";
+  s.diff = diffTrees(ours, files, "a/collection", "b/collection");
+}
+
+function recheck(ws: Workspace, loc: Located, expected: string | null): void {
+  const tree = readArtifactTree(ws, loc);
+  const now = tree ? hashFiles(collectionFilesFromTree(loc, loadTreeFiles(tree))) : null;
+  if (now !== expected)
+    throw new SkillsyncError(
+      "CONFLICT",
+      `${loc.path} changed while skillsync was working; nothing was written, run the command again`,
+    );
+}
+
+function collectionFilesFromTree(loc: Located, files: TreeFile[]): TreeFile[] {
+  return loc.form === "file" ? files.map((f) => ({ ...f, path: `${loc.name}.md` })) : files;
+}
+
+async function stageFiles(
+  tx: import("../store/fs.js").Transaction,
+  loc: Located,
+  files: TreeFile[],
+): Promise<void> {
+  if (loc.form === "folder") await tx.replaceDir(loc.path, files.map(toWrite));
+  else {
+    const f = files[0];
+    if (f) await tx.writeFile(loc.path, f.data, modeBits(f));
+  }
+}
+
+function versionOfFiles(files: TreeFile[], fallback: string): string {
+  const main = files.find((f) => f.path === "SKILL.md") ?? (files.length === 1 ? files[0] : undefined);
+  if (!main) return fallback;
+  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(new TextDecoder().decode(main.data));
+  if (!m) return fallback;
+  const meta = /^\s+version:\s*["']?([^"'\r\n]+)["']?\s*$/m.exec(m[1]!.split(/^metadata:/m)[1] ?? "");
+  const top = /^version:\s*["']?([^"'\r\n]+)["']?\s*$/m.exec(m[1]!);
+  return meta?.[1] ?? top?.[1] ?? fallback;
+}
+
+async function commitUpdate(ws: Workspace, steps: UpdateStep[]): Promise<void> {
+  const now = isoNow(ws);
+  let lock = readLockFile(ws.lockPath);
+  const bases: { kind: Kind; name: string; tree: string; commit: string }[] = [];
+  const tx = transaction(ws);
+  try {
+    for (const s of steps) {
+      const e = s.g.entry;
+      recheck(ws, s.loc, s.oursSha);
+      if (s.theirs) {
+        const tree = await ws.objects.putTree(s.theirs);
+        if (s.advance) bases.push({ kind: e.type, name: e.name, tree, commit: s.latest });
+      }
+      if (s.write) {
+        await ws.objects.putTree(s.write);
+        await stageFiles(tx, s.loc, s.write);
+      }
+      if (s.advance) {
+        const prev = findLockEntry(lock, e.type, e.name) ?? e;
+        // Nothing written: the lock keeps its sha (local edits stay visible as edits), unless the
+        // collection already holds exactly upstream's content.
+        const theirsSha = s.theirs ? hashFiles(s.theirs) : undefined;
+        const sha = s.write
+          ? hashFiles(s.write)
+          : theirsSha === s.oursSha && s.oursSha
+            ? s.oursSha
+            : prev.sha;
+        lock = upsertLockEntry(lock, {
+          ...prev,
+          version: s.write ? versionOfFiles(s.write, prev.version) : prev.version,
+          sha,
+          "resolved-ref": s.latest,
+          "updated-at": now,
+        });
+      }
+      if (s.fork) {
+        if (existsSync(s.fork.loc.path))
+          throw new SkillsyncError(
+            "ALREADY_EXISTS",
+            `cannot fork ${s.id}: ${s.fork.loc.path} already exists; rename or remove it`,
+          );
+        const sha = await ws.objects.putTree(s.fork.files);
+        await stageFiles(tx, s.fork.loc, s.fork.files);
+        lock = upsertLockEntry(lock, {
+          name: s.fork.name,
+          type: e.type,
+          source: e.source,
+          version: versionOfFiles(s.fork.files, e.version),
+          sha,
+          "resolved-ref": s.latest,
+          "added-at": now,
+          "updated-at": now,
+        });
+        if (s.theirs)
+          bases.push({ kind: e.type, name: s.fork.name, tree: hashFiles(s.theirs), commit: s.latest });
+      }
+    }
+    await stageLock(ws, tx, lock);
+    await tx.commit();
+  } catch (err) {
+    await tx.abort();
+    throw err;
+  }
+  ws.statCache.flush();
+  // After the commit point: a crash before this leaves an older base row, which names another commit
+  // than the lock's resolved-ref, so the next update reads the base from git instead.
+  writeGitBase(ws, bases);
+}
+
+async function frozenLocked(ws: Workspace, selected: GitEntry[], opts: UpdateOptions): Promise<UpdateReport> {
+  const latest = await latestCommits(selected);
+  const stale = selected.filter((g) => g.entry["resolved-ref"] !== latest.get(remoteKey(g.spec)));
+  if (stale.length > 0)
+    throw new SkillsyncError(
+      "DRIFT",
+      `the lock file is out of date with upstream for ${stale
+        .map(
+          (g) =>
+            `${g.entry.type}/${g.entry.name} (locked ${g.entry["resolved-ref"]?.slice(0, 12) ?? "none"}, ${g.spec.ref ?? "HEAD"} is at ${latest.get(remoteKey(g.spec))!.slice(0, 12)})`,
+        )
+        .join(
+          ", ",
+        )}; nothing was written; run 'skillsync update NAME' without --frozen and commit skillsync.lock`,
+      { file: ws.lockPath },
+    );
+  const steps: UpdateStep[] = [];
+  const differs: string[] = [];
+  const needGit: UpdateStep[] = [];
+  for (const g of selected) {
+    const id = `${g.entry.type}/${g.entry.name}`;
+    const loc = locate(ws.collectionDir, ws.layout, g.entry.type, g.entry.name);
+    const ours = collectionFiles(ws, loc);
+    const oursSha = ours ? hashFiles(ours) : null;
+    const s: UpdateStep = {
+      g,
+      id,
+      loc,
+      latest: g.entry["resolved-ref"]!,
+      ours,
+      oursSha,
+      advance: false,
+      action: "nothing",
+      reason: "matches the lock",
+      diff: "",
+      result: { ...emptyResult(id), previous_hash: oursSha, new_hash: oursSha },
+    };
+    steps.push(s);
+    if (ours && oursSha !== g.entry.sha) differs.push(id);
+    else if (!ours) {
+      if (await ws.objects.hasTree(g.entry.sha)) s.write = ws.objects.readTree(g.entry.sha);
+      else needGit.push(s);
+    }
+  }
+  if (differs.length > 0)
+    throw new SkillsyncError(
+      "DRIFT",
+      `the collection copy differs from the lock file for ${differs.join(", ")} (edited since it was locked); nothing was written; run 'skillsync update' without --frozen, or restore them`,
+      { file: ws.lockPath },
+    );
+  const unreproducible: string[] = [];
+  for (const url of new Set(needGit.map((s) => s.g.spec.url))) {
+    const group = needGit.filter((s) => s.g.spec.url === url);
+    for (const commit of new Set(group.map((s) => s.latest))) {
+      const clone = await ensureClone(ws, group[0]!.g.remote, commit);
+      const at = group.filter((s) => s.latest === commit);
+      const read = await readAtCommit(
+        clone,
+        commit,
+        at.map((s) => ({ id: s.id, path: s.g.spec.path, kind: s.g.entry.type, name: s.g.entry.name })),
+      );
+      for (const s of at) {
+        const files = read.get(s.id);
+        if (files && hashFiles(files) === s.g.entry.sha) {
+          s.write = files;
+          s.theirs = files;
+        } else unreproducible.push(s.id);
+      }
+    }
+  }
+  if (unreproducible.length > 0)
+    throw new SkillsyncError(
+      "DRIFT",
+      `cannot install ${unreproducible.join(", ")} exactly: the lock's sha is not what its resolved-ref holds (local edits that only lived on another machine); nothing was written; run 'skillsync update' without --frozen`,
+      { file: ws.lockPath },
+    );
+  for (const s of steps) {
+    if (!s.write) continue;
+    Object.assign(s.result, { direction: "pull", strategy_used: "fast-forward", new_hash: s.g.entry.sha });
+    s.action = "write collection";
+    s.reason = `missing from the collection: installed from ${s.latest.slice(0, 12)}`;
+    s.diff = diffTrees([], s.write, "a/collection", "b/collection");
+  }
+  const report: UpdateReport = {
+    results: steps.map((s) => s.result),
+    preview: steps.map((s) => ({ artifact: s.id, action: s.action, reason: s.reason, diff: s.diff })),
+    snapshots: [],
+    notes: [],
+  };
+  const writing = steps.filter((s) => s.write);
+  if (opts.preview || writing.length === 0) return report;
+  const tx = transaction(ws);
+  try {
+    for (const s of writing) {
+      recheck(ws, s.loc, null);
+      await ws.objects.putTree(s.write!);
+      await stageFiles(tx, s.loc, s.write!);
+    }
+    await tx.commit();
+  } catch (err) {
+    await tx.abort();
+    throw err;
+  }
+  ws.statCache.flush();
+  writeGitBase(
+    ws,
+    writing
+      .filter((s) => s.theirs)
+      .map((s) => ({ kind: s.g.entry.type, name: s.g.entry.name, tree: s.g.entry.sha, commit: s.latest })),
+  );
+  return report;
 }
