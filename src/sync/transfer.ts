@@ -24,7 +24,7 @@ import { type DeployRecord, type RecordEntry, serializeDeployRecord } from "../s
 import type { Transaction } from "../store/fs.js";
 import { findLockEntry, type LockFile, readLockFile, upsertLockEntry } from "../store/lock-file.js";
 import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
-import { readArtifactTree } from "./artifact-info.js";
+import { readArtifactTree, validateLocated } from "./artifact-info.js";
 import { modeBits, stageLock, toWrite } from "./collection-ops.js";
 import { onlyPreservedDiffer, withPreserved } from "./preserve.js";
 import { takeSnapshot } from "./snapshot.js";
@@ -89,6 +89,8 @@ export interface TransferOptions {
   diff3?: boolean;
   /** Asks per conflicting file; without it `prompt` acts as merge + abort. */
   prompter?: ConflictPrompter;
+  /** Skip (and report in `invalid`) artifacts whose changed side fails validation (the daemon's gate). */
+  validationGate?: boolean;
 }
 
 /** A planned artifact with everything needed to write it. */
@@ -121,6 +123,8 @@ export interface TransferReport {
   blocked: string[];
   snapshots: string[];
   notes: string[];
+  /** Artifacts held back by the validation gate, with their problems. */
+  invalid: { artifact: string; problems: string[] }[];
 }
 
 const LABELS = { project: "project", collection: "collection", base: "base" } as const;
@@ -234,8 +238,25 @@ async function transferLocked(
   const selected = selectSides(sides, opts);
   const collectionEmpty = !sides.some((s) => s.collection);
   const steps: Step[] = [];
+  const invalid: TransferReport["invalid"] = [];
   for (const s of selected) {
     const id = `${s.kind}/${s.name}`;
+    if (opts.validationGate) {
+      const problems = gateProblems(ws, s);
+      if (problems.length > 0) {
+        invalid.push({ artifact: id, problems });
+        steps.push({
+          id,
+          kind: s.kind,
+          name: s.name,
+          sides: s,
+          action: { type: "none", reason: "invalid" },
+          result: { ...emptyResult(id), success: false, error: `held back: invalid: ${problems[0]}` },
+          diffs: [],
+        });
+        continue;
+      }
+    }
     const form = s.collection?.loc.form ?? s.project?.loc.form ?? (s.kind === "skill" ? "folder" : "file");
     const baseSha = s.record?.sha;
     const baseFiles =
@@ -316,6 +337,7 @@ async function transferLocked(
     blocked,
     snapshots: [],
     notes,
+    invalid,
   };
   if (opts.preview) return report;
   if (opts.op === "deploy" && blocked.length > 0) {
@@ -358,6 +380,17 @@ function describe(s: Step): string {
   if (s.toCollection) parts.push("write collection");
   if (parts.length === 0 && s.newBase !== undefined) parts.push("update base");
   return parts.join(" + ") || "nothing";
+}
+
+/** Validation errors of the sides of `s` that differ from the base (one line each). */
+function gateProblems(ws: Workspace, s: Sides): string[] {
+  const out: string[] = [];
+  for (const side of [s.collection, s.project]) {
+    if (!side || side.tree.sha === s.record?.sha) continue;
+    for (const p of validateLocated(side.loc).problems)
+      if (p.severity === "error") out.push(`${p.file}${p.line ? `:${p.line}` : ""}: ${p.message}`);
+  }
+  return out;
 }
 
 function selectSides(sides: Sides[], opts: TransferOptions): Sides[] {
