@@ -208,7 +208,7 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
 
   const driver: SqlDriver = {
     dialect: "postgres",
-    async tx<T>(fn: (q: SqlQueryer) => Promise<T>, o: { userId?: number } = {}): Promise<T> {
+    async tx<T>(fn: (q: SqlQueryer) => Promise<T>, o: { userId?: number; write?: boolean } = {}): Promise<T> {
       const client = await pool.connect();
       const q: SqlQueryer = {
         async all<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -219,15 +219,24 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
         },
       };
       let broken = false;
+      if (o.userId === undefined && !o.write) {
+        // Unscoped reads are single statements: no transaction needed.
+        try {
+          return await fn(q);
+        } finally {
+          client.release();
+        }
+      }
       try {
-        await client.query("BEGIN");
-        if (o.userId !== undefined) {
-          if (rlsActive)
-            await client.query(
-              "SELECT set_config('skillsync.user_id', $1, true), set_config('role', $2, true)",
-              [String(o.userId), APP_ROLE],
-            );
-          else await client.query("SELECT set_config('skillsync.user_id', $1, true)", [String(o.userId)]);
+        // One round trip: BEGIN and the per-transaction settings (the id is an integer we made).
+        if (o.userId === undefined) await client.query("BEGIN");
+        else {
+          const uid = Math.trunc(o.userId);
+          await client.query(
+            rlsActive
+              ? `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true), set_config('role', '${APP_ROLE}', true)`
+              : `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true)`,
+          );
         }
         const out = await fn(q);
         await client.query("COMMIT");

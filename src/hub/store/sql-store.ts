@@ -41,7 +41,8 @@ export interface SqlDriver {
   readonly dialect: "sqlite" | "postgres";
   /**
    * Runs `fn` in one transaction (committed when it resolves, rolled back when it throws). With
-   * `userId`, the transaction acts for that user (PostgreSQL: row-level security scope).
+   * `userId`, the transaction acts for that user (PostgreSQL: row-level security scope). Without
+   * `userId` and `write`, `fn` must be a single read statement (a driver may skip the transaction).
    */
   tx<T>(fn: (q: SqlQueryer) => Promise<T>, opts?: { userId?: number; write?: boolean }): Promise<T>;
   /** Serialises writers until the end of the transaction (PostgreSQL advisory lock; SQLite: no-op). */
@@ -353,8 +354,9 @@ export function createSqlHubStore(driver: SqlDriver): HubStore {
     },
 
     async viewerForToken(hash, now) {
-      return driver.tx(async (q) => {
-        const rows = await q.all<{
+      // One statement (token, user and memberships), the hot path of every request.
+      const rows = await driver.tx(async (q) =>
+        q.all<{
           tid: string;
           user_id: number | string;
           t_created: string;
@@ -362,30 +364,40 @@ export function createSqlHubStore(driver: SqlDriver): HubStore {
           revoked_at: string | null;
           name: string;
           p_created: string;
+          role: TeamRole | null;
+          team_id: number | string | null;
+          team_name: string | null;
+          team_created: string | null;
         }>(
-          "SELECT t.id AS tid, t.user_id, t.created_at AS t_created, t.expires_at, t.revoked_at, p.name, p.created_at AS p_created FROM tokens t JOIN principals p ON p.id = t.user_id WHERE t.hash = ?",
+          "SELECT t.id AS tid, t.user_id, t.created_at AS t_created, t.expires_at, t.revoked_at, p.name, p.created_at AS p_created, m.role, tp.id AS team_id, tp.name AS team_name, tp.created_at AS team_created FROM tokens t JOIN principals p ON p.id = t.user_id LEFT JOIN memberships m ON m.user_id = t.user_id LEFT JOIN principals tp ON tp.id = m.team_id WHERE t.hash = ? ORDER BY tp.name",
           [hash],
-        );
-        const r = rows[0];
-        if (!r || r.revoked_at !== null) return undefined;
-        if (r.expires_at !== null && r.expires_at <= now) return undefined;
-        const userId = Number(r.user_id);
-        const teams = await q.all<PrincipalRow & { role: TeamRole }>(
-          "SELECT p.id, p.name, p.type, p.created_at, m.role FROM memberships m JOIN principals p ON p.id = m.team_id WHERE m.user_id = ? ORDER BY p.name",
-          [userId],
-        );
-        return {
-          user: { id: userId, name: r.name, type: "user", created_at: r.p_created },
-          teams: teams.map((t) => ({ team: toPrincipal(t), role: t.role })),
-          token: {
-            id: r.tid,
-            user_id: userId,
-            created_at: r.t_created,
-            expires_at: r.expires_at,
-            revoked_at: null,
-          },
-        } satisfies Viewer;
-      });
+        ),
+      );
+      const r = rows[0];
+      if (!r || r.revoked_at !== null) return undefined;
+      if (r.expires_at !== null && r.expires_at <= now) return undefined;
+      const userId = Number(r.user_id);
+      return {
+        user: { id: userId, name: r.name, type: "user", created_at: r.p_created },
+        teams: rows
+          .filter((t) => t.team_id !== null && t.role !== null)
+          .map((t) => ({
+            team: {
+              id: Number(t.team_id),
+              name: t.team_name!,
+              type: "team" as const,
+              created_at: t.team_created!,
+            },
+            role: t.role!,
+          })),
+        token: {
+          id: r.tid,
+          user_id: userId,
+          created_at: r.t_created,
+          expires_at: r.expires_at,
+          revoked_at: null,
+        },
+      } satisfies Viewer;
     },
 
     async listArtifacts(viewer, filter) {
