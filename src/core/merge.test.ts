@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { isBinary, mergeBytes, mergeText } from "./merge.js";
 
 const labels = { ours: "project", theirs: "collection", base: "base" };
@@ -149,6 +149,24 @@ describe("mergeBytes", () => {
     const r = mergeBytes({ base: latin1, ours, theirs, labels });
     expect(r.binary).toBe(false);
     expect([...r.data]).toEqual([0x43, 0x61, 0x66, 0xe9, 0x0a, 0x62, 0x0a, 0xff, 0x0a]);
+  });
+
+  it("gives the same bytes without Node's Buffer (as in a browser)", () => {
+    const base = new Uint8Array(20000).map((_, k) => (k % 50 === 49 ? 0x0a : 0x20 + (k % 200)));
+    const ours = base.slice();
+    ours[5] = 0x41;
+    const theirs = base.slice();
+    theirs[19990] = 0xfe;
+    const withBuffer = mergeBytes({ base, ours, theirs, labels });
+    vi.stubGlobal("Buffer", undefined);
+    try {
+      const without = mergeBytes({ base, ours, theirs, labels });
+      expect(without.data).toEqual(withBuffer.data);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(withBuffer.data[5]).toBe(0x41);
+    expect(withBuffer.data[19990]).toBe(0xfe);
   });
 
   it("writes UTF-8 labels", () => {

@@ -454,11 +454,12 @@ interface NodeBufferLike {
   from(buffer: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: "latin1"): string };
   from(text: string, encoding: "latin1"): Uint8Array;
 }
-const nodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer;
+const nodeBuffer = (): NodeBufferLike | undefined => (globalThis as { Buffer?: NodeBufferLike }).Buffer;
 
 /** Bytes → string with one char per byte (U+0000–U+00FF), so a text merge is byte-exact for any encoding. */
 function bytesToChars(data: Uint8Array): string {
-  if (nodeBuffer) return nodeBuffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
+  const nb = nodeBuffer();
+  if (nb) return nb.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
   const parts: string[] = [];
   const CHUNK = 8192;
   for (let k = 0; k < data.length; k += CHUNK) {
@@ -468,8 +469,9 @@ function bytesToChars(data: Uint8Array): string {
 }
 
 function charsToBytes(text: string): Uint8Array {
-  if (nodeBuffer) {
-    const b = nodeBuffer.from(text, "latin1");
+  const nb = nodeBuffer();
+  if (nb) {
+    const b = nb.from(text, "latin1");
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   }
   const out = new Uint8Array(text.length);
