@@ -133,6 +133,11 @@ function cleanMultiMatch(dis: Uint8Array, i: number, s0: number, e0: number): bo
   return rpdis1 * KPDIS_RUN < rpdis1 + rdis1;
 }
 
+/**
+ * Classifies lines, trims the common ends, and picks the lines the Myers search looks at. Each middle
+ * line is rated by its matches in the other file: 0 none (marked changed at once), 1 a few (searched),
+ * 2 at least ~sqrt(n) (searched unless {@link cleanMultiMatch} drops it).
+ */
 function prepare(a: readonly string[], b: readonly string[]): [DiffSide, DiffSide] {
   const { ca, cb, n: nclass } = classify(a, b);
   const na = a.length;
