@@ -7,7 +7,7 @@
 import { promises as fsp } from "node:fs";
 import { SkillsyncError } from "../core/errors.js";
 import { removePath, writeFileAtomic } from "../store/fs.js";
-import { cacheFile, cacheRootFor, loadCacheIndex, saveCacheIndex, scanCache } from "./cache.js";
+import { cacheFile, cacheRootFor, clearCache, loadCacheIndex, saveCacheIndex, scanCache } from "./cache.js";
 import { hashBytes } from "./files.js";
 import {
   type CacheEntry,
@@ -23,8 +23,8 @@ import {
   removeEntries,
   upsertEntries,
 } from "./plan.js";
-import { type CodexRepo, openCodexRepo, readRepoFile } from "./repo.js";
-import { type CodexSettings, requireRepo } from "./settings.js";
+import { type CodexRepo, cloneDirFor, openCodexRepo, readRepoFile } from "./repo.js";
+import { type CodexSettings, requireRepo, withCodexLocks } from "./settings.js";
 
 /** A document read through the cache. */
 export interface CodexDocument {
@@ -84,22 +84,30 @@ export interface ReadCodexOptions {
  *   such file; GIT when the repository is unreachable and nothing is cached
  */
 export async function readCodexDocument(opts: ReadCodexOptions): Promise<CodexDocument> {
+  const s = opts.settings;
   const addr = parseCodexUri(opts.uri);
   const uri = codexUri(addr);
-  const root = cacheRootFor(opts.settings.projectDir);
-  const index = await loadCacheIndex(root);
-  const entry = index.entries.find((e) => e.uri === uri);
+  const root = cacheRootFor(s.projectDir);
   const abs = cacheFile(root, `${addr.org}/${addr.project}/${addr.path}`);
-  const cached = await fsp.readFile(abs).catch(() => undefined);
-  const now = opts.now();
-  if (entry && cached && hashBytes(cached) === entry.hash && !isExpired(entry, now)) {
-    const touched = { ...entry, last_accessed: isoAt(now) };
-    await saveCacheIndex(root, upsertEntries(index, [touched]));
-    return { uri, bytes: cached, entry: touched, origin: "cache" };
-  }
+  // Phase 1, cache lock only: a fresh hit never waits for git work on the clone.
+  type Probe = { doc: CodexDocument } | { entry: CacheEntry | undefined; cached: Buffer | undefined };
+  const hit = await withCodexLocks(s, { cache: true }, async (): Promise<Probe> => {
+    const index = await loadCacheIndex(root);
+    const entry = index.entries.find((e) => e.uri === uri);
+    const cached = await fsp.readFile(abs).catch(() => undefined);
+    const now = opts.now();
+    if (entry && cached && hashBytes(cached) === entry.hash && !isExpired(entry, now)) {
+      const touched = { ...entry, last_accessed: isoAt(now) };
+      await saveCacheIndex(root, upsertEntries(index, [touched]));
+      return { doc: { uri, bytes: cached, entry: touched, origin: "cache" } };
+    }
+    return { entry, cached };
+  });
+  if ("doc" in hit) return hit.doc;
+  const { entry, cached } = hit;
   let fetched: { bytes: Buffer; entry: CacheEntry } | undefined;
   try {
-    fetched = await fetchOne({ settings: opts.settings, repos: opts.repos, address: addr, now });
+    fetched = await fetchOne({ settings: s, repos: opts.repos, address: addr, now: opts.now() });
   } catch (e) {
     if (e instanceof SkillsyncError && e.code === "GIT" && cached && entry) {
       return {
@@ -125,6 +133,18 @@ export async function readCodexDocument(opts: ReadCodexOptions): Promise<CodexDo
  * @returns `undefined` when the repository has no such file (nothing is written)
  */
 export async function fetchOne(opts: {
+  settings: CodexSettings;
+  repos: CodexRepoCache;
+  address: CodexAddress;
+  now: number;
+  forceFetch?: boolean;
+}): Promise<{ bytes: Buffer; entry: CacheEntry } | undefined> {
+  const s = opts.settings;
+  const cloneDir = s.repo ? cloneDirFor(s.gitCacheDir, s.repo, s.project) : undefined;
+  return withCodexLocks(s, { cache: true, cloneDir }, () => fetchOneLocked(opts));
+}
+
+async function fetchOneLocked(opts: {
   settings: CodexSettings;
   repos: CodexRepoCache;
   address: CodexAddress;
@@ -178,9 +198,22 @@ export async function cacheHealth(opts: {
   const root = cacheRootFor(opts.settings.projectDir);
   const index = await loadCacheIndex(root);
   const report = checkHealth({ index, onDisk: await scanCache(root), now: opts.now() });
-  const outcome: HealthOutcome = { ...report, fixed: [], unfixed: [] };
-  if (!opts.fix || report.healthy) return outcome;
+  if (!opts.fix || report.healthy) return { ...report, fixed: [], unfixed: [] };
   const repos = opts.repos ?? new CodexRepoCache(opts.settings);
+  const s = opts.settings;
+  const cloneDir = s.repo ? cloneDirFor(s.gitCacheDir, s.repo, s.project) : undefined;
+  return withCodexLocks(s, { cache: true, cloneDir }, () => repair({ ...opts, repos, report, root }));
+}
+
+async function repair(opts: {
+  settings: CodexSettings;
+  now: () => number;
+  repos: CodexRepoCache;
+  report: HealthReport;
+  root: string;
+}): Promise<HealthOutcome> {
+  const { repos, report, root } = opts;
+  const outcome: HealthOutcome = { ...report, fixed: [], unfixed: [] };
   const dropped = new Set<string>();
   for (const p of report.problems) {
     try {
@@ -190,7 +223,7 @@ export async function cacheHealth(opts: {
         continue;
       }
       const address = parseCodexUri(p.uri!);
-      const got = await fetchOne({ settings: opts.settings, repos, address, now: opts.now() });
+      const got = await fetchOneLocked({ settings: opts.settings, repos, address, now: opts.now() });
       if (!got) {
         await removePath(cacheFile(root, p.path));
         dropped.add(p.uri!);
@@ -207,4 +240,16 @@ export async function cacheHealth(opts: {
     now: opts.now(),
   });
   return { ...after, fixed: outcome.fixed, unfixed: outcome.unfixed };
+}
+
+/**
+ * {@link clearCache} for the project of `settings`, holding the cache lock.
+ */
+export function clearCodexCache(
+  settings: CodexSettings,
+  opts: { now: number; expiredOnly?: boolean; dryRun?: boolean },
+): ReturnType<typeof clearCache> {
+  return withCodexLocks(settings, { cache: true }, () =>
+    clearCache({ root: cacheRootFor(settings.projectDir), ...opts }),
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * The local clone of the codex repository, kept under `$SKILLSYNC_HOME/cache/git/codex-<hash>/`
+ * The local clone of the codex repository, kept under `$SKILLSYNC_HOME/cache/git/codex-<hash>-<project>/`
  * (the hash is the first 16 hex of SHA-256 of the URL). With `codex.sparse` it is a partial
  * (`--filter=blob:none`), sparse (cone mode: `projects/<project>`, `shared`, `systems`) clone, so only
  * the folders a project needs are fetched and checked out.
@@ -44,9 +44,12 @@ export interface CodexRepo {
   git(args: readonly string[]): Promise<string>;
 }
 
-/** Folder of the clone of `url` under `gitCacheDir`. */
-export function cloneDirFor(gitCacheDir: string, url: string): string {
-  return join(gitCacheDir, `codex-${createHash("sha256").update(url).digest("hex").slice(0, 16)}`);
+/**
+ * Folder of the clone of `url` for `project` under `gitCacheDir`: one clone per project, so each
+ * keeps its own sparse set and projects never reset each other's work tree.
+ */
+export function cloneDirFor(gitCacheDir: string, url: string, project: string): string {
+  return join(gitCacheDir, `codex-${createHash("sha256").update(url).digest("hex").slice(0, 16)}-${project}`);
 }
 
 /**
@@ -54,7 +57,7 @@ export function cloneDirFor(gitCacheDir: string, url: string): string {
  * @throws SkillsyncError GIT when git fails (unreachable remote, empty repository, …)
  */
 export async function openCodexRepo(opts: CodexRepoOptions): Promise<CodexRepo> {
-  const dir = cloneDirFor(opts.gitCacheDir, opts.url);
+  const dir = cloneDirFor(opts.gitCacheDir, opts.url, opts.project);
   const auth = opts.auth ?? { env: {}, secrets: [] };
   const gopts = { cwd: dir, env: auth.env, secrets: auth.secrets };
   const git = async (args: readonly string[]) => (await runGit(args, gopts)).stdout;

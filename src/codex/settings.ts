@@ -2,8 +2,10 @@
  * The settings every codex operation needs, resolved from the config (`codex.*`, `git_token_env`),
  * the home and the project folder.
  */
+import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import type { Config } from "../store/config.js";
+import { type LockSpec, withLocks } from "../store/lock.js";
 import { type GitAuth, gitAuthFor } from "./git.js";
 import { segmentProblem } from "./plan.js";
 
@@ -25,6 +27,10 @@ export interface CodexSettings {
   /** `$SKILLSYNC_HOME/cache/git`. */
   gitCacheDir: string;
   auth: GitAuth;
+  /** `$SKILLSYNC_HOME/locks`. */
+  locksDir: string;
+  /** How long to wait for another process's lock, in ms (`lock_timeout_ms`). */
+  lockTimeoutMs: number;
 }
 
 /**
@@ -35,11 +41,19 @@ export function codexSettings(opts: {
   config: Config;
   projectDir: string;
   gitCacheDir: string;
+  /** Default: `locks` beside `cache/` (i.e. `$SKILLSYNC_HOME/locks`). */
+  locksDir?: string;
   env?: NodeJS.ProcessEnv;
 }): CodexSettings {
   const c = opts.config.codex;
   const base = opts.projectDir.split(/[\\/]/).filter(Boolean).pop() ?? "project";
-  const project = c.project ?? base;
+  // A name derived from the folder is made safe; a configured one must already be.
+  const derived =
+    base
+      .replace(/[^A-Za-z0-9_.-]+/g, "-")
+      .replace(/^[.-]+/, "")
+      .replace(/\.\.+/g, ".") || "project";
+  const project = c.project ?? derived;
   const problem = segmentProblem("org", c.org) ?? segmentProblem("project", project);
   if (problem)
     throw new SkillsyncError(
@@ -59,7 +73,34 @@ export function codexSettings(opts: {
     projectDir: opts.projectDir,
     gitCacheDir: opts.gitCacheDir,
     auth: c.repo ? gitAuthFor(c.repo, opts.config.git_token_env, opts.env) : { env: {}, secrets: [] },
+    locksDir: opts.locksDir ?? join(opts.gitCacheDir, "..", "..", "locks"),
+    lockTimeoutMs: opts.config.lock_timeout_ms,
   };
+}
+
+/** Which codex locks an operation needs: the project's cache, and (for git work) the clone. */
+export interface CodexLockNeeds {
+  cache?: boolean;
+  /** The clone folder (see `cloneDirFor`). */
+  cloneDir?: string;
+}
+
+/**
+ * Runs `fn` holding the requested locks (under `locksDir`, waiting up to `lockTimeoutMs`), so a CLI
+ * sync, the daemon and an MCP server never update the same clone or cache index at once.
+ * @throws SkillsyncError LOCKED when another process holds a lock past the timeout
+ */
+export function withCodexLocks<T>(s: CodexSettings, needs: CodexLockNeeds, fn: () => Promise<T>): Promise<T> {
+  const locks: LockSpec[] = [];
+  if (needs.cache)
+    locks.push({
+      lockDir: s.locksDir,
+      key: `codex-cache:${s.projectDir}`,
+      what: `the codex cache of ${s.projectDir}`,
+    });
+  if (needs.cloneDir)
+    locks.push({ lockDir: s.locksDir, key: `codex-clone:${needs.cloneDir}`, what: "the codex clone" });
+  return withLocks(locks, s.lockTimeoutMs, fn);
 }
 
 /**

@@ -209,6 +209,44 @@ describe("codex sync from-codex", () => {
   });
 });
 
+describe("codex sync concurrency", () => {
+  it("serialises concurrent syncs and fetches on one project (locks), and keeps projects' clones apart", async () => {
+    const remote = makeRemote(`r${n}`, CODEX_FILES);
+    const s = settingsFor(remote.url, project);
+    const repos = new CodexRepoCache(s, 0);
+    const results = await Promise.all([
+      runCodexSync({ settings: s, now: () => T0 }),
+      runCodexSync({ settings: s, now: () => T0 }),
+      readCodexDocument({ settings: s, repos, uri: "codex://acme/api/docs/api.md", now: () => T0 }),
+    ]);
+    expect(results[0].result.status).toBe("success");
+    expect(results[1].result.status).toBe("success");
+    const uris = (await loadCacheIndex(cacheRootFor(project))).entries.map((e) => e.uri);
+    expect(uris).toContain("codex://acme/api/docs/api.md");
+    expect(uris).toContain("codex://acme/web/docs/setup.md");
+
+    const other = path.join(tmp, `api-project-${n}`);
+    fs.mkdirSync(other);
+    const sApi = settingsFor(remote.url, other, { project: "api" });
+    const api = await runCodexSync({ settings: sApi, now: () => T0 });
+    expect(api.result.files_synced).toBe(3);
+    expect(
+      fs.readdirSync(path.join(tmp, "home", "cache", "git")).filter((d) => d.endsWith("-api")),
+    ).toHaveLength(1);
+  });
+
+  it("derives a safe project name from the folder when codex.project is unset", () => {
+    const config = defaultConfig();
+    const s = codexSettings({ config, projectDir: "/src/My Project", gitCacheDir: "/h/cache/git" });
+    expect(s.project).toBe("My-Project");
+    expect(s.locksDir).toBe(path.resolve("/h/locks"));
+    config.codex.project = "bad/name";
+    expect(() => codexSettings({ config, projectDir: "/src/x", gitCacheDir: "/h/cache/git" })).toThrow(
+      /codex\.project/,
+    );
+  });
+});
+
 describe("codex sync to-codex", () => {
   it("commits the project's docs on a new branch, or on the default branch with pushDefault", async () => {
     const remote = makeRemote(`r${n}`, CODEX_FILES);

@@ -26,8 +26,8 @@ import {
   sparseFolders,
   upsertEntries,
 } from "./plan.js";
-import { type CodexRepo, listRepoFiles, openCodexRepo } from "./repo.js";
-import { type CodexSettings, requireRepo } from "./settings.js";
+import { type CodexRepo, cloneDirFor, listRepoFiles, openCodexRepo } from "./repo.js";
+import { type CodexSettings, requireRepo, withCodexLocks } from "./settings.js";
 
 /** Which way a sync goes. */
 export type CodexDirection = "from-codex" | "to-codex";
@@ -94,7 +94,11 @@ export interface CodexSyncOptions {
  *   GIT (exit 3) for git failures, USAGE (exit 2) for a missing `codex.repo`
  */
 export async function runCodexSync(opts: CodexSyncOptions): Promise<CodexSyncOutcome> {
-  return (opts.direction ?? "from-codex") === "from-codex" ? fromCodex(opts) : toCodex(opts);
+  const s = opts.settings;
+  const cloneDir = s.repo ? cloneDirFor(s.gitCacheDir, s.repo, s.project) : undefined;
+  return withCodexLocks(s, { cache: true, cloneDir }, () =>
+    (opts.direction ?? "from-codex") === "from-codex" ? fromCodex(opts) : toCodex(opts),
+  );
 }
 
 /** Attaches the phase and partial results to an error. */

@@ -35,15 +35,13 @@ export async function serveMcpHttp(opts: {
       return;
     }
     if (req.method !== "POST") {
-      res
-        .writeHead(405, { "content-type": "application/json", allow: "POST" })
-        .end(
-          JSON.stringify({
-            jsonrpc: "2.0",
-            error: { code: -32000, message: "Method not allowed." },
-            id: null,
-          }),
-        );
+      res.writeHead(405, { "content-type": "application/json", allow: "POST" }).end(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          error: { code: -32000, message: "Method not allowed." },
+          id: null,
+        }),
+      );
       return;
     }
     const server = opts.makeServer();

@@ -14,8 +14,8 @@
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { cacheRootFor, clearCache, listCache, loadCacheIndex } from "../codex/cache.js";
-import { CodexRepoCache, cacheHealth, readCodexDocument } from "../codex/fetch.js";
+import { cacheRootFor, listCache, loadCacheIndex } from "../codex/cache.js";
+import { CodexRepoCache, cacheHealth, clearCodexCache, readCodexDocument } from "../codex/fetch.js";
 import { cacheStats } from "../codex/plan.js";
 import type { CodexSettings } from "../codex/settings.js";
 import { runCodexSync } from "../codex/sync.js";
@@ -284,7 +284,7 @@ export function createSkillsyncMcpServer(opts: SkillsyncMcpOptions): McpServer {
       annotations: { destructiveHint: true },
     },
     guarded(async ({ expired }: { expired?: boolean }) =>
-      clearCache({ root: cacheRoot, now: now(), expiredOnly: expired }),
+      clearCodexCache(settings, { now: now(), expiredOnly: expired }),
     ),
   );
 

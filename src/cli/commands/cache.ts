@@ -18,6 +18,7 @@ async function settingsFor(ctx: CliContext, flags: CacheFlags) {
     config: ctx.config,
     projectDir: resolve(flags.projectDir ?? process.cwd()),
     gitCacheDir: ctx.paths.gitCache,
+    locksDir: ctx.paths.locks,
   });
 }
 
@@ -116,9 +117,8 @@ export function registerCache(program: Command): void {
     wrapCommand(async (flags: CacheFlags, cmd: Command) => {
       const ctx = await contextFor(cmd);
       const s = await settingsFor(ctx, flags);
-      const { cacheRootFor, clearCache } = await import("../../codex/cache.js");
-      const r = await clearCache({
-        root: cacheRootFor(s.projectDir),
+      const { clearCodexCache } = await import("../../codex/fetch.js");
+      const r = await clearCodexCache(s, {
         now: Date.now(),
         expiredOnly: flags.expired,
         dryRun: flags.dryRun,

@@ -50,6 +50,7 @@ export function registerCodex(program: Command): void {
           config: ctx.config,
           projectDir: resolve(flags.projectDir ?? process.cwd()),
           gitCacheDir: ctx.paths.gitCache,
+          locksDir: ctx.paths.locks,
         });
         const direction = flags.toCodex ? "to-codex" : "from-codex";
         let outcome: Awaited<ReturnType<typeof runCodexSync>>;

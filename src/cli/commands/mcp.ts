@@ -42,6 +42,7 @@ export function registerMcp(program: Command): void {
           config: ctx.config,
           projectDir: resolve(flags.projectDir ?? process.cwd()),
           gitCacheDir: ctx.paths.gitCache,
+          locksDir: ctx.paths.locks,
         });
         const repos = new CodexRepoCache(codex);
         const makeServer = () =>
