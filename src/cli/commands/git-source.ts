@@ -1,0 +1,180 @@
+/**
+ * `skillsync outdated` and `skillsync update`: git-sourced artifacts (issue 6 "Git sources").
+ * `add github:…` / `add git+…` lives with `add` in collection.ts. The sync module is imported inside
+ * the actions, so other commands do not load it.
+ */
+import type { Command } from "commander";
+import { EXIT, SkillsyncError } from "../../core/errors.js";
+import { shortHash } from "../../core/tree-hash.js";
+import type { UpdatePrompter, UpdateReport } from "../../sync/git-source.js";
+import type { AutoResolve, Strategy } from "../../sync/transfer.js";
+import { color, type Output } from "../output.js";
+import { wrapCommand } from "../run.js";
+import { workspaceFor } from "../workspace.js";
+
+const STRATEGIES = ["overwrite", "merge", "prompt", "fork"] as const;
+const AUTO = ["abort", "ours", "theirs"] as const;
+
+interface UpdateFlags {
+  all?: boolean;
+  strategy?: string;
+  autoResolve?: string;
+  preview?: boolean;
+  frozen?: boolean;
+  diff3?: boolean;
+}
+
+function parseStrategy(v: string | undefined): Strategy | undefined {
+  if (v === undefined) return undefined;
+  if (!(STRATEGIES as readonly string[]).includes(v))
+    throw new SkillsyncError("USAGE", `--strategy must be one of ${STRATEGIES.join(", ")}, not '${v}'`);
+  return v as Strategy;
+}
+
+function parseAuto(v: string | undefined): AutoResolve | undefined {
+  if (v === undefined) return undefined;
+  if (!(AUTO as readonly string[]).includes(v))
+    throw new SkillsyncError("USAGE", `--auto-resolve must be one of ${AUTO.join(", ")}, not '${v}'`);
+  return v as AutoResolve;
+}
+
+/** Asks per conflicting file on a terminal; undefined when stdin/stdout is not a TTY. */
+async function terminalPrompter(): Promise<UpdatePrompter | undefined> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return undefined;
+  const { createInterface } = await import("node:readline/promises");
+  return async (q) => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+      for (;;) {
+        const a = (
+          await rl.question(
+            `${q.artifact}: conflict in ${q.path}: keep [c]ollection, take [u]pstream, write [m]arkers into the collection, show [d]iff? `,
+          )
+        )
+          .trim()
+          .toLowerCase();
+        if (a === "c") return "collection";
+        if (a === "u") return "upstream";
+        if (a === "m") return "markers";
+        if (a === "d") process.stdout.write(q.diff);
+      }
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+function printUpdate(out: Output, r: UpdateReport, preview: boolean): number {
+  for (const n of r.notes) out.warn(n);
+  if (out.jsonMode) out.json(preview ? { preview: r.preview, results: r.results } : r.results);
+  else if (preview) {
+    for (const p of r.preview) {
+      out.line(`${color.bold(p.artifact)}: ${p.action} (${p.reason})`);
+      if (p.diff) out.line(p.diff.trimEnd());
+    }
+    out.line(color.dim("preview: nothing was written"));
+  } else {
+    const rows = r.results.map((x) => [
+      x.artifact_name,
+      x.success && x.conflicts_remaining === 0 ? color.green("ok") : color.red("blocked"),
+      x.direction,
+      x.strategy_used,
+      x.conflicts_remaining ? String(x.conflicts_remaining) : "",
+      `${shortHash(x.previous_hash)} → ${shortHash(x.new_hash)}`,
+    ]);
+    if (rows.length === 0) out.line("no git-sourced artifacts in the collection");
+    else out.table(["artifact", "result", "direction", "strategy", "conflicts", "change"], rows);
+    for (const x of r.results) if (x.error) out.line(`${color.yellow(x.artifact_name)}: ${x.error}`);
+    if (r.snapshots.length > 0)
+      out.line(
+        color.dim(`snapshot ${r.snapshots.join(", ")} taken first ('skillsync rollback ID' restores)`),
+      );
+  }
+  return r.results.some((x) => !x.success || x.conflicts_remaining > 0) ? EXIT.drift : EXIT.ok;
+}
+
+/**
+ * Registers `outdated` and `update`.
+ * Exit statuses: 0 nothing outdated / updated cleanly; 1 outdated artifacts, unresolved conflicts, or a
+ * `--frozen` lock that is out of date; 2 bad input; 3 git failure.
+ */
+export function registerGitSource(program: Command): void {
+  program
+    .command("outdated")
+    .description("list git-sourced artifacts whose upstream ref moved (git ls-remote; nothing is fetched)")
+    .option("--json", "print [{name, type, source, current, latest}]")
+    .addHelpText(
+      "after",
+      "\nExit status: 0 everything current, 1 some outdated, 3 git failure.\n\nExample:\n  skillsync outdated --json",
+    )
+    .action(
+      wrapCommand(async (_o: unknown, cmd: Command) => {
+        const { ctx, ws } = await workspaceFor(cmd);
+        const { outdated } = await import("../../sync/git-source.js");
+        const rows = await outdated(ws);
+        if (ctx.out.jsonMode) ctx.out.json(rows);
+        else if (rows.length === 0) ctx.out.line("every git-sourced artifact is at its upstream commit");
+        else
+          ctx.out.table(
+            ["artifact", "type", "source", "current", "latest"],
+            rows.map((r) => [
+              r.name,
+              r.type,
+              r.source,
+              r.current?.slice(0, 12) ?? "-",
+              r.latest.slice(0, 12),
+            ]),
+          );
+        return rows.length > 0 ? EXIT.drift : EXIT.ok;
+      }),
+    );
+
+  program
+    .command("update")
+    .description("bring upstream changes of git-sourced artifacts into the collection (three-way merge)")
+    .argument("[names...]", "NAME or KIND/NAME")
+    .option("--all", "every git-sourced artifact")
+    .option(
+      "--strategy <s>",
+      `when the collection and upstream both changed: ${STRATEGIES.join("|")}`,
+      "merge",
+    )
+    .option("--auto-resolve <r>", `merge conflicts: ${AUTO.join("|")} (ours = collection)`, "abort")
+    .option("--diff3", "conflict markers include the base (|||||||)")
+    .option("--preview", "show what would change as unified diffs, write nothing")
+    .option("--frozen", "install exactly the locked commits (CI); fail if the lock is out of date")
+    .option("--json", "print one result object per artifact")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Exit status: 0 updated (or nothing to do), 1 conflicts left or --frozen found the lock out of date,",
+        "2 bad input, 3 git failure.",
+        "",
+        "Examples:",
+        "  skillsync update --all --preview",
+        "  skillsync update pdf --auto-resolve theirs",
+        "  skillsync update --frozen          # in CI",
+      ].join("\n"),
+    )
+    .action(
+      wrapCommand(async (names: string[] | undefined, o: UpdateFlags, cmd: Command) => {
+        const { ctx, ws } = await workspaceFor(cmd);
+        const strategy = parseStrategy(o.strategy);
+        const autoResolve = parseAuto(o.autoResolve);
+        const prompter = strategy === "prompt" ? await terminalPrompter() : undefined;
+        const { updateFromGit } = await import("../../sync/git-source.js");
+        const r = await updateFromGit(ws, {
+          names: names ?? [],
+          all: Boolean(o.all),
+          ...(strategy ? { strategy } : {}),
+          ...(autoResolve ? { autoResolve } : {}),
+          preview: Boolean(o.preview),
+          frozen: Boolean(o.frozen),
+          diff3: Boolean(o.diff3),
+          ...(prompter ? { prompter } : {}),
+        });
+        return printUpdate(ctx.out, r, Boolean(o.preview));
+      }),
+    );
+}
