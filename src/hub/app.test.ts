@@ -449,6 +449,10 @@ describe("hub API: size limits", () => {
       const body = (await r.json()) as Json;
       expect([what, r.status, body.error.code]).toEqual([what, 413, "payload_too_large"]);
       expect(body.error.message).toMatch(/limit/);
+      expect([what, body.error.limit]).toEqual([
+        what,
+        { "too many files": 3, "file too large": 1024, "body too large": 16 * 1024 }[what],
+      ]);
     }
     expect(await hub.store.headCursor()).toBe(0);
     expect((await put([{ path: "SKILL.md", data: b64(1024) }])).status).toBe(201);

@@ -380,7 +380,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       if ("problem" in decoded) {
         const p = decoded.problem;
         return p.status === 413
-          ? c.json(errorBody("payload_too_large", p.message, { limit: limits.maxFileBytes }), 413)
+          ? c.json(errorBody("payload_too_large", p.message, { limit: p.limit }), 413)
           : c.json(errorBody("bad_request", p.message), 400);
       }
       const r = await store.putArtifact(c.get("viewer"), {

@@ -55,6 +55,8 @@ export type PutBody = z.infer<typeof putBodySchema>;
 export interface BodyProblem {
   status: 400 | 413;
   message: string;
+  /** For 413: the limit that was exceeded (files or bytes). */
+  limit?: number;
 }
 
 /** The first zod issue as one line: `files.0.path: Required`. */
@@ -79,6 +81,7 @@ export function decodeFiles(
       problem: {
         status: 413,
         message: `${body.files.length} files is over the limit of ${limits.maxFiles} files per artifact`,
+        limit: limits.maxFiles,
       },
     };
   const seen = new Set<string>();
@@ -111,6 +114,7 @@ function tooLarge(path: string, limits: HubLimits): BodyProblem {
   return {
     status: 413,
     message: `file '${path}' is over the limit of ${limits.maxFileBytes} bytes per file`,
+    limit: limits.maxFileBytes,
   };
 }
 
