@@ -183,6 +183,20 @@ describe("add from git", () => {
     );
   });
 
+  it("pins a 40-hex commit: adds that exact version and never reports it outdated", async () => {
+    const repo = makeRepo("acme", "pinned", { "skills/p/SKILL.md": skill("p", BODY) });
+    const first = sh(repo.work, "rev-parse", "HEAD").trim();
+    commit(repo.work, { "skills/p/SKILL.md": skill("p", `${BODY}v2\n`) });
+    const ws = await freshWorkspace();
+    await addFromGit(ws, { spec: `git+${repo.url}#skills/p@${first}` });
+    expect(fs.readFileSync(skillFile(ws, "p"), "utf8")).toBe(skill("p", BODY));
+    expect(readLockFile(ws.lockPath).artifact[0]).toMatchObject({
+      source: `git+${repo.url}#skills/p@${first}`,
+      "resolved-ref": first,
+    });
+    expect(await outdated(ws)).toEqual([]);
+  });
+
   it("refuses a PATH missing at the commit and writes nothing", async () => {
     const repo = makeRepo("acme", "missing", { "skills/a/SKILL.md": skill("a", BODY) });
     const ws = await freshWorkspace();
@@ -372,6 +386,19 @@ describe("credentials", () => {
         expect(text).not.toContain(token);
         expect(text).not.toContain(basic);
       }
+      // A pinned commit skips ls-remote, so this one fails in the clone itself.
+      let cloneErr: unknown;
+      try {
+        await addFromGit(ws, { spec: `git+https://127.0.0.1:9/acme/private.git#skills/x@${"a".repeat(40)}` });
+      } catch (e) {
+        cloneErr = e;
+      }
+      expect((cloneErr as SkillsyncError).message).toMatch(/git clone/);
+      expect((cloneErr as SkillsyncError).message).not.toContain(token);
+      expect((cloneErr as SkillsyncError).message).not.toContain(basic);
+      expect(
+        fs.readdirSync(ws.paths.gitCache).flatMap((d) => fs.readdirSync(path.join(ws.paths.gitCache, d))),
+      ).toEqual([]);
       expect(fs.readFileSync(ws.lockPath, "utf8")).not.toContain(token);
     } finally {
       delete process.env.SKILLSYNC_TEST_TOKEN;
