@@ -95,7 +95,7 @@ export function tryGit(args: readonly string[], opts: GitOptions = {}): Promise<
         const e = err as NodeJS.ErrnoException & { code?: unknown };
         if (e.code === "ENOENT" && !stderr)
           return reject(
-            new SkillsyncError("GIT", "git is not installed or not on PATH; install git 2.25 or newer"),
+            new SkillsyncError("GIT", "git is not installed or not on PATH; install git 2.35 or newer"),
           );
         resolve({ exitCode: typeof e.code === "number" ? e.code : null, stdout, stderr });
       },

@@ -204,6 +204,26 @@ describe("runBackup", () => {
     expect(commits(r.repo_path)).toBe(2);
   });
 
+  it("fast-forwards a managed clone to commits pushed elsewhere, after stashing foreign changes", async () => {
+    const bare = path.join(tmp, "shared.git");
+    git(tmp, "init", "-q", "--bare", "-b", "main", bare);
+    const url = `file://${bare}`;
+    const first = await backup({ repo: url, push: true });
+    const other = path.join(tmp, "other-clone");
+    git(tmp, "clone", "-q", url, other);
+    write(other, { "README.md": "backups of my skills\n" });
+    git(other, "add", "-A");
+    git(other, "commit", "-q", "-m", "readme");
+    git(other, "push", "-q", "origin", "main");
+    write(first.repo_path, { "local-note.txt": "keep me\n" });
+    fs.appendFileSync(path.join(coll, "commands/review.md"), "Again.\n");
+    const r = await backup({ repo: url, push: true });
+    expect(r).toMatchObject({ committed: true, pushed: true, stash_restored: true, warnings: [] });
+    expect(git(bare, "show", "main:README.md")).toBe("backups of my skills\n");
+    expect(git(bare, "log", "--format=%s", "main").trim().split("\n")).toHaveLength(3);
+    expect(fs.readFileSync(path.join(r.repo_path, "local-note.txt"), "utf8")).toBe("keep me\n");
+  });
+
   it("refuses a non-empty folder that is not a git repository", async () => {
     const notRepo = path.join(tmp, "stuff");
     write(notRepo, { "a.txt": "a" });

@@ -316,15 +316,16 @@ export function backupRepoPath(
 }
 
 /**
- * Prepares the work tree: clones a URL (first time) or fetches and fast-forwards it; initialises a
- * missing or empty local folder; refuses a non-empty folder that is not a git repository.
+ * Prepares the work tree: clones a URL (first time) or fetches it (the fast-forward comes after
+ * foreign changes are stashed); initialises a missing or empty local folder; refuses a non-empty
+ * folder that is not a git repository.
  */
 async function prepareRepo(opts: {
   repo: string | undefined;
   path: string;
   auth: { env: Record<string, string>; secrets: string[] };
   warn: (m: string) => void;
-}): Promise<Git> {
+}): Promise<{ git: Git; fetched: boolean }> {
   const { path, auth } = opts;
   const git = gitIn(path, auth.env, auth.secrets);
   if (opts.repo && isUrl(opts.repo)) {
@@ -332,25 +333,16 @@ async function prepareRepo(opts: {
       await ensureDir(join(path, ".."));
       await removePath(path);
       await gitIn(join(path, ".."), auth.env, auth.secrets)(["clone", "--quiet", "--", opts.repo, path]);
-      return git;
+      return { git, fetched: false };
     }
     const fetched = await git.try(["fetch", "--quiet", "origin"]);
     if (fetched.code !== 0) {
       opts.warn(
         `could not fetch the backup remote (${scrub(fetched.stderr.trim().split("\n")[0] ?? "", auth.secrets)}); committing locally`,
       );
-      return git;
+      return { git, fetched: false };
     }
-    const branch = (await git.try(["symbolic-ref", "--short", "HEAD"])).stdout.trim();
-    const remoteRef = `refs/remotes/origin/${branch}`;
-    if (branch && (await git.try(["rev-parse", "--verify", "--quiet", remoteRef])).code === 0) {
-      const ff = await git.try(["merge", "--ff-only", "--quiet", remoteRef]);
-      if (ff.code !== 0)
-        opts.warn(
-          `the backup clone has diverged from origin/${branch}; a push will be rejected until it is merged`,
-        );
-    }
-    return git;
+    return { git, fetched: true };
   }
   if (await exists(path)) {
     const st = await fsp.stat(path);
@@ -359,7 +351,7 @@ async function prepareRepo(opts: {
     const top = await git.try(["rev-parse", "--show-toplevel"]);
     if (top.code === 0) {
       const [a, b] = await Promise.all([fsp.realpath(top.stdout.trim()), fsp.realpath(path)]);
-      if (a === b) return git;
+      if (a === b) return { git, fetched: false };
     }
     if ((await fsp.readdir(path)).length > 0)
       throw new SkillsyncError(
@@ -369,7 +361,17 @@ async function prepareRepo(opts: {
   }
   await ensureDir(path);
   await git(["init", "--quiet"]);
-  return git;
+  return { git, fetched: false };
+}
+
+/** Fast-forwards a managed clone to what was just fetched; warns when it has diverged. */
+async function fastForward(git: Git, warn: (m: string) => void): Promise<void> {
+  const branch = (await git.try(["symbolic-ref", "--short", "HEAD"])).stdout.trim();
+  const remoteRef = `refs/remotes/origin/${branch}`;
+  if (!branch || (await git.try(["rev-parse", "--verify", "--quiet", remoteRef])).code !== 0) return;
+  const ff = await git.try(["merge", "--ff-only", "--quiet", remoteRef]);
+  if (ff.code !== 0)
+    warn(`the backup clone has diverged from origin/${branch}; a push will be rejected until it is merged`);
 }
 
 /**
@@ -444,7 +446,7 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
   };
 
   return withLocks([lock], opts.config.lock_timeout_ms, async () => {
-    const git = await prepareRepo({ repo: repoSpec, path, auth, warn });
+    const { git, fetched } = await prepareRepo({ repo: repoSpec, path, auth, warn });
     const result: BackupResult = {
       committed: false,
       commit: null,
@@ -483,6 +485,7 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
     }
 
     try {
+      if (fetched) await fastForward(git, warn);
       const areas: string[] = [];
       if (hasCollection) {
         const rel = `collections/${opts.collection}`;
