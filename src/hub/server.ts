@@ -64,6 +64,45 @@ export async function startHubServer(opts: HubServerOptions): Promise<RunningHub
   };
 }
 
+/** `--db` as it may be shown: the store kind and place, never a password. */
+export function describeDb(db: string | undefined, defaultSqlitePath: string): string {
+  const value = db ?? `sqlite:${defaultSqlitePath}`;
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    try {
+      const u = new URL(value);
+      return `postgres://${u.username ? `${decodeURIComponent(u.username)}@` : ""}${u.host}${u.pathname}`;
+    } catch {
+      return "postgres://(unparsable URL)";
+    }
+  }
+  return value.startsWith("sqlite:") ? value : `sqlite:${value}`;
+}
+
+/**
+ * Opens the store for `db` and runs its migrations.
+ * @throws SkillsyncError REMOTE when the database cannot be reached or opened (message names the
+ *   database without its password), UNSUPPORTED_VERSION for a schema newer than this skillsync
+ */
+export async function openMigratedHubStore(
+  db: string | undefined,
+  defaultSqlitePath: string,
+): Promise<HubStore> {
+  let store: HubStore | undefined;
+  try {
+    store = await openHubStore(db, defaultSqlitePath);
+    await store.migrate();
+    return store;
+  } catch (e) {
+    await store?.close().catch(() => undefined);
+    if (e instanceof SkillsyncError) throw e;
+    throw new SkillsyncError(
+      "REMOTE",
+      `cannot open the hub database ${describeDb(db, defaultSqlitePath)}: ${(e as Error).message}; check --db and that the database is running`,
+      { cause: e },
+    );
+  }
+}
+
 /**
  * Opens (without migrating) the store named by a `--db` value: `sqlite:PATH`, a path ending in
  * `.db`/`.sqlite`, or `postgres://…` / `postgresql://…`. Drivers are imported only when needed.

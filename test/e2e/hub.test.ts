@@ -170,6 +170,13 @@ describe("skillsync hub serve (binary): usage errors", () => {
     expect(cli("hub", "serve", "--port", "99999").code).toBe(2);
   });
 
+  it("says which database it cannot open, exit 3, without the password", () => {
+    const r = cli("hub", "serve", "--db", "postgres://hub:s3cret@127.0.0.1:1/nowhere");
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("postgres://hub@127.0.0.1:1/nowhere");
+    expect(r.stderr).not.toContain("s3cret");
+  });
+
   it("stops on SIGINT as well", async () => {
     const hub = await serve();
     expect(await stop(hub.proc, "SIGINT")).toBe(0);

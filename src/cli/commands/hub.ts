@@ -40,10 +40,9 @@ async function withStore<T>(
   fn: (store: import("../../hub/store/types.js").HubStore) => Promise<T>,
 ): Promise<T> {
   const ctx = await contextFor(cmd);
-  const { openHubStore } = await import("../../hub/server.js");
-  const store = await openHubStore(db, ctx.paths.hubDb);
+  const { openMigratedHubStore } = await import("../../hub/server.js");
+  const store = await openMigratedHubStore(db, ctx.paths.hubDb);
   try {
-    await store.migrate();
     return await fn(store);
   } finally {
     await store.close();
@@ -83,9 +82,8 @@ export function registerHub(program: Command): void {
           cmd: Command,
         ) => {
           const ctx = await contextFor(cmd);
-          const { openHubStore, startHubServer } = await import("../../hub/server.js");
-          const store = await openHubStore(o.db, ctx.paths.hubDb);
-          await store.migrate();
+          const { openMigratedHubStore, startHubServer } = await import("../../hub/server.js");
+          const store = await openMigratedHubStore(o.db, ctx.paths.hubDb);
           const running = await startHubServer({
             store,
             host: o.host,
