@@ -141,6 +141,22 @@ function runTransfer(op: Operation) {
       diff3: Boolean(o.diff3),
       ...(prompter ? { prompter } : {}),
     });
+    if (op === "sync" && !o.preview && Object.keys(ws.config.remotes).length > 0) {
+      // The next sync with a reachable hub replays the outbox.
+      const hubSync = await import("../../sync/hub-sync.js");
+      for (const name of Object.keys(ws.config.remotes)) {
+        if (hubSync.outboxItems(ws, name).length === 0) continue;
+        try {
+          const replay = await hubSync.replayOutboxFor(ws, name);
+          if (replay.unreachable) ctx.out.warn(`hub '${name}' still unreachable: the outbox waits`);
+          else ctx.out.line(`replayed ${replay.results.length} queued change(s) to '${name}'`);
+          for (const x of replay.results)
+            if (x.error) ctx.out.line(`${color.yellow(x.artifact_name)}: ${x.error}`);
+        } catch (e) {
+          ctx.out.warn(`outbox for '${name}' not replayed: ${(e as Error).message}`);
+        }
+      }
+    }
     return printReport(ctx.out, r, Boolean(o.preview));
   });
 }
@@ -189,15 +205,44 @@ export function registerTransfer(program: Command): void {
     .description("show drift between the collection, a project and the recorded base")
     .option("--project <dir>", "project folder (default: the current folder)")
     .option("--json", "print JSON (schema in DESIGN.md)")
+    .option("--hub [remote]", "also show drift against a hub remote (default: the default remote)")
     .addHelpText("after", "\nExit status: 0 nothing drifted, 1 drift found, 2 bad input.")
     .action(
-      wrapCommand(async (o: { project?: string }, cmd: Command) => {
+      wrapCommand(async (o: { project?: string; hub?: string | boolean }, cmd: Command) => {
         const { ctx, ws } = await workspaceFor(cmd);
         const project = await resolveProject(ws, o.project);
         const r = projectStatus(ws, project);
+        let hub: Awaited<ReturnType<typeof import("../../sync/hub-sync.js").hubStatus>> | undefined;
+        if (o.hub !== undefined) {
+          const { hubStatus } = await import("../../sync/hub-sync.js");
+          hub = await hubStatus(ws, typeof o.hub === "string" ? o.hub : undefined);
+        }
+        const hubDrift = hub ? hub.artifacts.some((a) => a.drift_type !== "in-sync") : false;
+        const code = r.drift_detected || hubDrift ? EXIT.drift : EXIT.ok;
         if (ctx.out.jsonMode) {
-          ctx.out.json(r);
-          return r.drift_detected ? EXIT.drift : EXIT.ok;
+          ctx.out.json(hub ? { ...r, hub } : r);
+          return code;
+        }
+        if (hub) {
+          ctx.out.line(
+            color.bold(
+              `Hub '${hub.remote}'${hub.reachable ? "" : " (unreachable: showing local changes only)"}${hub.queued ? `, ${hub.queued} queued` : ""}`,
+            ),
+          );
+          ctx.out.table(
+            ["artifact", "type", "drift", "side", "recommendation", "hub rev", "base rev"],
+            hub.artifacts.map((a) => [
+              a.name,
+              a.type,
+              a.drift_type,
+              a.drift_side ?? "",
+              a.recommendation ?? "",
+              a.hub_revision ?? "-",
+              a.base_revision ?? "-",
+            ]),
+          );
+          ctx.out.line();
+          ctx.out.line(color.bold(`Project ${project}`));
         }
         if (r.artifacts.length === 0) ctx.out.line("no artifacts in the collection or the project");
         else {
@@ -223,7 +268,7 @@ export function registerTransfer(program: Command): void {
           }
           ctx.out.line(r.drift_detected ? `${r.drift_count} drifted` : "everything in sync");
         }
-        return r.drift_detected ? EXIT.drift : EXIT.ok;
+        return code;
       }),
     );
 

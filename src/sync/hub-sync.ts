@@ -1,0 +1,938 @@
+/**
+ * The collection and a hub: remotes, login, `publish` (collection → hub), `fetch` (hub → collection,
+ * three-way merged against the base recorded at the last fetch/publish, labels `collection` / `hub`),
+ * hub drift for `status`, and the offline outbox.
+ *
+ * Guarantees:
+ * - A publish never overwrites a hub change it has not seen: every write carries `If-Match` with the
+ *   base revision (or `If-None-Match: *` to create); a `409` is reported as a conflict (run `fetch`,
+ *   which merges, then publish again), never retried as an overwrite.
+ * - When the hub is unreachable, `publish` queues the change in the outbox (`state.db`) and succeeds.
+ *   Queued changes to the same artifact coalesce (latest content, first base revision), and are
+ *   replayed in order by the next `publish`, `fetch` or `sync` that reaches the hub.
+ * - `fetch` writes nothing for an artifact whose merge has conflicts (with `--auto-resolve abort`);
+ *   it stays pending and is retried by the next fetch, so no change is skipped by the cursor.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
+import { SkillsyncError } from "../core/errors.js";
+import { mergeTree } from "../core/merge-tree.js";
+import { artifactNameProblem, type Kind } from "../core/names.js";
+import { sha256Hex, treeHash } from "../core/tree-hash.js";
+import { discoverArtifacts, type Located, locate } from "../store/collection.js";
+import { updateConfig } from "../store/config.js";
+import { writeFileAtomic } from "../store/fs.js";
+import { findLockEntry, readLockFile, removeLockEntry, upsertLockEntry } from "../store/lock-file.js";
+import { ensureSchema, openStateDb, type StateDb } from "../store/state-db.js";
+import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
+import { readArtifactTree, treeMeta, validateLocated } from "./artifact-info.js";
+import { stageLock, toWrite } from "./collection-ops.js";
+import {
+  createHubClient,
+  type HubArtifact,
+  type HubClient,
+  HubConflictError,
+  type HubKey,
+  isHubUnreachable,
+} from "./hub-client.js";
+import { takeSnapshot } from "./snapshot.js";
+import type { AutoResolve, Strategy, SyncResult } from "./transfer.js";
+import {
+  collectionLock,
+  isoNow,
+  locked,
+  openWorkspace,
+  requireCollection,
+  transaction,
+  type Workspace,
+} from "./workspace.js";
+
+const MIGRATIONS = [
+  `CREATE TABLE hub_cursor (remote TEXT PRIMARY KEY, cursor INTEGER NOT NULL);
+   CREATE TABLE hub_base (remote TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, owner TEXT NOT NULL,
+     revision INTEGER NOT NULL, tree TEXT NOT NULL, PRIMARY KEY (remote, kind, name));
+   CREATE TABLE hub_pending (remote TEXT NOT NULL, owner TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+     PRIMARY KEY (remote, owner, kind, name));
+   CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, remote TEXT NOT NULL, op TEXT NOT NULL,
+     owner TEXT, kind TEXT NOT NULL, name TEXT NOT NULL, tree TEXT, version TEXT, base_revision INTEGER,
+     created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);`,
+];
+
+function db(ws: Workspace): StateDb {
+  const d = openStateDb(ws.paths.stateDb);
+  ensureSchema(d, "hub-sync", MIGRATIONS);
+  return d;
+}
+
+/** What is recorded of an artifact at the last fetch/publish. */
+interface HubBase {
+  owner: string;
+  revision: number;
+  tree: string;
+}
+
+function getBase(ws: Workspace, remote: string, kind: Kind, name: string): HubBase | undefined {
+  return db(ws)
+    .prepare("SELECT owner, revision, tree FROM hub_base WHERE remote = ? AND kind = ? AND name = ?")
+    .get(remote, kind, name) as HubBase | undefined;
+}
+
+function setBase(ws: Workspace, remote: string, kind: Kind, name: string, b: HubBase | null): void {
+  if (b === null)
+    db(ws).prepare("DELETE FROM hub_base WHERE remote = ? AND kind = ? AND name = ?").run(remote, kind, name);
+  else
+    db(ws)
+      .prepare(
+        "INSERT INTO hub_base (remote, kind, name, owner, revision, tree) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(remote, kind, name) DO UPDATE SET owner = excluded.owner, revision = excluded.revision, tree = excluded.tree",
+      )
+      .run(remote, kind, name, b.owner, b.revision, b.tree);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Remotes and credentials
+
+/** A configured remote with its credentials. */
+export interface Remote {
+  name: string;
+  url: string;
+  token: string | undefined;
+  /** The hub user the token belongs to, learned at login. */
+  user: string | undefined;
+}
+
+interface CredentialsFile {
+  version?: number;
+  remotes?: Record<string, { token?: string; user?: string }>;
+}
+
+function readCredentials(ws: Workspace): CredentialsFile {
+  if (!existsSync(ws.paths.credentials)) return { remotes: {} };
+  try {
+    return parseToml(readFileSync(ws.paths.credentials, "utf8")) as CredentialsFile;
+  } catch (e) {
+    throw new SkillsyncError(
+      "INVALID_CONFIG",
+      `credentials file is not valid TOML: ${(e as Error).message.split("\n")[0]}`,
+      {
+        file: ws.paths.credentials,
+      },
+    );
+  }
+}
+
+async function writeCredentials(ws: Workspace, c: CredentialsFile): Promise<void> {
+  await writeFileAtomic(
+    ws.paths.credentials,
+    `${stringifyToml({ version: 1, remotes: c.remotes ?? {} })}\n`,
+    {
+      mode: 0o600,
+    },
+  );
+}
+
+/**
+ * Adds a remote (`[remotes.NAME] url` in config.toml); the first one becomes the default.
+ * @throws SkillsyncError INVALID_NAME, ALREADY_EXISTS, INVALID_CONFIG (bad URL)
+ */
+export async function addRemote(ws: Workspace, name: string, url: string): Promise<void> {
+  const problem = artifactNameProblem("command", name);
+  if (problem) throw new SkillsyncError("INVALID_NAME", `remote ${problem}`);
+  if (!/^https?:\/\//.test(url))
+    throw new SkillsyncError("USAGE", `remote URL must start with http:// or https://, not '${url}'`);
+  if (ws.config.remotes[name])
+    throw new SkillsyncError("ALREADY_EXISTS", `remote '${name}' exists; remove it first`);
+  ws.config = await updateConfig(ws.paths.config, (raw) => {
+    const remotes = (raw.remotes ?? {}) as Record<string, unknown>;
+    remotes[name] = { url: url.replace(/\/+$/, "") };
+    raw.remotes = remotes;
+    if (!raw.default_remote) raw.default_remote = name;
+  });
+}
+
+/** Removes a remote, its credentials, cursor, bases and outbox. */
+export async function removeRemote(ws: Workspace, name: string): Promise<void> {
+  if (!ws.config.remotes[name])
+    throw new SkillsyncError("NOT_FOUND", `no remote '${name}'; see 'skillsync remote list'`);
+  ws.config = await updateConfig(ws.paths.config, (raw) => {
+    const remotes = (raw.remotes ?? {}) as Record<string, unknown>;
+    delete remotes[name];
+    raw.remotes = remotes;
+    if (raw.default_remote === name) delete raw.default_remote;
+  });
+  const creds = readCredentials(ws);
+  if (creds.remotes?.[name]) {
+    delete creds.remotes[name];
+    await writeCredentials(ws, creds);
+  }
+  const d = db(ws);
+  for (const t of ["hub_cursor", "hub_base", "hub_pending", "outbox"])
+    d.prepare(`DELETE FROM ${t} WHERE remote = ?`).run(name);
+}
+
+/** Every remote with whether it has a token and how many changes wait in its outbox. */
+export function listRemotes(
+  ws: Workspace,
+): {
+  name: string;
+  url: string;
+  logged_in: boolean;
+  user: string | null;
+  default: boolean;
+  queued: number;
+}[] {
+  const creds = readCredentials(ws).remotes ?? {};
+  const d = db(ws);
+  return Object.entries(ws.config.remotes).map(([name, r]) => ({
+    name,
+    url: r.url,
+    logged_in: Boolean(creds[name]?.token),
+    user: creds[name]?.user ?? null,
+    default: ws.config.default_remote === name,
+    queued: (d.prepare("SELECT COUNT(*) AS n FROM outbox WHERE remote = ?").get(name) as { n: number }).n,
+  }));
+}
+
+/**
+ * The remote named `name` (default: config `default_remote`, or the only one).
+ * @throws SkillsyncError USAGE when none is configured or the name is unknown
+ */
+export function resolveRemote(ws: Workspace, name?: string): Remote {
+  const names = Object.keys(ws.config.remotes);
+  const chosen = name ?? ws.config.default_remote ?? (names.length === 1 ? names[0] : undefined);
+  if (!chosen)
+    throw new SkillsyncError(
+      "USAGE",
+      names.length === 0
+        ? "no hub remote configured; run 'skillsync remote add NAME URL'"
+        : `several remotes (${names.join(", ")}); pass --remote NAME`,
+    );
+  const r = ws.config.remotes[chosen];
+  if (!r) throw new SkillsyncError("USAGE", `no remote '${chosen}'; see 'skillsync remote list'`);
+  const c = readCredentials(ws).remotes?.[chosen];
+  return { name: chosen, url: r.url, token: c?.token, user: c?.user };
+}
+
+function clientFor(remote: Remote, retries?: number): HubClient {
+  if (!remote.token)
+    throw new SkillsyncError(
+      "USAGE",
+      `not logged in to remote '${remote.name}'; run 'skillsync login ${remote.name} --token TOKEN'`,
+    );
+  return createHubClient({
+    url: remote.url,
+    token: remote.token,
+    remoteName: remote.name,
+    ...(retries !== undefined ? { retries } : {}),
+  });
+}
+
+/**
+ * Stores a token for `remote` (credentials.toml, mode 0600) after checking it with the hub. When the
+ * hub is unreachable the token is stored anyway and `verified` is false.
+ * @throws HubError when the hub refuses the token
+ */
+export async function login(
+  ws: Workspace,
+  remoteName: string | undefined,
+  token: string,
+): Promise<{ remote: string; user: string | null; verified: boolean }> {
+  const remote = resolveRemote(ws, remoteName);
+  let user: string | null = null;
+  let verified = false;
+  try {
+    user = (await clientFor({ ...remote, token }, 1).me()).user.name;
+    verified = true;
+  } catch (e) {
+    if (!isHubUnreachable(e)) throw e;
+  }
+  const creds = readCredentials(ws);
+  creds.remotes = creds.remotes ?? {};
+  creds.remotes[remote.name] = { token, ...(user ? { user } : {}) };
+  await writeCredentials(ws, creds);
+  return { remote: remote.name, user, verified };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Publish and the outbox
+
+function filesOfLoc(loc: Located, tree: NonNullable<ReturnType<typeof readArtifactTree>>): TreeFile[] {
+  const files = loadTreeFiles(tree);
+  return loc.form === "file" ? files.map((f) => ({ ...f, path: `${loc.name}.md` })) : files;
+}
+
+function hashOf(files: TreeFile[]): string {
+  return treeHash(files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) })));
+}
+
+function result(name: string, partial: Partial<SyncResult>): SyncResult {
+  return {
+    artifact_name: name,
+    success: true,
+    direction: "push",
+    strategy_used: "none",
+    conflicts_resolved: 0,
+    conflicts_remaining: 0,
+    previous_hash: null,
+    new_hash: null,
+    snapshot_id: null,
+    error: null,
+    ...partial,
+  };
+}
+
+interface OutboxRow {
+  id: number;
+  op: "put" | "delete";
+  owner: string | null;
+  kind: Kind;
+  name: string;
+  tree: string | null;
+  version: string | null;
+  base_revision: number | null;
+}
+
+function enqueue(ws: Workspace, remote: string, row: Omit<OutboxRow, "id">): void {
+  const d = db(ws);
+  const existing = d
+    .prepare("SELECT id FROM outbox WHERE remote = ? AND kind = ? AND name = ? ORDER BY id LIMIT 1")
+    .get(remote, row.kind, row.name) as { id: number } | undefined;
+  if (existing)
+    d.prepare(
+      "UPDATE outbox SET op = ?, tree = ?, version = ?, created_at = ?, owner = COALESCE(?, owner) WHERE id = ?",
+    ).run(row.op, row.tree, row.version, isoNow(ws), row.owner, existing.id);
+  else
+    d.prepare(
+      "INSERT INTO outbox (remote, op, owner, kind, name, tree, version, base_revision, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ).run(
+      remote,
+      row.op,
+      row.owner,
+      row.kind,
+      row.name,
+      row.tree,
+      row.version,
+      row.base_revision,
+      isoNow(ws),
+    );
+}
+
+/** The changes waiting for `remote`, oldest first. */
+export function outboxItems(ws: Workspace, remote: string): OutboxRow[] {
+  return db(ws)
+    .prepare(
+      "SELECT id, op, owner, kind, name, tree, version, base_revision FROM outbox WHERE remote = ? ORDER BY id",
+    )
+    .all(remote) as OutboxRow[];
+}
+
+async function ownerFor(remote: Remote, client: HubClient): Promise<string> {
+  if (remote.user) return remote.user;
+  return (await client.me()).user.name;
+}
+
+/**
+ * Replays the outbox of `remote` in order. Stops (keeping the rest) when the hub is unreachable.
+ * A `409` becomes a conflict result (the local content stays in the collection; `fetch` merges it).
+ */
+export async function replayOutbox(
+  ws: Workspace,
+  remote: Remote,
+  client: HubClient,
+): Promise<{ results: SyncResult[]; unreachable: boolean }> {
+  const results: SyncResult[] = [];
+  const d = db(ws);
+  for (const item of outboxItems(ws, remote.name)) {
+    const id = `${item.kind}/${item.name}`;
+    try {
+      const owner = item.owner ?? (await ownerFor(remote, client));
+      const key: HubKey = { owner, kind: item.kind, name: item.name };
+      if (item.op === "put" && item.tree) {
+        const files = ws.objects.readTree(item.tree);
+        const w = await client.put(key, {
+          files,
+          version: item.version ?? "0.0.0",
+          treeHash: item.tree,
+          ...(item.base_revision === null ? { ifNoneMatch: true as const } : { ifMatch: item.base_revision }),
+        });
+        setBase(ws, remote.name, item.kind, item.name, {
+          owner,
+          revision: w.artifact.revision,
+          tree: item.tree,
+        });
+        results.push(result(id, { strategy_used: "fast-forward", new_hash: item.tree }));
+      } else if (item.op === "delete" && item.base_revision !== null) {
+        await client.delete(key, { ifMatch: item.base_revision });
+        setBase(ws, remote.name, item.kind, item.name, null);
+        results.push(result(id, { strategy_used: "fast-forward" }));
+      }
+      d.prepare("DELETE FROM outbox WHERE id = ?").run(item.id);
+    } catch (e) {
+      if (isHubUnreachable(e)) {
+        d.prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?").run(
+          (e as Error).message,
+          item.id,
+        );
+        return { results, unreachable: true };
+      }
+      if (e instanceof HubConflictError) {
+        d.prepare("DELETE FROM outbox WHERE id = ?").run(item.id);
+        results.push(
+          result(id, {
+            success: false,
+            conflicts_remaining: 1,
+            error: `queued change conflicts with revision ${e.currentRevision ?? "(deleted)"} on the hub; run 'skillsync fetch' to merge, then publish`,
+          }),
+        );
+        continue;
+      }
+      throw e;
+    }
+  }
+  return { results, unreachable: false };
+}
+
+/** Replays the outbox of the remote named `remoteName` (for `sync`). */
+export async function replayOutboxFor(
+  ws: Workspace,
+  remoteName: string,
+): Promise<{ results: SyncResult[]; unreachable: boolean }> {
+  const remote = resolveRemote(ws, remoteName);
+  return replayOutbox(ws, remote, clientFor(remote));
+}
+
+/** Options for {@link publish}. */
+export interface PublishOptions {
+  names?: string[];
+  all?: boolean;
+  remote?: string;
+  /** Publish as this team (owner) instead of the token's user. */
+  team?: string;
+}
+
+/** The outcome of {@link publish}. */
+export interface PublishReport {
+  remote: string;
+  results: SyncResult[];
+  /** Changes queued because the hub was unreachable. */
+  queued: number;
+  /** Results of replaying earlier queued changes. */
+  replayed: SyncResult[];
+}
+
+/**
+ * Publishes collection artifacts to the hub (see the module comment for the guarantees).
+ * @throws SkillsyncError USAGE (no remote / not logged in), HubError for refusals (401, 403, 413)
+ */
+export async function publish(ws: Workspace, opts: PublishOptions): Promise<PublishReport> {
+  requireCollection(ws);
+  const remote = resolveRemote(ws, opts.remote);
+  const client = clientFor(remote);
+  const present = discoverArtifacts(ws.collectionDir, ws.layout);
+  const targets = opts.all
+    ? present
+    : (opts.names ?? []).map((n) => {
+        const hit = present.filter((l) => l.name === n || `${l.kind}/${l.name}` === n);
+        if (hit.length !== 1)
+          throw new SkillsyncError(
+            hit.length ? "USAGE" : "NOT_FOUND",
+            hit.length ? `'${n}' is ambiguous; use KIND/NAME` : `'${n}' is not in the collection`,
+          );
+        return hit[0]!;
+      });
+  if (!opts.all && targets.length === 0)
+    throw new SkillsyncError("USAGE", "name the artifacts to publish, or pass --all");
+  const replay = await replayOutbox(ws, remote, client);
+  let unreachable = replay.unreachable;
+  const results: SyncResult[] = [];
+  let queued = 0;
+  for (const loc of targets) {
+    const id = `${loc.kind}/${loc.name}`;
+    const problems = validateLocated(loc).problems.filter((p) => p.severity === "error");
+    if (problems.length > 0) {
+      results.push(result(id, { success: false, error: `not published: invalid: ${problems[0]!.message}` }));
+      continue;
+    }
+    const tree = readArtifactTree(ws, loc);
+    if (!tree) continue;
+    await ws.objects.putDiskTree(tree);
+    const base = getBase(ws, remote.name, loc.kind, loc.name);
+    const version = treeMeta(ws, loc, tree).version;
+    if (base && base.tree === tree.sha && !opts.team) {
+      results.push(result(id, { previous_hash: base.tree, new_hash: tree.sha }));
+      continue;
+    }
+    const queue = () => {
+      enqueue(ws, remote.name, {
+        op: "put",
+        owner: opts.team ?? base?.owner ?? remote.user ?? null,
+        kind: loc.kind,
+        name: loc.name,
+        tree: tree.sha,
+        version,
+        base_revision: base?.revision ?? null,
+      });
+      queued++;
+      results.push(
+        result(id, {
+          strategy_used: "none",
+          previous_hash: base?.tree ?? null,
+          new_hash: tree.sha,
+          error: null,
+        }),
+      );
+    };
+    if (unreachable || outboxItems(ws, remote.name).some((i) => i.kind === loc.kind && i.name === loc.name)) {
+      queue();
+      continue;
+    }
+    try {
+      const owner = opts.team ?? base?.owner ?? (await ownerFor(remote, client));
+      const files = filesOfLoc(loc, tree);
+      const w = await client.put(
+        { owner, kind: loc.kind, name: loc.name },
+        {
+          files,
+          version,
+          treeHash: tree.sha,
+          ...(base && base.owner === owner ? { ifMatch: base.revision } : { ifNoneMatch: true as const }),
+        },
+      );
+      setBase(ws, remote.name, loc.kind, loc.name, { owner, revision: w.artifact.revision, tree: tree.sha });
+      results.push(
+        result(id, { strategy_used: "fast-forward", previous_hash: base?.tree ?? null, new_hash: tree.sha }),
+      );
+    } catch (e) {
+      if (isHubUnreachable(e)) {
+        unreachable = true;
+        queue();
+      } else if (e instanceof HubConflictError) {
+        results.push(
+          result(id, {
+            success: false,
+            conflicts_remaining: 1,
+            previous_hash: base?.tree ?? null,
+            error: `the hub has a newer version (revision ${e.currentRevision ?? "?"}) than this collection last saw; run 'skillsync fetch' to merge it, then publish again`,
+          }),
+        );
+      } else throw e;
+    }
+  }
+  ws.statCache.flush();
+  return { remote: remote.name, results, queued, replayed: replay.results };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fetch
+
+/** Options for {@link fetchHub}. */
+export interface FetchOptions {
+  remote?: string;
+  strategy?: Strategy;
+  autoResolve?: AutoResolve;
+  /** Show what would change, write nothing (the cursor does not move). */
+  preview?: boolean;
+}
+
+/** The outcome of {@link fetchHub}. */
+export interface FetchReport {
+  remote: string;
+  cursor: number;
+  results: SyncResult[];
+  replayed: SyncResult[];
+  snapshot_id: string | null;
+}
+
+interface Incoming {
+  owner: string;
+  kind: Kind;
+  name: string;
+  op: "put" | "delete";
+  revision: number;
+}
+
+/**
+ * Brings every hub change after the stored cursor into the collection (see the module comment).
+ * @throws SkillsyncError USAGE (no remote / not logged in), HubError (unreachable, refused)
+ */
+export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<FetchReport> {
+  requireCollection(ws);
+  const remote = resolveRemote(ws, opts.remote);
+  const client = clientFor(remote);
+  const d = db(ws);
+  const replay = opts.preview ? { results: [] } : await replayOutbox(ws, remote, client);
+  const row = d.prepare("SELECT cursor FROM hub_cursor WHERE remote = ?").get(remote.name) as
+    | { cursor: number }
+    | undefined;
+  let cursor = row?.cursor ?? 0;
+  const latest = new Map<string, Incoming>();
+  for (const p of d
+    .prepare("SELECT owner, kind, name FROM hub_pending WHERE remote = ?")
+    .all(remote.name) as {
+    owner: string;
+    kind: Kind;
+    name: string;
+  }[])
+    latest.set(`${p.owner}/${p.kind}/${p.name}`, { ...p, op: "put", revision: 0 });
+  for (;;) {
+    const page = await client.changes({ after: cursor });
+    for (const c of page.changes)
+      latest.set(`${c.owner}/${c.kind}/${c.name}`, {
+        owner: c.owner,
+        kind: c.kind,
+        name: c.name,
+        op: c.op,
+        revision: c.revision,
+      });
+    cursor = page.cursor;
+    if (!page.more) break;
+  }
+  return locked(ws, [collectionLock(ws)], async () => {
+    const results: SyncResult[] = [];
+    const writes: {
+      loc: Located;
+      files: TreeFile[] | null;
+      lockSource: string;
+      base: HubBase | null;
+      id: string;
+      version: string;
+      pendingKey: Incoming;
+    }[] = [];
+    const pending: Incoming[] = [];
+    for (const inc of latest.values()) {
+      const id = `${inc.kind}/${inc.name}`;
+      const base = getBase(ws, remote.name, inc.kind, inc.name);
+      if (base && base.owner !== inc.owner) {
+        results.push(
+          result(id, {
+            direction: "pull",
+            success: false,
+            error: `also published by '${base.owner}'; only that one is fetched`,
+          }),
+        );
+        continue;
+      }
+      const loc = locate(ws.collectionDir, ws.layout, inc.kind, inc.name);
+      const localTree = readArtifactTree(ws, loc);
+      const local = localTree ? filesOfLoc(loc, localTree) : undefined;
+      let hub: HubArtifact | undefined;
+      if (inc.op === "put") {
+        if (base && inc.revision > 0 && base.revision >= inc.revision) continue; // our own write
+        hub = await client.get({ owner: inc.owner, kind: inc.kind, name: inc.name });
+      }
+      const lockSource = `hub:${remote.name}/${inc.kind}/${inc.name}`;
+      if (!hub) {
+        // Deleted on the hub (or no longer shared).
+        if (!base || !localTree) {
+          if (base)
+            writes.push({ loc, files: null, lockSource, base: null, id, version: "0.0.0", pendingKey: inc });
+          continue;
+        }
+        if (localTree.sha === base.tree) {
+          writes.push({ loc, files: null, lockSource, base: null, id, version: "0.0.0", pendingKey: inc });
+          results.push(
+            result(id, { direction: "pull", strategy_used: "fast-forward", previous_hash: localTree.sha }),
+          );
+        } else {
+          setBase(ws, remote.name, inc.kind, inc.name, null);
+          results.push(
+            result(id, {
+              direction: "pull",
+              success: false,
+              conflicts_remaining: 1,
+              previous_hash: localTree.sha,
+              error:
+                "deleted on the hub but modified in the collection: kept; publish to restore it on the hub, or remove it",
+            }),
+          );
+        }
+        continue;
+      }
+      const hubFiles: TreeFile[] = hub.files.map((f) => ({ path: f.path, mode: f.mode, data: f.data }));
+      const hubTree = hashOf(hubFiles);
+      const newBase: HubBase = { owner: inc.owner, revision: hub.revision, tree: hubTree };
+      await ws.objects.putTree(hubFiles);
+      const prev = localTree?.sha ?? null;
+      if (!local || !localTree) {
+        writes.push({
+          loc,
+          files: hubFiles,
+          lockSource,
+          base: newBase,
+          id,
+          version: hub.version,
+          pendingKey: inc,
+        });
+        results.push(result(id, { direction: "pull", strategy_used: "fast-forward", new_hash: hubTree }));
+        continue;
+      }
+      if (localTree.sha === hubTree) {
+        setBase(ws, remote.name, inc.kind, inc.name, newBase);
+        continue;
+      }
+      if (base && localTree.sha === base.tree) {
+        // The collection is the user's master copy: preserved sections belong to deployment targets,
+        // not to the collection, so a hub update is taken whole.
+        writes.push({
+          loc,
+          files: hubFiles,
+          lockSource,
+          base: newBase,
+          id,
+          version: hub.version,
+          pendingKey: inc,
+        });
+        results.push(
+          result(id, {
+            direction: "pull",
+            strategy_used: "fast-forward",
+            previous_hash: prev,
+            new_hash: hubTree,
+          }),
+        );
+        continue;
+      }
+      const strategy = opts.strategy === "prompt" ? "merge" : (opts.strategy ?? "merge");
+      if (strategy === "overwrite") {
+        writes.push({
+          loc,
+          files: hubFiles,
+          lockSource,
+          base: newBase,
+          id,
+          version: hub.version,
+          pendingKey: inc,
+        });
+        results.push(
+          result(id, {
+            direction: "pull",
+            strategy_used: "overwrite",
+            previous_hash: prev,
+            new_hash: hubTree,
+          }),
+        );
+        continue;
+      }
+      if (strategy === "fork") {
+        const forkLoc = locate(ws.collectionDir, ws.layout, inc.kind, `${inc.name}-hub`);
+        const files =
+          loc.form === "file" ? hubFiles.map((f) => ({ ...f, path: `${inc.name}-hub.md` })) : hubFiles;
+        writes.push({
+          loc: forkLoc,
+          files,
+          lockSource,
+          base: null,
+          id: `${inc.kind}/${inc.name}-hub`,
+          version: hub.version,
+          pendingKey: inc,
+        });
+        setBase(ws, remote.name, inc.kind, inc.name, newBase);
+        results.push(result(id, { direction: "pull", strategy_used: "fork", new_hash: hashOf(files) }));
+        continue;
+      }
+      const baseFiles = base && (await ws.objects.hasTree(base.tree)) ? ws.objects.readTree(base.tree) : [];
+      const favor = opts.autoResolve && opts.autoResolve !== "abort" ? opts.autoResolve : undefined;
+      const merged = mergeTree({
+        base: baseFiles,
+        ours: local,
+        theirs: hubFiles,
+        labels: { ours: "collection", theirs: "hub", base: "base" },
+        ...(favor ? { favor } : {}),
+      });
+      if (!merged.clean) {
+        pending.push(inc);
+        results.push(
+          result(id, {
+            direction: "pull",
+            strategy_used: "merge",
+            success: false,
+            previous_hash: prev,
+            conflicts_remaining: merged.conflicts.reduce((n, k) => n + Math.max(1, k.conflictCount), 0),
+            error: `merge conflict with the hub in ${merged.conflicts.map((k) => k.path).join(", ")}; nothing written (use --auto-resolve ours|theirs or --strategy fork|overwrite)`,
+          }),
+        );
+        continue;
+      }
+      const files = merged.files;
+      writes.push({ loc, files, lockSource, base: newBase, id, version: hub.version, pendingKey: inc });
+      results.push(
+        result(id, {
+          direction: "pull",
+          strategy_used: "merge",
+          previous_hash: prev,
+          new_hash: hashOf(files),
+          conflicts_resolved: merged.resolved.reduce((n, k) => n + Math.max(1, k.conflictCount), 0),
+        }),
+      );
+    }
+    let snapshotId: string | null = null;
+    if (!opts.preview && writes.length > 0) {
+      if (writes.some((w) => existsSync(w.loc.path)))
+        snapshotId = await takeSnapshot(ws, {
+          scope: { type: "collection" },
+          message: `before fetch from ${remote.name}`,
+          auto: true,
+        });
+      let lock = readLockFile(ws.lockPath);
+      const tx = transaction(ws);
+      const now = isoNow(ws);
+      try {
+        for (const w of writes) {
+          if (w.files === null) {
+            if (existsSync(w.loc.path)) await tx.remove(w.loc.path);
+            lock = removeLockEntry(lock, w.loc.kind, w.loc.name);
+          } else {
+            if (w.loc.form === "folder") await tx.replaceDir(w.loc.path, w.files.map(toWrite));
+            else await tx.writeFile(w.loc.path, w.files[0]!.data, w.files[0]!.mode === "755" ? 0o755 : 0o644);
+            await ws.objects.putTree(w.files);
+            const prevEntry = findLockEntry(lock, w.loc.kind, w.loc.name);
+            lock = upsertLockEntry(lock, {
+              name: w.loc.name,
+              type: w.loc.kind,
+              source: prevEntry?.source ?? w.lockSource,
+              version: w.version,
+              sha: hashOf(w.files),
+              "added-at": prevEntry?.["added-at"] ?? now,
+              "updated-at": now,
+            });
+          }
+        }
+        await stageLock(ws, tx, lock);
+        await tx.commit();
+      } catch (e) {
+        await tx.abort();
+        throw e;
+      }
+      for (const w of writes) setBase(ws, remote.name, w.pendingKey.kind, w.pendingKey.name, w.base);
+    }
+    if (!opts.preview) {
+      d.prepare("DELETE FROM hub_pending WHERE remote = ?").run(remote.name);
+      for (const p of pending)
+        d.prepare("INSERT OR IGNORE INTO hub_pending (remote, owner, kind, name) VALUES (?, ?, ?, ?)").run(
+          remote.name,
+          p.owner,
+          p.kind,
+          p.name,
+        );
+      d.prepare(
+        "INSERT INTO hub_cursor (remote, cursor) VALUES (?, ?) ON CONFLICT(remote) DO UPDATE SET cursor = excluded.cursor",
+      ).run(remote.name, cursor);
+    }
+    ws.statCache.flush();
+    for (const r of results) r.snapshot_id = snapshotId;
+    return { remote: remote.name, cursor, results, replayed: replay.results, snapshot_id: snapshotId };
+  });
+}
+
+/**
+ * The daemon's hub fetcher: fetch with merge + abort (conflicts stay pending for the UI).
+ */
+export async function fetchFromHub(input: {
+  home: string;
+  config: import("../store/config.js").Config;
+  collection: string;
+  remote: string;
+}): Promise<SyncResult[]> {
+  const ws = await openWorkspace({ home: input.home, collection: input.collection, config: input.config });
+  const r = await fetchHub(ws, { remote: input.remote });
+  return [...r.replayed, ...r.results];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hub drift
+
+/** One artifact's drift against the hub. */
+export interface HubDrift {
+  name: string;
+  type: Kind;
+  drift_type: "in-sync" | "modified" | "added" | "removed";
+  /** `collection`: local changes not published; `hub`: hub changes not fetched; `both`. */
+  drift_side: "collection" | "hub" | "both" | null;
+  recommendation: "publish" | "fetch" | "merge" | null;
+  hub_revision: number | null;
+  base_revision: number | null;
+  queued: boolean;
+}
+
+/** Drift of the collection against `remote`; `reachable: false` when the hub could not be asked. */
+export async function hubStatus(
+  ws: Workspace,
+  remoteName?: string,
+): Promise<{ remote: string; reachable: boolean; queued: number; artifacts: HubDrift[] }> {
+  requireCollection(ws);
+  const remote = resolveRemote(ws, remoteName);
+  const client = clientFor(remote, 0);
+  const queuedItems = outboxItems(ws, remote.name);
+  let hubList: { owner: string; kind: Kind; name: string; revision: number }[] | undefined;
+  try {
+    hubList = await client.list();
+  } catch (e) {
+    if (!isHubUnreachable(e)) throw e;
+  }
+  const out: HubDrift[] = [];
+  const seen = new Set<string>();
+  for (const loc of discoverArtifacts(ws.collectionDir, ws.layout)) {
+    const id = `${loc.kind}/${loc.name}`;
+    seen.add(id);
+    const tree = readArtifactTree(ws, loc);
+    if (!tree) continue;
+    const base = getBase(ws, remote.name, loc.kind, loc.name);
+    const onHub = hubList?.find(
+      (h) => h.kind === loc.kind && h.name === loc.name && (!base || h.owner === base.owner),
+    );
+    const localChanged = !base || tree.sha !== base.tree;
+    const hubChanged =
+      hubList !== undefined && base !== undefined && (onHub?.revision ?? -1) !== base.revision;
+    let drift: HubDrift["drift_type"] = "in-sync";
+    let side: HubDrift["drift_side"] = null;
+    let rec: HubDrift["recommendation"] = null;
+    if (!base && !onHub) {
+      drift = "added";
+      side = "collection";
+      rec = "publish";
+    } else if (localChanged && hubChanged) {
+      drift = "modified";
+      side = "both";
+      rec = "merge";
+    } else if (localChanged) {
+      drift = "modified";
+      side = "collection";
+      rec = "publish";
+    } else if (hubChanged) {
+      drift = onHub ? "modified" : "removed";
+      side = "hub";
+      rec = "fetch";
+    }
+    out.push({
+      name: loc.name,
+      type: loc.kind,
+      drift_type: drift,
+      drift_side: side,
+      recommendation: rec,
+      hub_revision: onHub?.revision ?? null,
+      base_revision: base?.revision ?? null,
+      queued: queuedItems.some((q) => q.kind === loc.kind && q.name === loc.name),
+    });
+  }
+  for (const h of hubList ?? []) {
+    const id = `${h.kind}/${h.name}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({
+      name: h.name,
+      type: h.kind,
+      drift_type: "added",
+      drift_side: "hub",
+      recommendation: "fetch",
+      hub_revision: h.revision,
+      base_revision: null,
+      queued: false,
+    });
+  }
+  ws.statCache.flush();
+  return {
+    remote: remote.name,
+    reachable: hubList !== undefined,
+    queued: queuedItems.length,
+    artifacts: out,
+  };
+}
