@@ -2,7 +2,7 @@
  * End to end: the built binary's `skillsync mcp` over stdio (and `--http`) driven by the SDK's own
  * client. Build first: `npm run build`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -78,6 +78,44 @@ describe("skillsync mcp (binary)", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("answers every request before exiting when the client closes stdin", () => {
+    const lines = [
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "pipe", version: "1" },
+        },
+      },
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "skill_list", arguments: {} } },
+      {
+        jsonrpc: "2.0",
+        id: 3,
+        method: "tools/call",
+        params: { name: "skill_search", arguments: { query: 7 } },
+      },
+    ];
+    const r = spawnSync(process.execPath, [BIN, "mcp", "--project-dir", project], {
+      input: `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`,
+      env: env(),
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(0);
+    const replies = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .sort((a: { id: number }, b: { id: number }) => a.id - b.id);
+    expect(replies.map((x: { id: number }) => x.id)).toEqual([1, 2, 3]);
+    expect(JSON.parse(replies[1].result.content[0].text).skills).toHaveLength(2);
+    expect(replies[2].result.isError).toBe(true);
   });
 
   it("serves streamable HTTP on 127.0.0.1 with --http", async () => {

@@ -62,7 +62,8 @@ export function registerMcp(program: Command): void {
             server.server.onclose = () => done();
           });
           await server.connect(new StdioServerTransport());
-          process.stdin.on("end", () => void server.close());
+          // When the client closes stdin the process ends by itself once in-flight requests are
+          // answered (nothing else keeps the event loop alive); closing here would drop them.
           await closed;
           return 0;
         }
