@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SkillsyncError } from "../core/errors.js";
 import { readLockFile } from "../store/lock-file.js";
-import { closeStateDbs } from "../store/state-db.js";
+import { closeStateDbs, openStateDb } from "../store/state-db.js";
 import { initCollection } from "./collection-ops.js";
 import { addFromGit, gitAuthFor, outdated, readGitBase, scrub, updateFromGit } from "./git-source.js";
 import { openWorkspace, type Workspace } from "./workspace.js";
@@ -319,6 +319,37 @@ describe("outdated and update", () => {
     expect(fs.readFileSync(skillFile(ws, "foo"), "utf8")).toBe(
       skill("foo", BODY.replace("line 2", "line 2 upstream")),
     );
+  });
+
+  it("reads the base from git at resolved-ref when state.db has no record of it", async () => {
+    openStateDb(ws.paths.stateDb).exec("DELETE FROM git_base");
+    expect(readGitBase(ws, "skill", "foo")).toBeUndefined();
+    commit(repo.work, { "skills/foo/SKILL.md": skill("foo", BODY.replace("line 1", "line 1 upstream")) });
+    fs.writeFileSync(skillFile(ws, "foo"), skill("foo", BODY.replace("use 3", "use 3 local")));
+    const r = await updateFromGit(ws, { all: true });
+    expect(r.results[0]).toMatchObject({ success: true, strategy_used: "merge", conflicts_remaining: 0 });
+    expect(fs.readFileSync(skillFile(ws, "foo"), "utf8")).toBe(
+      skill("foo", BODY.replace("line 1", "line 1 upstream").replace("use 3", "use 3 local")),
+    );
+  });
+
+  it("updates a single-file command and a root-level skill", async () => {
+    const cmdRepo = makeRepo("up", `cmd${n++}`, {
+      "commands/review.md": "---\ndescription: Review\n---\n\nv1\n",
+    });
+    const rootName = `root-skill${n++}`;
+    const rootRepo = makeRepo("up", rootName, { "SKILL.md": skill(rootName, BODY) });
+    await addFromGit(ws, { spec: `git+${cmdRepo.url}#commands/review.md` });
+    await addFromGit(ws, { spec: `git+${rootRepo.url}` });
+    commit(cmdRepo.work, { "commands/review.md": "---\ndescription: Review\n---\n\nv2\n" });
+    commit(rootRepo.work, { "SKILL.md": skill(rootName, `${BODY}v2\n`) });
+    const r = await updateFromGit(ws, { names: ["review", rootName] });
+    expect(r.results.map((x) => [x.artifact_name, x.success, x.strategy_used])).toEqual([
+      ["command/review", true, "fast-forward"],
+      [`skill/${rootName}`, true, "fast-forward"],
+    ]);
+    expect(fs.readFileSync(path.join(ws.collectionDir, "commands", "review.md"), "utf8")).toContain("v2");
+    expect(fs.readFileSync(skillFile(ws, rootName), "utf8")).toContain("v2");
   });
 
   it("refuses to update an artifact that is not from git", async () => {
