@@ -285,6 +285,12 @@ for (const { label, backend } of backends) {
           400,
           "bad_request",
         ],
+        [
+          "tree_hash mismatch",
+          put(JSON.stringify({ tree_hash: "0".repeat(64), files: [file("SKILL.md")] })),
+          400,
+          "bad_request",
+        ],
         ["wrong If-Match", put(skillBody("x"), { "if-match": "7" }), 409, "conflict"],
         ["create over existing", put(skillBody("x"), { "if-none-match": "*" }), 409, "conflict"],
         ["no precondition", put(skillBody("x"), {}), 428, "precondition_required"],

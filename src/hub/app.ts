@@ -12,6 +12,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { isKind, type Kind, skillNameProblem } from "../core/names.js";
+import { sha256Hex } from "../core/tree-hash.js";
 import { createBadTokenLimiter, hashToken } from "./auth.js";
 import {
   DEFAULT_LIMITS,
@@ -21,6 +22,7 @@ import {
   putBodySchema,
   zodProblem,
 } from "./schemas.js";
+import { storedTreeHash } from "./store/sql-store.js";
 import type {
   ArtifactKey,
   ArtifactMeta,
@@ -383,6 +385,19 @@ export function createHubApp(opts: HubAppOptions): HubApp {
           ? c.json(errorBody("payload_too_large", p.message, { limit: p.limit }), 413)
           : c.json(errorBody("bad_request", p.message), 400);
       }
+      if (parsed.data.tree_hash !== undefined) {
+        const actual = storedTreeHash(
+          decoded.files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) })),
+        );
+        if (actual !== parsed.data.tree_hash)
+          return c.json(
+            errorBody(
+              "bad_request",
+              `the files hash to ${actual}, not to the tree_hash sent (${parsed.data.tree_hash}); the upload was altered or the client hashed other files`,
+            ),
+            400,
+          );
+      }
       const r = await store.putArtifact(c.get("viewer"), {
         key: k.key,
         precondition: pre.precondition,
@@ -390,16 +405,6 @@ export function createHubApp(opts: HubAppOptions): HubApp {
         files: decoded.files,
         now: now().toISOString(),
       });
-      if (
-        r.status === "ok" &&
-        parsed.data.tree_hash !== undefined &&
-        parsed.data.tree_hash !== r.artifact.tree_hash
-      ) {
-        // Cannot happen without a client bug; the write already landed, so say so loudly.
-        process.stderr.write(
-          `hub: client sent tree_hash ${parsed.data.tree_hash} but files hash to ${r.artifact.tree_hash}\n`,
-        );
-      }
       return writeResponse(c, k.key, r, "ifNoneMatch" in pre.precondition);
     },
   );

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { treeHash as coreTreeHash, sha256Hex } from "../core/tree-hash.js";
 import { startTestHub, type TestHub } from "../hub/test-hub.js";
 import {
   createHubClient,
@@ -8,6 +9,8 @@ import {
   isHubUnreachable,
 } from "./hub-client.js";
 
+const treeHashOf = (files: { path: string; mode: "644" | "755"; data: Uint8Array }[]) =>
+  coreTreeHash(files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) })));
 const skill = (text: string) => [{ path: "SKILL.md", mode: "644" as const, data: Buffer.from(text) }];
 
 async function caught(p: Promise<unknown>): Promise<HubError> {
@@ -54,7 +57,9 @@ describe("hub client against a real hub", () => {
     ]);
     const again = await c.put(key, { ifMatch: 1, version: "1.0.0", files: got!.files });
     expect(again.unchanged).toBe(true);
-    await c.put(key, { ifMatch: 1, files: skill("# pdf v2") });
+    const v2 = skill("# pdf v2");
+    const treeHash = treeHashOf(v2);
+    expect((await c.put(key, { ifMatch: 1, files: v2, treeHash })).artifact.tree_hash).toBe(treeHash);
     expect((await c.versions(key))?.map((v) => v.revision)).toEqual([1, 2]);
     expect(Buffer.from((await c.version(key, 1))!.files[0]!.data).toString()).toBe("# pdf");
     expect((await c.list({ kind: "skill" })).map((a) => a.name)).toEqual(["pdf"]);
