@@ -109,13 +109,14 @@ export async function readCodexDocument(opts: ReadCodexOptions): Promise<CodexDo
   try {
     fetched = await fetchOne({ settings: s, repos: opts.repos, address: addr, now: opts.now() });
   } catch (e) {
-    if (e instanceof SkillsyncError && e.code === "GIT" && cached && entry) {
+    // Offline (git failed) or no codex.repo any more: a cached copy beats an error.
+    if (e instanceof SkillsyncError && (e.code === "GIT" || e.code === "USAGE") && cached && entry) {
       return {
         uri,
         bytes: cached,
         entry,
         origin: "stale",
-        warning: `served a stale copy cached at ${entry.cached_at} (expired ${entry.expires_at}): the codex repository is unreachable (${e.message})`,
+        warning: `served a stale copy cached at ${entry.cached_at} (expired ${entry.expires_at}): ${e.code === "GIT" ? "the codex repository is unreachable" : "it cannot be refreshed"} (${e.message})`,
       };
     }
     throw e;

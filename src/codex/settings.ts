@@ -2,6 +2,7 @@
  * The settings every codex operation needs, resolved from the config (`codex.*`, `git_token_env`),
  * the home and the project folder.
  */
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import type { Config } from "../store/config.js";
@@ -114,4 +115,23 @@ export function requireRepo(s: CodexSettings): string {
       "no codex repository configured; set one with 'skillsync config set codex.repo <git URL>'",
     );
   return s.repo;
+}
+
+/**
+ * Checks that the project folder exists, so a typo in `--project-dir` never creates a stray tree.
+ * @throws SkillsyncError PROJECT_MISSING
+ */
+export function assertProjectDir(dir: string): string {
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok)
+    throw new SkillsyncError(
+      "PROJECT_MISSING",
+      `project folder ${dir} does not exist; run in the project or pass --project-dir DIR`,
+    );
+  return dir;
 }

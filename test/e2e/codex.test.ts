@@ -70,6 +70,13 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe("skillsync codex sync (binary)", () => {
+  it("refuses a project folder that does not exist", () => {
+    const r = cli("codex", "sync", "--project-dir", path.join(tmp, "typo"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/project folder .*typo does not exist/);
+    expect(fs.existsSync(path.join(tmp, "typo"))).toBe(false);
+  });
+
   it("dry run prints the plan and writes nothing", () => {
     const r = cli("codex", "sync", "--dry-run", "--json");
     expect(r.code).toBe(0);

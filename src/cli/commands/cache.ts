@@ -13,10 +13,10 @@ interface CacheFlags {
 }
 
 async function settingsFor(ctx: CliContext, flags: CacheFlags) {
-  const { codexSettings } = await import("../../codex/settings.js");
+  const { assertProjectDir, codexSettings } = await import("../../codex/settings.js");
   return codexSettings({
     config: ctx.config,
-    projectDir: resolve(flags.projectDir ?? process.cwd()),
+    projectDir: assertProjectDir(resolve(flags.projectDir ?? process.cwd())),
     gitCacheDir: ctx.paths.gitCache,
     locksDir: ctx.paths.locks,
   });

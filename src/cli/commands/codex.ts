@@ -43,12 +43,12 @@ export function registerCodex(program: Command): void {
         const ctx = await contextFor(cmd);
         if (flags.fromCodex && flags.toCodex)
           throw new SkillsyncError("USAGE", "choose one of --from-codex and --to-codex");
-        const { codexSettings } = await import("../../codex/settings.js");
+        const { assertProjectDir, codexSettings } = await import("../../codex/settings.js");
         const { failureJson, runCodexSync } = await import("../../codex/sync.js");
         const { scrubSecrets } = await import("../../codex/git.js");
         const settings = codexSettings({
           config: ctx.config,
-          projectDir: resolve(flags.projectDir ?? process.cwd()),
+          projectDir: assertProjectDir(resolve(flags.projectDir ?? process.cwd())),
           gitCacheDir: ctx.paths.gitCache,
           locksDir: ctx.paths.locks,
         });

@@ -34,13 +34,13 @@ export function registerMcp(program: Command): void {
           if (!Number.isInteger(port) || port < 0 || port > 65535)
             throw new SkillsyncError("USAGE", `--http needs a port number 0-65535, not '${flags.http}'`);
         }
-        const { codexSettings } = await import("../../codex/settings.js");
+        const { assertProjectDir, codexSettings } = await import("../../codex/settings.js");
         const { CodexRepoCache } = await import("../../codex/fetch.js");
         const { createSkillsyncMcpServer } = await import("../../mcp/server.js");
         const { VERSION } = await import("../version.js");
         const codex = codexSettings({
           config: ctx.config,
-          projectDir: resolve(flags.projectDir ?? process.cwd()),
+          projectDir: assertProjectDir(resolve(flags.projectDir ?? process.cwd())),
           gitCacheDir: ctx.paths.gitCache,
           locksDir: ctx.paths.locks,
         });
