@@ -282,6 +282,28 @@ describe("codex sync to-codex", () => {
   });
 });
 
+describe("codex sync to-codex failures", () => {
+  it("reports a rejected push as a push-phase git failure and never forces it", async () => {
+    const remote = makeRemote(`r${n}`, CODEX_FILES);
+    fs.writeFileSync(path.join(remote.bare, "hooks", "pre-receive"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    write(project, { "docs/setup.md": "# mine\n", "docs/deploy.md": "# deploy\n" });
+    const s = settingsFor(remote.url, project);
+    const err = await runCodexSync({
+      settings: s,
+      direction: "to-codex",
+      pushDefault: true,
+      now: () => T0,
+    }).catch((e: unknown) => e);
+    expect((err as SkillsyncError).exitCode).toBe(3);
+    expect(failureJson(err)).toMatchObject({
+      status: "failure",
+      phase: "push",
+      partial_results: { direction: "to-codex", files_modified: 1 },
+    });
+    expect(git(remote.bare, "show", "main:projects/web/docs/setup.md")).toBe("# setup\n");
+  });
+});
+
 describe("reading codex documents through the cache", () => {
   it("fetches a miss, serves a fresh hit, and falls back to a stale copy when offline", async () => {
     const remote = makeRemote(`r${n}`, CODEX_FILES);
