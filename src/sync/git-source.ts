@@ -223,7 +223,7 @@ export async function resolveRemote(r: Remote): Promise<string> {
   if (!sha)
     throw new SkillsyncError(
       "GIT",
-      `${scrub(r.spec.url, r.auth.secrets)} has no ${ref === undefined ? "default branch (is it empty?)" : `branch or tag '${ref}'`}; check the spec's @REF`,
+      `${scrub(r.spec.url, r.auth.secrets)} has no ${ref === undefined ? "default branch (is it empty?)" : `branch or tag '${ref}'`}; check the @REF of ${formatGitSpec(r.spec)}`,
     );
   return sha;
 }

@@ -135,10 +135,10 @@ describe("git sources through the binary", () => {
     });
     const a = cli("add", `git+${repo.url}#skills/foo`, "--json");
     expect(a.stderr).toBe("");
-    expect(a.code).toBe(0);
+    expect(a.code, a.stderr).toBe(0);
     expect(JSON.parse(a.stdout)[0].results[0]).toMatchObject({ kind: "skill", name: "foo", status: "added" });
     const m = cli("add", "github:acme/market");
-    expect(m.code).toBe(0);
+    expect(m.code, m.stderr).toBe(0);
     expect(m.stdout).toMatch(/added\s+skill\/pdf/);
     expect(m.stdout).toMatch(/added\s+skill\/xlsx/);
     expect(fs.existsSync(skillMd("hidden"))).toBe(false);
@@ -150,13 +150,13 @@ describe("git sources through the binary", () => {
 
   it("outdated: exit 0 when current, 1 with {name, type, source, current, latest} after upstream moves", () => {
     const none = cli("outdated", "--json");
-    expect(none.code).toBe(0);
+    expect(none.code, none.stderr).toBe(0);
     expect(JSON.parse(none.stdout)).toEqual([]);
     const latest = push(repo.work, {
       "skills/foo/SKILL.md": skill("foo", BODY.replace("line 1", "line 1 upstream")),
     });
     const r = cli("outdated", "--json");
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual([
       expect.objectContaining({ name: "foo", type: "skill", source: `git+${repo.url}#skills/foo`, latest }),
     ]);
@@ -165,7 +165,7 @@ describe("git sources through the binary", () => {
   it("--frozen fails on the stale lock and writes nothing", () => {
     const before = lockText();
     const r = cli("update", "--frozen");
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/lock file is out of date with upstream for skill\/foo/);
     expect(lockText()).toBe(before);
   });
@@ -173,12 +173,12 @@ describe("git sources through the binary", () => {
   it("update --preview shows the diff and writes nothing; update merges a local edit", () => {
     fs.writeFileSync(skillMd("foo"), skill("foo", BODY.replace("use 3", "use 3 local")));
     const p = cli("update", "foo", "--preview");
-    expect(p.code).toBe(0);
+    expect(p.code, p.stderr).toBe(0);
     expect(p.stdout).toContain("+line 1 upstream");
     expect(p.stdout).toContain("nothing was written");
     expect(fs.readFileSync(skillMd("foo"), "utf8")).not.toContain("upstream");
     const u = cli("update", "foo", "--json");
-    expect(u.code).toBe(0);
+    expect(u.code, u.stderr).toBe(0);
     expect(JSON.parse(u.stdout)[0]).toMatchObject({
       artifact_name: "skill/foo",
       success: true,
@@ -188,7 +188,8 @@ describe("git sources through the binary", () => {
     const text = fs.readFileSync(skillMd("foo"), "utf8");
     expect(text).toContain("line 1 upstream");
     expect(text).toContain("use 3 local");
-    expect(cli("outdated").code).toBe(0);
+    const o = cli("outdated");
+    expect(o.code, o.stderr).toBe(0);
   });
 
   it("overlapping edits: exit 1 and nothing written; --auto-resolve theirs takes upstream", () => {
@@ -201,23 +202,24 @@ describe("git sources through the binary", () => {
     const local = fs.readFileSync(skillMd("foo"), "utf8").replace("line 2", "two local");
     fs.writeFileSync(skillMd("foo"), local);
     const r = cli("update", "--all", "--json");
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout)[0]).toMatchObject({ success: false, conflicts_remaining: 1 });
     expect(fs.readFileSync(skillMd("foo"), "utf8")).toBe(local);
     const t = cli("update", "--all", "--auto-resolve", "theirs");
-    expect(t.code).toBe(0);
+    expect(t.code, t.stderr).toBe(0);
     const text = fs.readFileSync(skillMd("foo"), "utf8");
     expect(text).toContain("two upstream");
     expect(text).toContain("use 3 local");
-    expect(cli("update", "--frozen").code).toBe(0);
+    const f = cli("update", "--frozen");
+    expect(f.code, f.stderr).toBe(0);
   });
 
   it("bad specs are usage errors (exit 2); a failing clone exits 3 without the token", () => {
     const bad = cli("add", "github:acme");
-    expect(bad.code).toBe(2);
+    expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toMatch(/bad git source/);
     const creds = cli("add", `git+https://me:${TOKEN}@example.invalid/r.git`);
-    expect(creds.code).toBe(2);
+    expect(creds.code, creds.stderr).toBe(2);
     expect(creds.stderr).not.toContain(TOKEN);
     fs.writeFileSync(path.join(home, "config.toml"), 'version = 1\ngit_token_env = "E2E_GIT_TOKEN"\n');
     const r = spawnSync(process.execPath, [BIN, "add", "git+https://127.0.0.1:9/acme/private.git#skills/x"], {
@@ -225,7 +227,7 @@ describe("git sources through the binary", () => {
       encoding: "utf8",
       env: { ...env(), E2E_GIT_TOKEN: TOKEN },
     });
-    expect(r.status).toBe(3);
+    expect(r.status, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/git ls-remote/);
     expect(`${r.stdout}${r.stderr}`).not.toContain(TOKEN);
     expect(`${r.stdout}${r.stderr}`).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString("base64"));
