@@ -105,7 +105,8 @@ export async function openMigratedHubStore(
 
 /**
  * Opens (without migrating) the store named by a `--db` value: `sqlite:PATH`, a path ending in
- * `.db`/`.sqlite`, or `postgres://…` / `postgresql://…`. Drivers are imported only when needed.
+ * `.db`/`.sqlite`, or `postgres://…` / `postgresql://…` (extra query parameters: `schema=NAME`,
+ * `pool_max=N` connections, default 10). Drivers are imported only when needed.
  * @param db the `--db` value, or undefined for `defaultSqlitePath`
  * @throws SkillsyncError USAGE for anything else
  */
@@ -115,8 +116,16 @@ export async function openHubStore(db: string | undefined, defaultSqlitePath: st
     const { createPostgresHubStore } = await import("./store/postgres.js");
     const url = new URL(value);
     const schema = url.searchParams.get("schema") ?? undefined;
+    const pool = url.searchParams.get("pool_max") ?? undefined;
     url.searchParams.delete("schema");
-    return createPostgresHubStore({ url: url.toString(), ...(schema ? { schema } : {}) });
+    url.searchParams.delete("pool_max");
+    if (pool !== undefined && !/^[1-9]\d{0,3}$/.test(pool))
+      throw new SkillsyncError("USAGE", `pool_max in --db must be a whole number 1-9999, got '${pool}'`);
+    return createPostgresHubStore({
+      url: url.toString(),
+      ...(schema ? { schema } : {}),
+      ...(pool ? { maxConnections: Number(pool) } : {}),
+    });
   }
   let path: string | undefined;
   if (value.startsWith("sqlite:")) path = value.slice("sqlite:".length);

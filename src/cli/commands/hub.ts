@@ -6,7 +6,7 @@ import { contextFor } from "../context.js";
 import { wrapCommand } from "../run.js";
 
 const DB_HELP =
-  "hub database: sqlite:PATH or postgres://USER@HOST:PORT/DB[?schema=NAME] (default sqlite:$SKILLSYNC_HOME/hub.db)";
+  "hub database: sqlite:PATH or postgres://USER@HOST:PORT/DB[?schema=NAME&pool_max=N] (default sqlite:$SKILLSYNC_HOME/hub.db)";
 
 function positiveInt(flag: string) {
   return (v: string): number => {
