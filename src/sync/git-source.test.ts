@@ -321,6 +321,57 @@ describe("outdated and update", () => {
     );
   });
 
+  it("prompt on a terminal: per-file choice, or conflict markers written into the collection", async () => {
+    commit(repo.work, { "skills/foo/SKILL.md": skill("foo", BODY.replace("line 2", "line 2 upstream")) });
+    const local = skill("foo", BODY.replace("line 2", "line 2 local"));
+    fs.writeFileSync(skillFile(ws, "foo"), local);
+    const asked: string[] = [];
+    const m = await updateFromGit(ws, {
+      names: ["foo"],
+      strategy: "prompt",
+      prompter: async (q) => {
+        asked.push(`${q.artifact}:${q.path}`);
+        expect(q.diff).toContain("+line 2 upstream");
+        return "markers";
+      },
+    });
+    expect(asked).toEqual(["skill/foo:SKILL.md"]);
+    expect(m.results[0]).toMatchObject({ conflicts_remaining: 1 });
+    const text = fs.readFileSync(skillFile(ws, "foo"), "utf8");
+    expect(text).toContain("<<<<<<< collection\nline 2 local\n=======\nline 2 upstream\n>>>>>>> upstream\n");
+    // The user resolves the markers; the next upstream change merges against the new base.
+    fs.writeFileSync(skillFile(ws, "foo"), skill("foo", BODY.replace("line 2", "line 2 both")));
+    commit(repo.work, {
+      "skills/foo/SKILL.md": skill(
+        "foo",
+        BODY.replace("line 2", "line 2 upstream").replace("use 1", "use 1 up"),
+      ),
+    });
+    const next = await updateFromGit(ws, {
+      names: ["foo"],
+      strategy: "prompt",
+      prompter: async () => "upstream",
+    });
+    expect(next.results[0]).toMatchObject({ success: true, conflicts_remaining: 0 });
+    expect(fs.readFileSync(skillFile(ws, "foo"), "utf8")).toBe(
+      skill("foo", BODY.replace("line 2", "line 2 both").replace("use 1", "use 1 up")),
+    );
+  });
+
+  it("overwrite keeps the collection's preserved sections", async () => {
+    commit(repo.work, { "skills/foo/SKILL.md": skill("foo", BODY.replace("line 2", "line 2 upstream")) });
+    fs.writeFileSync(
+      skillFile(ws, "foo"),
+      skill("foo", `${BODY.replace("line 2", "line 2 local")}\n## Memory\n\nremember this\n`),
+    );
+    const r = await updateFromGit(ws, { names: ["foo"], strategy: "overwrite" });
+    expect(r.results[0]).toMatchObject({ success: true, strategy_used: "overwrite" });
+    const text = fs.readFileSync(skillFile(ws, "foo"), "utf8");
+    expect(text).toContain("line 2 upstream");
+    expect(text).not.toContain("line 2 local");
+    expect(text).toContain("## Memory\n\nremember this\n");
+  });
+
   it("reads the base from git at resolved-ref when state.db has no record of it", async () => {
     openStateDb(ws.paths.stateDb).exec("DELETE FROM git_base");
     expect(readGitBase(ws, "skill", "foo")).toBeUndefined();
