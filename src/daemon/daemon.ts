@@ -76,6 +76,8 @@ export interface StartDaemonOptions {
   random?: () => number;
   /** Folder of the built web UI; default `dist/web`. */
   webRoot?: string;
+  /** File watcher backend: `folders` (default: one OS watch per folder) or `chokidar`. */
+  watcherBackend?: "folders" | "chokidar";
   /** Registers the web UI's API routes; default `registerUiRoutes` from `./ui-api.js`. */
   registerUi?: (app: Hono, ctx: DaemonContext) => void;
 }
@@ -416,6 +418,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
         roots,
         classifier,
         triggerPatterns: config.daemon.triggers.map((t) => t.pattern),
+        ...(opts.watcherBackend ? { backend: opts.watcherBackend } : {}),
         onChange: (c) => {
           const prev = dirty.get(c.abs);
           const rank = { low: 0, medium: 1, high: 2 } as const;

@@ -18,6 +18,7 @@ import type { LocalSkill } from "./context.js";
 import {
   deleteLocalSkillAt,
   dropOtherLocations,
+  listLocalSkillsAt,
   localSkillAt,
   pruneLocalSkills,
   upsertLocalSkills,
@@ -186,10 +187,11 @@ export function scanAll(opts: ScanAllOptions): { count: number; changed: LocalSk
   );
   for (const root of opts.roots) {
     const found = discoverArtifacts(root.root, root.layout);
+    const before = new Map(listLocalSkillsAt(opts.db, root.location).map((r) => [r.path, r]));
     const keep = new Set<string>();
     const rows: LocalSkill[] = [];
     for (const loc of found) {
-      const prev = localSkillAt(opts.db, loc.path);
+      const prev = before.get(loc.path);
       const row = buildRow({ ...opts, root, loc }, prev);
       if (!row) continue;
       keep.add(loc.path);

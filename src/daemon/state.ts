@@ -70,6 +70,13 @@ export function listLocalSkills(db: StateDb): LocalSkill[] {
   );
 }
 
+/** The rows of one location. */
+export function listLocalSkillsAt(db: StateDb, location: string): LocalSkill[] {
+  return (db.prepare("SELECT * FROM local_skills WHERE location = ?").all(location) as SkillRow[]).map(
+    toLocalSkill,
+  );
+}
+
 /** The row at `path`, if any. */
 export function localSkillAt(db: StateDb, path: string): LocalSkill | undefined {
   const r = db.prepare("SELECT * FROM local_skills WHERE path = ?").get(path) as SkillRow | undefined;
