@@ -10,6 +10,7 @@ import { stringify } from "smol-toml";
 import { afterEach, describe, expect, it } from "vitest";
 import { isSkillsyncError } from "../core/errors.js";
 import { closeStateDbs } from "../store/state-db.js";
+import { readTree } from "../store/tree-read.js";
 import type { DaemonStatus, SyncStatus } from "./context.js";
 import { type DaemonHandle, startDaemon } from "./daemon.js";
 import { nullLogger } from "./log.js";
@@ -189,6 +190,38 @@ describe("daemon", () => {
     expect(s.calls.map((c) => c.trigger)).toEqual(["startup", "watch"]);
     const row = listLocalSkills(h.ctx.stateDb).find((r) => r.name === "burst");
     expect(row?.valid).toBe(true);
+  });
+
+  it("does not sync again because of its own writes, but syncs a user edit made during a run once it ended", async () => {
+    const s = setup({ debounce_ms: 150 });
+    const skillDir = path.join(s.project, ".claude", "skills", "brand-guidelines");
+    s.behave = async (_input, n) => {
+      if (n === 0) {
+        // what a deploy does: write the artifact into the project, report its new tree hash
+        fs.appendFileSync(path.join(skillDir, "SKILL.md"), "\nDeployed.\n");
+        const tree = readTree({ path: skillDir, form: "folder" });
+        await sleep(400); // the watcher sees the write while the run is still in flight
+        const r = okReport(["skill/brand-guidelines"]);
+        r.results[0]!.new_hash = tree!.sha;
+        return r;
+      }
+      return okReport();
+    };
+    const h = await start(s);
+    await waitFor("startup sync", () => s.calls.length === 1);
+    await h.scheduler.idle();
+    await sleep(800);
+    expect(s.calls.map((c) => c.trigger)).toEqual(["startup"]);
+    // a user edit during a (slow) run is synced after it
+    s.behave = async () => {
+      await sleep(500);
+      return okReport();
+    };
+    void h.ctx.requestSync("manual");
+    await waitFor("manual run", () => s.calls.length === 2);
+    fs.appendFileSync(path.join(s.collection, "skills", "internal-comms", "SKILL.md"), "\nuser edit\n");
+    await waitFor("follow-up", () => s.calls.length === 3, 4000);
+    expect(s.calls.map((c) => c.trigger)).toEqual(["startup", "manual", "watch"]);
   });
 
   it("fires a per-second cron schedule and reports the next run", async () => {

@@ -145,7 +145,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
     const pending = new Set<string>(persisted.pending);
     const pendingAuto = new Set<string>();
     /** Tree hashes the last runs wrote, by `kind/name` and by name: such changes are not user edits. */
-    const expected = new Map<string, string>();
+    const expected = new Map<string, Set<string>>();
     const remoteArtifacts = new Map<string, Map<string, string | null>>();
     let roots: ScanRoot[] = scanRootsFor({ home: opts.home, config, collection });
     let classifier: Classifier = createClassifier(config.daemon);
@@ -274,7 +274,10 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
       } else errors.push("stopped before the sync started");
       errors.push(...report.errors);
       const results = [...fetched, ...report.results];
-      for (const r of results) if (r.new_hash) expected.set(r.artifact_name, r.new_hash);
+      const wrote = new Map<string, Set<string>>();
+      for (const r of results)
+        if (r.new_hash) wrote.set(r.artifact_name, (wrote.get(r.artifact_name) ?? new Set()).add(r.new_hash));
+      for (const [name, hashes] of wrote) expected.set(name, hashes);
       const outcome: RunOutcome =
         errors.length > 0
           ? "failed"
@@ -328,7 +331,13 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
         cooldownMs: config.daemon.cooldown * 1000,
         backoffCapMs: config.daemon.backoff_cap * 1000,
       }),
-      onChange: () => changed(),
+      onChange: () => {
+        if (deferredFlush && !scheduler.status().running) {
+          deferredFlush = false;
+          flush();
+        }
+        changed();
+      },
     });
 
     /** An automatic request: runs only while `daemon.enabled`; otherwise remembered until enabled. */
@@ -344,7 +353,8 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
 
     // --- scanning and watching --------------------------------------------------------------
     const isExpected = (kind: string, name: string, hash: string | null | undefined) =>
-      hash != null && (expected.get(`${kind}/${name}`) === hash || expected.get(name) === hash);
+      hash != null &&
+      (expected.get(`${kind}/${name}`)?.has(hash) === true || expected.get(name)?.has(hash) === true);
 
     /** Roots that existed when the watcher started: a root created later is watched after a rescan. */
     let watchedRoots = "";
@@ -366,8 +376,14 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
     };
 
     const dirty = new Map<string, { priority: Priority; root: ScanRoot; abs: string }>();
+    /** Set when changes arrived during a run: they are examined once it ended (and its writes are known). */
+    let deferredFlush = false;
     const flush = () => {
       if (stopping) return;
+      if (scheduler.status().running) {
+        deferredFlush = true;
+        return;
+      }
       const byPriority: Record<Priority, string[]> = { high: [], medium: [], low: [] };
       const seenAt = iso(timers.now());
       const done = new Set<string>();
