@@ -265,6 +265,50 @@ describe("hub client against a real hub", () => {
     expect(lastEventIds).toEqual([String(from), String(got[0]!.cursor)]);
   });
 
+  it("reconnects when the stream goes silent, and ends when onChange throws", async () => {
+    const a = client("alice");
+    const from = (await a.changes({ after: 0, limit: 1000 })).cursor;
+    await a.put(
+      { owner: "alice", kind: "command", name: "silent" },
+      {
+        ifNoneMatch: true,
+        files: [{ path: "silent.md", mode: "644", data: Buffer.from("s") }],
+      },
+    );
+    let first = true;
+    // The first event stream says nothing at all and never ends (a dead peer without a reset).
+    const silent: typeof fetch = async (input, init) => {
+      if (String(input).endsWith("/api/v1/events") && first) {
+        first = false;
+        return new Response(new ReadableStream({ start() {} }), { status: 200 });
+      }
+      return fetch(input, init);
+    };
+    const sub = createHubClient({ url: hub.url, token: hub.tokens.alice!, fetch: silent, baseDelayMs: 1 });
+    const drops: string[] = [];
+    const boom = new Error("subscriber failed");
+    const seen: string[] = [];
+    const e = await sub
+      .subscribe({
+        after: from,
+        idleTimeoutMs: 200,
+        signal: new AbortController().signal,
+        onDisconnect: (d) => drops.push(d.message),
+        onChange: (ch) => {
+          seen.push(ch.name);
+          throw boom;
+        },
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(e).toBe(boom);
+    expect(seen).toEqual(["silent"]);
+    expect(drops).toHaveLength(1);
+    expect(drops[0]).toMatch(/no data for 200 ms/);
+  });
+
   it("stops a subscription for a bad token instead of reconnecting forever", async () => {
     const c = createHubClient({ url: hub.url, token: "nope", baseDelayMs: 1 });
     const e = await caught(c.subscribe({ signal: new AbortController().signal, onChange: () => {} }));

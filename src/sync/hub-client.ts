@@ -196,6 +196,11 @@ export interface HubSubscribeOptions {
   onDisconnect?: (error: HubError) => void;
   /** Ends the subscription (the promise then resolves). */
   signal: AbortSignal;
+  /**
+   * Reconnect when the stream is silent this long (ms), default 45,000 (the hub pings every 15 s),
+   * so a connection that died without a reset is noticed.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** The typed hub API. Every method throws {@link HubError} (see the module comment). */
@@ -238,7 +243,10 @@ export interface HubClient {
   /**
    * Follows `GET /api/v1/events` (SSE), reconnecting with `Last-Event-ID` after drops (backoff as
    * for retries, unbounded while `signal` is not aborted). Resolves when `signal` aborts.
+   * Delivery: each change is passed to `onChange` once per connection, in cursor order; the cursor
+   * advances only after `onChange` resolves, so after a drop a change is never skipped.
    * @throws HubError for 4xx answers (bad token, bad cursor), which reconnecting cannot fix
+   * @throws whatever `onChange` throws (the subscription ends)
    */
   subscribe(opts: HubSubscribeOptions): Promise<void>;
 }
@@ -526,16 +534,24 @@ export function createHubClient(opts: HubClientOptions): HubClient {
     async subscribe(o) {
       let last: number | undefined = o.after;
       let failures = 0;
+      const idleMs = o.idleTimeoutMs ?? 45_000;
       while (!o.signal.aborted) {
         let dropped: HubError;
+        const conn = new AbortController();
+        let idle: NodeJS.Timeout | undefined;
+        const alive = (): void => {
+          clearTimeout(idle);
+          idle = setTimeout(() => conn.abort(new Error(`no data for ${idleMs} ms`)), idleMs);
+        };
         try {
+          alive();
           const res = await doFetch(`${base}/api/v1/events`, {
             headers: {
               ...auth,
               accept: "text/event-stream",
               ...(last !== undefined ? { "last-event-id": String(last) } : {}),
             },
-            signal: o.signal,
+            signal: AbortSignal.any([o.signal, conn.signal]),
           });
           if (!res.ok) {
             const err = await errorFrom(res, "stream events");
@@ -543,6 +559,8 @@ export function createHubClient(opts: HubClientOptions): HubClient {
             dropped = err;
           } else {
             dropped = await readEvents(res, {
+              onChunk: alive,
+              signal: AbortSignal.any([o.signal, conn.signal]),
               onEvent: async (ev) => {
                 if (ev.event === "ready") {
                   failures = 0;
@@ -551,7 +569,11 @@ export function createHubClient(opts: HubClientOptions): HubClient {
                   o.onReady?.(c);
                 } else if (ev.event === "change") {
                   const change = JSON.parse(ev.data) as HubChange;
-                  await o.onChange(change);
+                  try {
+                    await o.onChange(change);
+                  } catch (e) {
+                    throw new CallbackFailure(e);
+                  }
                   last = change.cursor;
                 } else if (ev.event === "error") {
                   throw await errorFrom(new Response(ev.data, { status: 401 }), "stream events");
@@ -560,9 +582,13 @@ export function createHubClient(opts: HubClientOptions): HubClient {
             });
           }
         } catch (e) {
+          if (e instanceof CallbackFailure) throw e.cause;
           if (o.signal.aborted) return;
           if (e instanceof HubError && e.reason !== "server" && e.reason !== "unreachable") throw e;
-          dropped = e instanceof HubError ? e : unreachable(e);
+          dropped = e instanceof HubError ? e : unreachable(conn.signal.aborted ? conn.signal.reason : e);
+        } finally {
+          clearTimeout(idle);
+          conn.abort();
         }
         if (o.signal.aborted) return;
         o.onDisconnect?.(dropped);
@@ -573,19 +599,40 @@ export function createHubClient(opts: HubClientOptions): HubClient {
   return client;
 }
 
+/** Wraps an error thrown by a subscriber's own callback, so that it ends the subscription. */
+class CallbackFailure extends Error {
+  constructor(readonly original: unknown) {
+    super("subscriber callback failed");
+    this.cause = original;
+  }
+}
+
 /** Reads an SSE body until it ends; returns the error describing the drop. */
 async function readEvents(
   res: Response,
-  handlers: { onEvent: (ev: { event: string; data: string; id: string | undefined }) => Promise<void> },
+  handlers: {
+    onEvent: (ev: { event: string; data: string; id: string | undefined }) => Promise<void>;
+    onChunk: () => void;
+    /** Aborting it ends the read at once (even when the body ignores aborts). */
+    signal: AbortSignal;
+  },
 ): Promise<HubError> {
   const reader = res.body?.pipeThrough(new TextDecoderStream()).getReader();
   if (!reader)
     return new HubError({ reason: "server", status: res.status, message: "event stream has no body" });
   let buffer = "";
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(handlers.signal.reason);
+    if (handlers.signal.aborted) onAbort();
+    else handlers.signal.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = await Promise.race([reader.read(), aborted]);
       if (done) break;
+      handlers.onChunk();
       buffer += value.replace(/\r\n?/g, "\n");
       let i = buffer.indexOf("\n\n");
       while (i >= 0) {
