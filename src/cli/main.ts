@@ -13,6 +13,7 @@ import { registerCodex } from "./commands/codex.js";
 import { registerCollection } from "./commands/collection.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDaemon } from "./commands/daemon.js";
+import { registerGitSource } from "./commands/git-source.js";
 import { registerHub } from "./commands/hub.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerMergeFile } from "./commands/merge-file.js";
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
     registerCollection,
     registerTransfer,
     registerSnapshot,
+    registerGitSource,
     registerMergeFile,
     registerMirror,
     registerRemote,

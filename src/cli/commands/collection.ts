@@ -50,49 +50,66 @@ export function registerCollection(program: Command): void {
     .argument("<paths...>", "skill folder, .md file, or folder of artifacts")
     .option("--kind <kind>", `artifact kind when it cannot be inferred (${KINDS.join(", ")})`)
     .option("--force", "replace artifacts already in the collection (a snapshot is kept)")
+    .option("--pick <names>", "marketplace repos: only these plugins or skills (comma-separated)")
     .option("--json", "print JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  skillsync add ./my-skill\n  skillsync add ~/skills            # every skill folder inside\n  skillsync add review.md --kind command",
+      "\nExamples:\n  skillsync add ./my-skill\n  skillsync add ~/skills            # every skill folder inside\n  skillsync add review.md --kind command\n  skillsync add github:anthropics/skills/skills/pdf\n  skillsync add git+https://host/team/skills.git#skills@v2",
     )
     .action(
-      wrapCommand(async (paths: string[], o: { kind?: string; force?: boolean }, cmd: Command) => {
-        const { ctx, ws } = await workspaceFor(cmd);
-        if (!(await import("node:fs")).existsSync(ws.lockPath)) await initCollection(ws);
-        const kind = kindOption(o.kind);
-        const gitSpecs = paths.filter(isGitSpec);
-        if (gitSpecs.length > 0) {
-          if (gitSpecs.length !== paths.length)
-            throw new SkillsyncError("USAGE", "add git sources and local paths in separate commands");
-          const { addFromGit } = await import("../../sync/git-source.js");
-          const results = [];
-          for (const spec of gitSpecs)
-            results.push(await addFromGit(ws, { spec, force: Boolean(o.force), ...(kind ? { kind } : {}) }));
-          if (ctx.out.jsonMode) ctx.out.json(results);
-          else
-            for (const r of results)
-              for (const a of r.results)
-                ctx.out.line(
-                  `${a.status.padEnd(9)} ${a.kind}/${a.name} ${color.dim(`${a.version} ${shortHash(a.sha)}`)}`,
-                );
-          return;
-        }
-        const r = await addArtifacts(ws, { paths, ...(kind ? { kind } : {}), force: Boolean(o.force) });
-        if (ctx.out.jsonMode) {
-          ctx.out.json(r);
-          return;
-        }
-        for (const a of r.results) {
-          ctx.out.line(
-            `${a.status.padEnd(9)} ${a.kind}/${a.name} ${color.dim(`${a.version} ${shortHash(a.sha)}`)}`,
-          );
-          for (const w of a.warnings) ctx.out.warn(`${w.file}${w.line ? `:${w.line}` : ""}: ${w.message}`);
-        }
-        if (r.snapshotId)
-          ctx.out.line(
-            `snapshot ${r.snapshotId} keeps the replaced versions ('skillsync rollback ${r.snapshotId}')`,
-          );
-      }),
+      wrapCommand(
+        async (paths: string[], o: { kind?: string; force?: boolean; pick?: string }, cmd: Command) => {
+          const { ctx, ws } = await workspaceFor(cmd);
+          if (!(await import("node:fs")).existsSync(ws.lockPath)) await initCollection(ws);
+          const kind = kindOption(o.kind);
+          const gitSpecs = paths.filter(isGitSpec);
+          if (gitSpecs.length > 0) {
+            if (gitSpecs.length !== paths.length)
+              throw new SkillsyncError("USAGE", "add git sources and local paths in separate commands");
+            const { addFromGit } = await import("../../sync/git-source.js");
+            const results = [];
+            for (const spec of gitSpecs)
+              results.push(
+                await addFromGit(ws, {
+                  spec,
+                  force: Boolean(o.force),
+                  ...(kind ? { kind } : {}),
+                  ...(o.pick
+                    ? {
+                        pick: o.pick
+                          .split(",")
+                          .map((x) => x.trim())
+                          .filter(Boolean),
+                      }
+                    : {}),
+                }),
+              );
+            if (ctx.out.jsonMode) ctx.out.json(results);
+            else
+              for (const r of results)
+                for (const a of r.results)
+                  ctx.out.line(
+                    `${a.status.padEnd(9)} ${a.kind}/${a.name} ${color.dim(`${a.version} ${shortHash(a.sha)}`)}`,
+                  );
+            return;
+          }
+          const r = await addArtifacts(ws, { paths, ...(kind ? { kind } : {}), force: Boolean(o.force) });
+          if (ctx.out.jsonMode) {
+            ctx.out.json(r);
+            return;
+          }
+          for (const a of r.results) {
+            ctx.out.line(
+              `${a.status.padEnd(9)} ${a.kind}/${a.name} ${color.dim(`${a.version} ${shortHash(a.sha)}`)}`,
+            );
+            for (const w of a.warnings) ctx.out.warn(`${w.file}${w.line ? `:${w.line}` : ""}: ${w.message}`);
+          }
+          if (r.snapshotId)
+            ctx.out.line(
+              `snapshot ${r.snapshotId} keeps the replaced versions ('skillsync rollback ${r.snapshotId}')`,
+            );
+        },
+      ),
     );
 
   program
