@@ -186,6 +186,15 @@ for (const { label, backend } of backends) {
         await snapshot(await call("bob", "DELETE", p, { headers: { "if-match": "1" } })),
         await snapshot(await call("bob", "GET", "/api/v1/artifacts?owner=alice")),
       ];
+      const readyCursor = async () => {
+        const sse = await openEvents(hub.url, hub.tokens.bob!);
+        try {
+          return JSON.parse((await sse.next()).data).cursor as number;
+        } finally {
+          sse.close();
+        }
+      };
+      const bobReady = await readyCursor();
       const before = await probes();
       const cursorBob = ((await (await call("bob", "GET", "/api/v1/changes?after=0")).json()) as Json).cursor;
       expect(
@@ -198,6 +207,7 @@ for (const { label, backend } of backends) {
       ).toBe(201);
       const after = await probes();
       expect(after).toEqual(before);
+      expect(await readyCursor()).toBe(bobReady);
       expect(after.slice(0, 6).map((s) => s.status)).toEqual([404, 404, 404, 404, 404, 404]);
       expect(JSON.parse(after[6]!.body)).toEqual({ artifacts: [] });
       expect((await (await call("bob", "GET", "/api/v1/artifacts")).json()) as Json).toEqual({

@@ -256,7 +256,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       const ended = new AbortController();
       stream.onAbort(() => ended.abort());
       const signals = [ended.signal, shutdown.signal, c.req.raw.signal];
-      let cursor = start >= 0 ? start : await store.headCursor();
+      let cursor = start >= 0 ? start : await store.headCursor(v);
       await stream.writeSSE({ event: "ready", data: JSON.stringify({ cursor }) });
       let lastBeat = Date.now();
       while (!signals.some((s) => s.aborted)) {

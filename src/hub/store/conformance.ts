@@ -281,6 +281,8 @@ export function registerHubStoreConformance(label: string, factory: () => Promis
       expect(await store.getArtifact(bob, key("alice"), 1)).toBeUndefined();
       expect(await store.listVersions(bob, key("alice"))).toBeUndefined();
       expect((await store.changes(bob, { after: 0, limit: 100 })).changes).toEqual([]);
+      expect(await store.headCursor(bob)).toBe(0);
+      expect(await store.headCursor(alice)).toBe(await store.headCursor());
       for (const precondition of [{ ifNoneMatch: "*" as const }, { ifMatch: 1 }])
         expect(
           await store.putArtifact(bob, {

@@ -660,11 +660,23 @@ export function createSqlHubStore(driver: SqlDriver): HubStore {
       );
     },
 
-    async headCursor() {
-      return driver.tx(async (q) => {
-        const rows = await q.all<{ c: number | string | null }>("SELECT max(cursor) AS c FROM changes");
-        return Number(rows[0]?.c ?? 0);
-      });
+    async headCursor(viewer) {
+      if (!viewer)
+        return driver.tx(async (q) => {
+          const rows = await q.all<{ c: number | string | null }>("SELECT max(cursor) AS c FROM changes");
+          return Number(rows[0]?.c ?? 0);
+        });
+      const owners = readableOwners(viewer);
+      return driver.tx(
+        async (q) => {
+          const rows = await q.all<{ c: number | string | null }>(
+            `SELECT max(cursor) AS c FROM changes WHERE owner_id IN (${placeholders(owners.length)})`,
+            owners,
+          );
+          return Number(rows[0]?.c ?? 0);
+        },
+        { userId: viewer.user.id },
+      );
     },
 
     onChange(listener) {

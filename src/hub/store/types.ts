@@ -209,8 +209,11 @@ export interface HubStore {
   deleteArtifact(viewer: Viewer, input: DeleteInput): Promise<WriteResult>;
   /** Visible changes with cursor > `after`, oldest first, at most `limit` (1-1000). */
   changes(viewer: Viewer, input: { after: number; limit: number }): Promise<ChangePage>;
-  /** The highest cursor written so far (0 for an empty hub), whatever its owner. */
-  headCursor(): Promise<number>;
+  /**
+   * The highest cursor written so far (0 for an empty hub): of any owner, or with `viewer`, of the
+   * changes that viewer may see (so a caller learns nothing about others' activity).
+   */
+  headCursor(viewer?: Viewer): Promise<number>;
   /**
    * Calls `listener` after any change is committed, by this process or (PostgreSQL: via
    * LISTEN/NOTIFY) by another hub process on the same database. Returns the unsubscribe function.
