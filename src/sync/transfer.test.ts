@@ -165,6 +165,96 @@ describe("pull, push, sync", () => {
   });
 });
 
+describe("prompt strategy, locks and re-checks", () => {
+  it("prompt asks per conflicting file; without a terminal it acts as merge + abort and says so", async () => {
+    const { ws, project } = await setup();
+    edit(pFile(project, "alpha"), "line 5", "line 5 P");
+    edit(cFile(ws, "alpha"), "line 5", "line 5 C");
+    const noTty = await transfer(ws, { op: "push", project, names: ["alpha"], strategy: "prompt" });
+    expect(noTty.notes[0]).toContain("needs a terminal");
+    expect(noTty.results[0]).toMatchObject({ success: false, conflicts_remaining: 1 });
+    const asked: string[] = [];
+    const r = await transfer(ws, {
+      op: "push",
+      project,
+      names: ["alpha"],
+      strategy: "prompt",
+      prompter: async (q) => {
+        asked.push(`${q.artifact}:${q.path}`);
+        expect(q.diff).toContain("line 5 P");
+        return "collection";
+      },
+    });
+    expect(asked).toEqual(["skill/alpha:SKILL.md"]);
+    expect(r.results[0]).toMatchObject({ success: true });
+    expect(readFileSync(pFile(project, "alpha"), "utf8")).toContain("line 5 C");
+  });
+
+  it("prompt 'markers' writes git-style conflict markers into the project for editing", async () => {
+    const { ws, project } = await setup();
+    edit(pFile(project, "alpha"), "line 5", "line 5 P");
+    edit(cFile(ws, "alpha"), "line 5", "line 5 C");
+    await transfer(ws, {
+      op: "push",
+      project,
+      names: ["alpha"],
+      strategy: "prompt",
+      prompter: async () => "markers",
+    });
+    const t = readFileSync(pFile(project, "alpha"), "utf8");
+    expect(t).toContain("<<<<<<< project\nline 5 P\n=======\nline 5 C\n>>>>>>> collection\n");
+    // The base moved to the collection's version: once the markers are resolved, a pull brings the result back.
+    writeFileSync(
+      pFile(project, "alpha"),
+      t.replace(/<<<<<<< project\n[\s\S]*?>>>>>>> collection\n/, "line 5 resolved\n"),
+    );
+    expect(driftOf(ws, project, "alpha")).toEqual(["modified", "project"]);
+    await transfer(ws, { op: "pull", project, names: ["alpha"] });
+    expect(readFileSync(cFile(ws, "alpha"), "utf8")).toContain("line 5 resolved");
+  });
+
+  it("a file changed while the operation runs stops it before anything is written", async () => {
+    const { ws, project } = await setup();
+    edit(pFile(project, "alpha"), "line 5", "line 5 P");
+    edit(cFile(ws, "alpha"), "line 5", "line 5 C");
+    edit(cFile(ws, "beta"), "line 1", "line one");
+    const betaBefore = readFileSync(pFile(project, "beta"));
+    await expect(
+      transfer(ws, {
+        op: "push",
+        project,
+        all: true,
+        strategy: "prompt",
+        prompter: async () => {
+          // Someone edits beta's project copy after it was planned.
+          edit(pFile(project, "beta"), "line 9", "line 9 (concurrent)");
+          return "collection";
+        },
+      }),
+    ).rejects.toThrow(/changed while skillsync was working/);
+    expect(readFileSync(pFile(project, "beta"), "utf8")).toContain("line 9 (concurrent)");
+    expect(readFileSync(pFile(project, "beta"), "utf8")).not.toContain("line one");
+    expect(betaBefore.length).toBeGreaterThan(0);
+    expect(readFileSync(pFile(project, "alpha"), "utf8")).toContain("line 5 P");
+  });
+
+  it("a second writer waits for the lock, then gives up with a clear message", async () => {
+    const { ws, project } = await setup();
+    const { acquireLock } = await import("../store/lock.js");
+    const { projectLock } = await import("./workspace.js");
+    const release = await acquireLock(projectLock(ws, project), 0);
+    try {
+      ws.config.lock_timeout_ms = 300;
+      await expect(transfer(ws, { op: "push", project, all: true })).rejects.toThrow(
+        /locked by another skillsync process/,
+      );
+    } finally {
+      await release();
+    }
+    await expect(transfer(ws, { op: "push", project, all: true })).resolves.toBeDefined();
+  });
+});
+
 describe("snapshots and mirror", () => {
   it("retention keeps the newest automatic snapshots and every manual one", async () => {
     const { ws } = await setup();

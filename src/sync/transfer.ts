@@ -585,8 +585,8 @@ async function resolveDiverged(
       step.toProject = files;
       step.newBase = cSha;
       r.new_hash = hashOf(files);
+      // Written (success) but not resolved: the conflicts remain, marked in the files.
       r.conflicts_remaining = clean.conflicts.length;
-      r.success = false;
       r.error = "conflict markers written into the project; edit them, then run 'skillsync pull'";
       step.diffs.push(diffTrees(p, files, "a/project", "b/project"));
       return;

@@ -117,7 +117,7 @@ function printReport(out: Output, r: TransferReport, preview: boolean): number {
         );
     }
   }
-  return r.results.some((x) => !x.success) ? EXIT.drift : EXIT.ok;
+  return r.results.some((x) => !x.success || x.conflicts_remaining > 0) ? EXIT.drift : EXIT.ok;
 }
 
 function runTransfer(op: Operation) {
