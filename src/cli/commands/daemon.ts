@@ -49,10 +49,9 @@ are served either way. Logs: $SKILLSYNC_HOME/logs/daemon.log. See docs/daemon.md
           collection: ctx.collection,
           ...(port !== undefined ? { port } : {}),
           runner: engine.runner,
-          ...(engine.hubFetcher ? { hubFetcher: engine.hubFetcher } : {}),
+          hubFetcher: engine.hubFetcher,
           verbose: Boolean(opts.verbose),
         });
-        if (!engine.available) ctx.out.warn(`${engine.reason}; every sync will fail until it is`);
         const enabled = ctx.config.daemon.enabled;
         process.stderr.write(
           `skillsync daemon listening on ${handle.url} (home ${ctx.home}; automatic sync ${enabled ? "on" : "off — 'skillsync auto enable' turns it on"})\n`,
