@@ -98,6 +98,10 @@ export function registerHub(program: Command): void {
             throw e;
           });
           process.stdout.write(`skillsync hub listening on ${running.url} (${store.dialect})\n`);
+          if (!["127.0.0.1", "::1", "localhost"].includes(o.host))
+            process.stderr.write(
+              `warning: the hub speaks plain HTTP on ${o.host}; put a TLS-terminating proxy in front before tokens cross a network\n`,
+            );
           await new Promise<void>((resolve) => {
             const stop = (): void => {
               process.off("SIGINT", stop);
