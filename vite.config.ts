@@ -21,6 +21,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     sourcemap: false,
+    minify: process.env.SKILLSYNC_WEB_DEBUG ? false : "oxc",
     assetsInlineLimit: 0,
     chunkSizeWarningLimit: 2000,
     modulePreload: { polyfill: false },

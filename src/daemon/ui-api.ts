@@ -317,7 +317,8 @@ async function buildOverview(ws: Workspace, ctx: DaemonContext): Promise<Overvie
     }
   }
   const status = ctx.daemonStatus();
-  for (const c of await conflicts(ws, ctx)) row(c.kind, c.name).places[c.place] = { state: "conflict" };
+  for (const c of await pendingConflicts(ws, ctx))
+    row(c.kind, c.name).places[c.place] = { state: "conflict" };
   for (const inv of status.invalid) {
     const [kind, name] = splitArtifact(inv.artifact, "skill");
     if (kind && rows.has(`${kind}/${name}`)) row(kind, name).places.collection = { state: "invalid" };
@@ -548,7 +549,7 @@ function requireRemote(ctx: DaemonContext, target: unknown): string {
  * Pending conflicts: those the daemon's last run recorded, plus every artifact changed on both sides
  * in a registered project whose merge (the engine's own `sync --preview`) would leave conflicts.
  */
-async function conflicts(ws: Workspace, ctx: DaemonContext): Promise<ConflictSummary[]> {
+async function pendingConflicts(ws: Workspace, ctx: DaemonContext): Promise<ConflictSummary[]> {
   const out = new Map<string, ConflictSummary>();
   const at = ctx.daemonStatus().last_sync ?? new Date(ctx.now()).toISOString();
   const add = (project: string, kind: Kind, name: string) => {
@@ -592,7 +593,7 @@ async function conflicts(ws: Workspace, ctx: DaemonContext): Promise<ConflictSum
 
 async function conflictDetail(ws: Workspace, ctx: DaemonContext, id: string): Promise<ConflictDetail> {
   const { project, kind, name } = parseConflictId(id);
-  const summary = (await conflicts(ws, ctx)).find((c) => c.id === id);
+  const summary = (await pendingConflicts(ws, ctx)).find((c) => c.id === id);
   if (!summary)
     throw new SkillsyncError("NOT_FOUND", `no pending conflict for ${kind}/${name}; it may be resolved`);
   const local = filesOfDisk(readArtifactTree(ws, locate(ws.collectionDir, ws.layout, kind, name)));
@@ -697,7 +698,8 @@ async function resolveConflict(
   opts: { project: string; kind: Kind; name: string; req: ResolveRequest; detail: ConflictDetail },
 ): Promise<SyncResultJson> {
   const { project, kind, name, req, detail } = opts;
-  if (!Array.isArray(req.files)) throw new SkillsyncError("USAGE", "'files' must be a list of {path, content}");
+  if (!Array.isArray(req.files))
+    throw new SkillsyncError("USAGE", "'files' must be a list of {path, content}");
   const loc = locate(ws.collectionDir, ws.layout, kind, name);
   const writes: { abs: string; content: string | null }[] = [];
   for (const f of req.files) {
@@ -706,10 +708,16 @@ async function resolveConflict(
     if (!detail.files.some((x) => x.path === f.path))
       throw new SkillsyncError("USAGE", `'${f.path}' is not one of the conflicting files of ${kind}/${name}`);
     if (f.content !== null && /^<{7}( |$)/m.test(f.content) && /^>{7}( |$)/m.test(f.content))
-      throw new SkillsyncError("USAGE", `'${f.path}' still has conflict markers; choose a side for every hunk first`);
+      throw new SkillsyncError(
+        "USAGE",
+        `'${f.path}' still has conflict markers; choose a side for every hunk first`,
+      );
     const problem = relativePathProblem(f.path);
     if (problem) throw new SkillsyncError("UNSAFE_PATH", problem);
-    writes.push({ abs: loc.form === "folder" ? join(loc.path, ...f.path.split("/")) : loc.path, content: f.content });
+    writes.push({
+      abs: loc.form === "folder" ? join(loc.path, ...f.path.split("/")) : loc.path,
+      content: f.content,
+    });
   }
   const main = loc.form === "folder" ? "SKILL.md" : `${name}.md`;
   const newMain = req.files.find((f) => f.path === main);
@@ -733,12 +741,16 @@ async function resolveConflict(
     }
     ws.statCache.flush();
   });
-  const report = await transfer(ws, { op: "push", project, names: [`${kind}/${name}`], strategy: "overwrite" });
+  const report = await transfer(ws, {
+    op: "push",
+    project,
+    names: [`${kind}/${name}`],
+    strategy: "overwrite",
+  });
   const r = report.results[0];
   if (!r) return okResult(`${kind}/${name}`, "push");
   return { ...r, conflicts_resolved: Math.max(r.conflicts_resolved, detail.files.length) };
 }
-
 
 function daemonPanel(ctx: DaemonContext): DaemonPanel {
   const s = ctx.daemonStatus();
@@ -903,7 +915,7 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
     const now = readArtifactTree(w, findInCollection(w, kind, name));
     return okResult(name, "rollback", { snapshot_id: r.safety_snapshot, new_hash: now?.sha ?? null });
   });
-  read("/api/ui/conflicts", (_c, w) => conflicts(w, ctx));
+  read("/api/ui/conflicts", (_c, w) => pendingConflicts(w, ctx));
   read("/api/ui/conflicts/:id", (c, w) => conflictDetail(w, ctx, c.req.param("id") ?? ""));
   write("post", "/api/ui/conflicts/:id/resolve", async (c, w) => {
     const detail = await conflictDetail(w, ctx, c.req.param("id") ?? "");

@@ -71,6 +71,8 @@ export interface Loaded<T> {
   error: ApiError | undefined;
   loading: boolean;
   reload: () => void;
+  /** Replaces the data with a fresher copy the caller already has (e.g. a save's answer). */
+  mutate: (data: T) => void;
 }
 
 /** Loads `path` (again when it changes or `reload` is called). `null` path loads nothing. */
@@ -100,7 +102,18 @@ export function useApi<T>(path: string | null): Loaded<T> {
       },
     );
   }, [path, tick]);
-  return { data, error, loading, reload: () => setTick((t) => t + 1) };
+  return {
+    data,
+    error,
+    loading,
+    reload: () => setTick((t) => t + 1),
+    mutate: (d: T) => {
+      seq.current++; // a load in flight is older than this
+      setData(d);
+      setError(undefined);
+      setLoading(false);
+    },
+  };
 }
 
 /** One event of the daemon's SSE stream (`GET /api/events`). */

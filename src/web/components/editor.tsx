@@ -7,7 +7,7 @@ import { markdown } from "@codemirror/lang-markdown";
 import { unifiedMergeView } from "@codemirror/merge";
 import { EditorState, type Extension } from "@codemirror/state";
 import { basicSetup, EditorView } from "codemirror";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 
 function langFor(path: string): Extension[] {
   return /\.(md|markdown)$/i.test(path) || path === "" ? [markdown()] : [];
@@ -30,7 +30,12 @@ function useView(
   return { ref, view };
 }
 
-/** An editable markdown editor. `onChange` gets the whole text after every edit. */
+/**
+ * An editable markdown editor. `onChange` gets the whole text after every edit. The editor owns its
+ * document: `value` is pushed into it only when it changes to something the editor did not emit itself
+ * (a whole-file or per-hunk choice, a reset after save), and in a layout effect, so a stale `value`
+ * from a render that raced a keystroke can never overwrite what the user just typed.
+ */
 export function MarkdownEditor(props: {
   value: string;
   onChange: (text: string) => void;
@@ -40,6 +45,7 @@ export function MarkdownEditor(props: {
 }) {
   const onChange = useRef(props.onChange);
   onChange.current = props.onChange;
+  const known = useRef(props.value);
   const { ref, view } = useView(
     (parent) =>
       new EditorView({
@@ -52,14 +58,20 @@ export function MarkdownEditor(props: {
             EditorView.lineWrapping,
             EditorView.contentAttributes.of({ "aria-label": props.label }),
             EditorView.updateListener.of((u) => {
-              if (u.docChanged) onChange.current(u.state.doc.toString());
+              if (!u.docChanged) return;
+              const text = u.state.doc.toString();
+              if (text === known.current) return; // our own push of `value`, not an edit
+              known.current = text;
+              onChange.current(text);
             }),
           ],
         }),
       }),
     [props.path],
   );
-  useEffect(() => {
+  useLayoutEffect(() => {
+    if (props.value === known.current) return;
+    known.current = props.value;
     const v = view.current;
     if (v && v.state.doc.toString() !== props.value)
       v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } });

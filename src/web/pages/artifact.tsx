@@ -190,7 +190,7 @@ function ActionDialog(props: {
   );
 }
 
-function Editor(props: { detail: ArtifactDetail; onSaved: () => void }) {
+function Editor(props: { detail: ArtifactDetail; onSaved: (fresh: ArtifactDetail) => void }) {
   const d = props.detail;
   const textFiles = d.files.filter((f) => f.text !== null);
   const [path, setPath] = useState(d.main);
@@ -208,13 +208,14 @@ function Editor(props: { detail: ArtifactDetail; onSaved: () => void }) {
     setBusy(true);
     setError(undefined);
     try {
-      await api(artifactPath(d.kind, d.name), {
+      const fresh = await api<ArtifactDetail>(artifactPath(d.kind, d.name), {
         method: "PUT",
         body: { files: dirty.map(([p, text]) => ({ path: p, text })), base_sha: d.sha },
       });
+      // the saved texts become the originals in the same render that drops the drafts
+      props.onSaved(fresh);
       setDrafts({});
       setSaved(new Date().toISOString());
-      props.onSaved();
     } catch (e) {
       setError(e as ApiError);
     } finally {
@@ -370,7 +371,7 @@ export function ArtifactPage(props: { kind: string; name: string; tab: "view" | 
               )}
             </div>
           ) : null}
-          {props.tab === "edit" ? <Editor detail={d} onSaved={res.reload} /> : null}
+          {props.tab === "edit" ? <Editor detail={d} onSaved={res.mutate} /> : null}
         </div>
         <aside class="artifact-side">
           <h2>Fields</h2>

@@ -10,9 +10,10 @@ export function DaemonPage() {
   const live = useLiveConnection();
   const [busy, setBusy] = useState<string | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [lastEvent, setLastEvent] = useState<string>("");
+  const [events, setEvents] = useState<string[]>([]);
   useDaemonEvents((e) => {
-    setLastEvent(`${e.type} at ${new Date().toISOString().slice(11, 19)} UTC`);
+    if (e.type === "hello") return;
+    setEvents((prev) => [`${new Date().toISOString().slice(11, 19)} ${e.type}`, ...prev].slice(0, 5));
     res.reload();
   });
   const d = res.data;
@@ -86,8 +87,18 @@ export function DaemonPage() {
               </dd>
             </div>
             <div>
-              <dt>Last event</dt>
-              <dd data-testid="last-event">{lastEvent || "—"}</dd>
+              <dt>Live events</dt>
+              <dd>
+                {events.length === 0 ? (
+                  "—"
+                ) : (
+                  <ul class="events" data-testid="events">
+                    {events.map((ev, i) => (
+                      <li key={`${i}-${ev}`}>{ev}</li>
+                    ))}
+                  </ul>
+                )}
+              </dd>
             </div>
           </dl>
           <h2>Last runs</h2>

@@ -20,8 +20,10 @@ export function HistoryPage(props: { kind: string; name: string }) {
   const [rbError, setRbError] = useState<ApiError | undefined>(undefined);
   const entries = res.data?.entries ?? [];
   useEffect(() => {
-    if (!from && entries[0]) setFrom(entries[0].id);
-  }, [entries, from]);
+    // default: the newest version that differs from the current one
+    const first = entries.find((e) => e.sha !== res.data?.current_sha) ?? entries[0];
+    if (!from && first) setFrom(first.id);
+  }, [entries, from, res.data]);
   useEffect(() => {
     if (!from || from === to) {
       setDiff(undefined);

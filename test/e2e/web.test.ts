@@ -1,0 +1,395 @@
+/**
+ * The web UI end to end: the built `skillsync daemon` on a temp home holding the fixture skills and a
+ * registered project, driven by Debian's Chromium through playwright-core (never a downloaded
+ * browser). Skipped with a visible reason when /usr/bin/chromium is missing, unless
+ * SKILLSYNC_TEST_BROWSER=1 (CI), where a missing browser fails. Screenshots go to test-results/web/.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+/** The build under test: `dist/` (after `npm run build`), or another build folder for local runs. */
+const DIST = process.env.SKILLSYNC_TEST_DIST ? resolve(process.env.SKILLSYNC_TEST_DIST) : join(ROOT, "dist");
+const CLI = join(DIST, "cli", "main.js");
+const WEB = join(DIST, "web", "index.html");
+const CHROMIUM = "/usr/bin/chromium";
+const FIXTURES = "/work/shared/fixtures/skills/anthropics";
+const SHOTS = join(ROOT, "test-results", "web");
+const REQUIRED = process.env.SKILLSYNC_TEST_BROWSER === "1";
+const HAVE = existsSync(CHROMIUM);
+const SKIP_REASON = `skipped: ${CHROMIUM} is missing (apt-get install -y chromium; set SKILLSYNC_TEST_BROWSER=1 to make this fail)`;
+
+const XSS_SKILL = `---
+name: xss-probe
+description: "Probe <img src=x onerror=\\"window.__pwned='desc'\\"> shown as text"
+---
+# Probe <script>window.__pwned = "heading"</script>
+
+<script>window.__pwned = "block"</script>
+
+<img src="x" onerror="window.__pwned = 'img'">
+
+[click me](javascript:window.__pwned='link') and [safe](https://example.com/docs)
+
+Inline \`<b>code</b>\` and <iframe src="javascript:window.__pwned='iframe'"></iframe>
+`;
+
+interface Env {
+  dir: string;
+  home: string;
+  project: string;
+  collection: string;
+  daemon?: ChildProcess;
+  url: string;
+  token: string;
+  browser?: Browser;
+  page?: Page;
+}
+
+const env = {} as Env;
+
+function cli(...args: string[]): string {
+  return execFileSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, SKILLSYNC_HOME: env.home, NO_COLOR: "1" },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | Promise<T | undefined>,
+  ms = 15_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function startDaemon(): Promise<void> {
+  const child = spawn(process.execPath, [CLI, "daemon", "--port", "0"], {
+    env: { ...process.env, SKILLSYNC_HOME: env.home, NO_COLOR: "1" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  env.daemon = child;
+  const info = await waitFor(`daemon.json (daemon stderr: ${stderr})`, () => {
+    const p = join(env.home, "daemon.json");
+    if (!existsSync(p)) return undefined;
+    const v = JSON.parse(readFileSync(p, "utf8")) as { pid: number; port: number };
+    return v.pid === child.pid ? v : undefined;
+  });
+  env.url = `http://127.0.0.1:${info.port}`;
+  await waitFor("the daemon to answer", async () =>
+    (await fetch(`${env.url}/api/ui/overview`)).ok ? true : undefined,
+  );
+  env.token = readFileSync(join(env.home, "daemon.token"), "utf8").trim();
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+function page(): Page {
+  if (!env.page) throw new Error("browser page not open");
+  return env.page;
+}
+
+async function go(hash: string): Promise<void> {
+  await page().goto(`${env.url}/${hash}`);
+}
+
+describe.skipIf(!HAVE && !REQUIRED)(
+  HAVE ? "web UI in Chromium" : `web UI in Chromium (${SKIP_REASON})`,
+  () => {
+    beforeAll(async () => {
+      if (!HAVE)
+        throw new Error(
+          `SKILLSYNC_TEST_BROWSER=1 but ${CHROMIUM} is missing; install it with apt-get install -y chromium`,
+        );
+      if (!existsSync(CLI) || !existsSync(WEB))
+        throw new Error("dist/cli/main.js or dist/web/index.html missing; run 'npm run build' first");
+      env.dir = mkdtempSync(join(tmpdir(), "skillsync-web-"));
+      env.home = join(env.dir, "home");
+      env.project = join(env.dir, "project");
+      mkdirSync(env.project);
+      const src = join(env.dir, "src");
+      for (const s of ["internal-comms", "brand-guidelines", "theme-factory", "webapp-testing"])
+        cpSync(join(FIXTURES, s), join(src, s), { recursive: true });
+      mkdirSync(join(src, "xss-probe"));
+      writeFileSync(join(src, "xss-probe", "SKILL.md"), XSS_SKILL);
+      cli("init");
+      cli("add", src);
+      cli("project", "add", env.project);
+      cli("deploy", "--all", "--project", env.project);
+      env.collection = join(env.home, "collections", "default");
+      await startDaemon();
+      const { chromium } = await import("playwright-core");
+      env.browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+      });
+      const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      env.page = await context.newPage();
+      env.page.setDefaultTimeout(10_000);
+    }, 90_000);
+
+    afterAll(async () => {
+      await env.browser?.close();
+      if (env.daemon && env.daemon.exitCode === null) {
+        env.daemon.kill("SIGTERM");
+        await new Promise((r) => env.daemon?.once("exit", r));
+      }
+      if (env.dir) rmSync(env.dir, { recursive: true, force: true });
+    }, 30_000);
+
+    it("shows the merged list and a green indicator, at 1280×800 and 390 px wide", async () => {
+      await go("#/");
+      const p = page();
+      await p.locator('[data-testid="artifact-table"] tbody tr').first().waitFor();
+      expect(await p.locator('[data-testid="artifact-table"] tbody tr').count()).toBe(5);
+      await expect.poll(() => p.locator('[data-testid="sync-light"]').textContent()).toContain("All synced");
+      expect(await p.locator('tr[data-artifact="skill/theme-factory"]').textContent()).toContain("in sync");
+      // filter by text, then by status
+      await p.getByLabel("Search").fill("brand");
+      expect(await p.locator('[data-testid="artifact-table"] tbody tr').count()).toBe(1);
+      await p.getByLabel("Search").fill("");
+      await p.getByLabel("Status").selectOption("conflict");
+      await p.locator('[data-testid="empty"]').waitFor();
+      await p.getByLabel("Status").selectOption("all");
+      await shot(p, "overview-1280");
+      const mobile = await env.browser!.newPage({ viewport: { width: 390, height: 844 } });
+      await mobile.goto(`${env.url}/#/`);
+      await mobile.locator('[data-testid="artifact-table"] tbody tr').first().waitFor();
+      const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await shot(mobile, "overview-390");
+      await mobile.close();
+    });
+
+    it("renders a skill's markdown without running its <script>, onerror or javascript: link", async () => {
+      const p = page();
+      await go("#/a/skill/xss-probe");
+      const rendered = p.locator('[data-testid="rendered"]');
+      await rendered.waitFor();
+      await expect.poll(() => rendered.textContent()).toContain('<script>window.__pwned = "block"</script>');
+      expect(await rendered.locator("script, img, iframe").count()).toBe(0);
+      expect(await p.locator("a", { hasText: "click me" }).count()).toBe(0);
+      expect(await p.locator("a", { hasText: "safe" }).getAttribute("href")).toBe("https://example.com/docs");
+      await p.getByText("click me").click();
+      await go("#/");
+      await p.locator('tr[data-artifact="skill/xss-probe"]').waitFor();
+      expect(await p.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    });
+
+    it("shows an artifact: frontmatter as fields, file tree, where it is deployed", async () => {
+      const p = page();
+      await go("#/a/skill/theme-factory");
+      await p.locator('[data-testid="fields"]').waitFor();
+      expect(await p.locator('[data-testid="fields"]').textContent()).toContain("theme-factory");
+      expect(await p.locator('[data-testid="file-tree"] li').count()).toBeGreaterThan(5);
+      expect(await p.locator('[data-testid="deployments"]').textContent()).toContain("in sync");
+      await shot(p, "artifact");
+      await p.locator('[data-testid="file-tree"] button', { hasText: "LICENSE.txt" }).click();
+      await p.waitForURL(/\/files$/);
+      await p.getByText("Apache License").first().waitFor();
+    });
+
+    it("refuses a skill with an invalid name, then creates a valid one in the collection", async () => {
+      const p = page();
+      await go("#/new");
+      await p.getByLabel("Name").fill("Bad_Name");
+      await expect.poll(() => p.locator('[data-testid="name-help"]').textContent()).toContain("lowercase");
+      await p.getByLabel("Description").fill("Made in the browser to test the web UI.");
+      await p.locator('[data-testid="create"]').click();
+      expect(p.url()).toMatch(/#\/new$/);
+      expect(existsSync(join(env.collection, "skills", "Bad_Name"))).toBe(false);
+      // the daemon refuses it too, whatever the page does
+      const res = await fetch(`${env.url}/api/ui/artifacts`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-skillsync-token": env.token },
+        body: JSON.stringify({
+          kind: "skill",
+          name: "Bad_Name",
+          text: "---\nname: Bad_Name\ndescription: x\n---\n",
+        }),
+      });
+      expect(res.status).toBe(400);
+      // and without the token nothing is accepted at all
+      const noToken = await fetch(`${env.url}/api/ui/artifacts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          kind: "skill",
+          name: "ok-name",
+          text: "---\nname: ok-name\ndescription: x\n---\n",
+        }),
+      });
+      expect(noToken.status).toBe(403);
+      await p.getByLabel("Name").fill("ui-made-skill");
+      await shot(p, "create");
+      await p.locator('[data-testid="create"]').click();
+      await p.waitForURL(/#\/a\/skill\/ui-made-skill$/);
+      const text = readFileSync(join(env.collection, "skills", "ui-made-skill", "SKILL.md"), "utf8");
+      expect(text).toContain("name: ui-made-skill");
+      expect(text).toContain("description: Made in the browser to test the web UI.");
+      expect(cli("list", "--json")).toContain("ui-made-skill");
+    });
+
+    it("edits and saves a skill, refusing an edit that breaks the name rule", async () => {
+      const p = page();
+      await go("#/a/skill/ui-made-skill/edit");
+      const editor = p.locator('[data-testid="editor"] .cm-content');
+      await editor.waitFor();
+      await editor.click();
+      await p.keyboard.press("Control+End");
+      await p.keyboard.type("\nEdited in the browser.\n");
+      await p.locator('[data-testid="save"]').click();
+      await p
+        .locator('[data-testid="saved"]')
+        .waitFor()
+        .catch(async (e) => {
+          await shot(p, "edit-failed");
+          throw new Error(`${(e as Error).message}; page says: ${await p.locator("main").textContent()}`);
+        });
+      const file = join(env.collection, "skills", "ui-made-skill", "SKILL.md");
+      expect(readFileSync(file, "utf8")).toContain("Edited in the browser.");
+      // break the name: live validation says so and Save stays disabled
+      await editor.click();
+      await p.keyboard.press("Control+Home");
+      await p.keyboard.press("ArrowDown");
+      await p.keyboard.press("End");
+      await p.keyboard.type("-X");
+      await expect.poll(() => p.locator('[data-testid="validation"]').textContent()).toContain("error");
+      expect(await p.locator('[data-testid="save"]').isDisabled()).toBe(true);
+      await shot(p, "edit");
+      expect(readFileSync(file, "utf8")).not.toContain("ui-made-skill-X");
+    });
+
+    it("deploys to a project after showing what will change", async () => {
+      const p = page();
+      await go("#/a/skill/ui-made-skill");
+      await p.getByRole("button", { name: "Deploy to project…" }).click();
+      await expect
+        .poll(() => p.locator('[data-testid="preview-summary"]').textContent())
+        .toContain("1 file(s)");
+      expect(await p.locator('[data-testid="changes"]').textContent()).toContain("SKILL.md");
+      await shot(p, "deploy-preview");
+      await p.getByRole("button", { name: /^Deploy 1 file/ }).click();
+      await expect.poll(() => p.locator('[data-testid="action-result"]').textContent()).toContain("Deployed");
+      expect(existsSync(join(env.project, ".claude", "skills", "ui-made-skill", "SKILL.md"))).toBe(true);
+      await p.getByRole("button", { name: "Close" }).last().click();
+    });
+
+    it.skip("publishes to a hub (waits for the hub client in src/sync/; see docs/web.md)", () => {});
+
+    it("resolves a conflict between collection and project in the three-way view", async () => {
+      const p = page();
+      const rel = join("internal-comms", "SKILL.md");
+      const inCollection = join(env.collection, "skills", rel);
+      const inProject = join(env.project, ".claude", "skills", rel);
+      const base = readFileSync(inCollection, "utf8");
+      const lines = base.split("\n");
+      const at = lines.findIndex((l, i) => i > 4 && l.trim().length > 0);
+      const mine = [...lines];
+      mine[at] = "Collection wording of this line.";
+      const theirs = [...lines];
+      theirs[at] = "Project wording of this line.";
+      writeFileSync(inCollection, mine.join("\n"));
+      writeFileSync(inProject, theirs.join("\n"));
+      await go("#/conflicts");
+      await p.locator('[data-testid="conflict-list"] a', { hasText: "internal-comms" }).click();
+      await p.locator('[data-testid="hunks"] li').first().waitFor();
+      expect(await p.locator('[data-testid="unresolved"]').textContent()).toContain(
+        "still have conflict markers",
+      );
+      expect(await p.locator('[data-testid="save-resolution"]').isDisabled()).toBe(true);
+      await shot(p, "conflict");
+      await p.getByRole("button", { name: "Use local" }).first().click();
+      await expect
+        .poll(() => p.locator('[data-testid="unresolved"]').textContent())
+        .toContain("Ready to save");
+      await p.locator('[data-testid="save-resolution"]').click();
+      await expect.poll(() => p.locator('[data-testid="unresolved"]').textContent()).toContain("Resolved");
+      expect(readFileSync(inCollection, "utf8")).toBe(mine.join("\n"));
+      expect(readFileSync(inProject, "utf8")).toBe(mine.join("\n"));
+      const status = JSON.parse(cli("status", "--json", "--project", env.project).trim() || "{}") as {
+        artifacts: { name: string; drift_type: string }[];
+      };
+      expect(status.artifacts.find((a) => a.name === "internal-comms")?.drift_type).toBe("in-sync");
+    });
+
+    it("shows history, diffs two versions and rolls back after confirmation", async () => {
+      const p = page();
+      await go("#/history/skill/ui-made-skill");
+      await p.locator('[data-testid="history-table"] tbody tr').first().waitFor();
+      await expect.poll(() => p.locator('[data-testid="changes"]').textContent()).toContain("SKILL.md");
+      await shot(p, "history");
+      const row = p
+        .locator('[data-testid="history-table"] tbody tr')
+        .filter({ hasNotText: "current" })
+        .first();
+      await row.getByRole("button", { name: "Roll back…" }).click();
+      await p.locator('[data-testid="confirm-rollback"]').click();
+      await p.locator('[data-testid="rollback-result"]').waitFor();
+      const text = readFileSync(join(env.collection, "skills", "ui-made-skill", "SKILL.md"), "utf8");
+      expect(text).not.toContain("Edited in the browser.");
+    });
+
+    it("turns automatic sync on from the daemon panel and updates live", async () => {
+      const p = page();
+      await go("#/daemon");
+      const toggle = p.locator('[data-testid="auto-sync"]');
+      await toggle.waitFor();
+      await expect.poll(() => p.locator('[data-testid="live"]').textContent()).toBe("live");
+      expect(await toggle.isChecked()).toBe(false);
+      await toggle.click();
+      await expect.poll(() => p.locator('[data-testid="auto-state"]').textContent()).toBe("on");
+      expect(readFileSync(join(env.home, "config.toml"), "utf8")).toMatch(/enabled\s*=\s*true/);
+      await p.locator('[data-testid="sync-now"]').click();
+      await expect
+        .poll(() => p.locator('[data-testid="events"]').textContent())
+        .toMatch(/sync-(started|finished)/);
+      await shot(p, "daemon");
+    });
+
+    it("says so honestly when the daemon stops", async () => {
+      const p = page();
+      env.daemon?.kill("SIGTERM");
+      await new Promise((r) => env.daemon?.once("exit", r));
+      // the open page stays; its next request fails and the page says what to do
+      await p.evaluate(() => {
+        location.hash = "#/";
+      });
+      await expect
+        .poll(() => p.locator('[data-testid="error"]').first().textContent())
+        .toContain("Daemon not reachable");
+      await expect.poll(() => p.locator(".conn").textContent()).not.toBe("live");
+      await shot(p, "daemon-stopped");
+    });
+  },
+);
