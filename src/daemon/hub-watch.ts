@@ -37,6 +37,7 @@ export interface HubWatch {
   stop(): void;
 }
 
+/** Events that announce no change (the hub sends `ready` with its cursor first, then `change` events). */
 const QUIET_EVENTS = new Set(["ping", "heartbeat", "hello", "ready", "open"]);
 
 /** Parses SSE text into events; returns the events and the unparsed rest. */
@@ -117,7 +118,7 @@ export function watchHub(opts: HubWatchOptions): HubWatch {
     }
   };
 
-  /** Reads the SSE stream until it ends; returns false when the stream could not be opened. */
+  /** Reads the SSE stream until it ends; false when it could not be opened or the hub refused it (an `error` event). */
   const stream = async (): Promise<boolean> => {
     const h: Record<string, string> = { ...headers, accept: "text/event-stream" };
     if (cursor !== undefined) h["last-event-id"] = String(cursor);
@@ -136,6 +137,7 @@ export function watchHub(opts: HubWatchOptions): HubWatch {
     }
     mode = "sse";
     opts.log.info("hub events connected", { remote: opts.remote });
+    let refused = false;
     const decoder = new TextDecoder();
     let buf = "";
     try {
@@ -145,16 +147,22 @@ export function watchHub(opts: HubWatchOptions): HubWatch {
         buf = rest;
         let changed = false;
         for (const ev of events) {
-          if (QUIET_EVENTS.has(ev.event)) continue;
+          if (ev.event === "ready") advance(cursorOf(ev));
+          if (ev.event === "error") {
+            opts.log.warn("hub closed the event stream", { remote: opts.remote, error: ev.data });
+            refused = true;
+          }
+          if (QUIET_EVENTS.has(ev.event) || ev.event === "error") continue;
           advance(cursorOf(ev));
           changed = true;
         }
         if (changed) opts.onChange({ remote: opts.remote, cursor });
+        if (refused) break;
       }
     } catch (e) {
       if (!stopped) opts.log.warn("hub events dropped", { remote: opts.remote, error: (e as Error).message });
     }
-    return true;
+    return !refused;
   };
 
   const loop = async () => {
