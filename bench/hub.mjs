@@ -5,7 +5,9 @@
 // own process (so the load generator does not share its event loop). Each of `clients` simulated
 // clients (default 1,000, one user and token each) polls `GET /api/v1/changes?after=CURSOR` with
 // nothing new `polls` times (default 5) back to back over keep-alive connections (node:http Agent,
-// one socket per client). Bounded: at most clients × polls requests and `maxSeconds` (default 30).
+// one socket per client, all kept open). Bounded: at most clients × polls requests and `maxSeconds`
+// (default 30). All clients poll back to back, so this measures the saturated hub: with 1,000
+// requests always in flight, latency ≈ 1,000 / (requests per second) by Little's law.
 // Publish→SSE: one subscriber on `/api/v1/events`, `publishes` (default 20) sequential PUTs; the
 // latency is from sending the PUT to reading its `change` event.
 //
@@ -98,7 +100,7 @@ function request(agent, url, { method = "GET", path, token, headers = {}, body }
 }
 
 async function pollLoad({ url, tokens, polls, maxSeconds }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: tokens.length });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: tokens.length, maxFreeSockets: tokens.length });
   const latencies = [];
   let emptyBody = 0;
   let emptyTotal = 0;
