@@ -1,0 +1,110 @@
+/**
+ * `npm run bench` (after `npm run build`): runs every benchmark module that exists and prints a
+ * summary table of their ratios.
+ *
+ * Modules and their entry points: bench/status.mjs `benchStatus`, bench/merge.mjs `benchMerge`,
+ * bench/hub.mjs `benchHub`, bench/daemon.mjs `benchDaemon`. A missing module (or one without its
+ * entry point) is reported and skipped; one that throws is reported as failed and the others still run.
+ *
+ * Each entry point is `async () => result`, printing its own details; for the summary it may return
+ * `{ ratios: [{ name, value, target?, note? }], metrics?: [{ name, value, unit }] }`, where a ratio
+ * with a `target` passes when `value <= target`. Other return values are printed as JSON.
+ *
+ * Only some benchmarks: `node bench/run.mjs status merge`. Exit status 1 when a benchmark failed.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+const BENCHES = [
+  { name: "status", file: "status.mjs", entry: "benchStatus" },
+  { name: "merge", file: "merge.mjs", entry: "benchMerge" },
+  { name: "hub", file: "hub.mjs", entry: "benchHub" },
+  { name: "daemon", file: "daemon.mjs", entry: "benchDaemon" },
+];
+
+function pad(s, n) {
+  const t = String(s);
+  return t.length >= n ? t : t + " ".repeat(n - t.length);
+}
+
+/** Prints rows as a plain, aligned table. */
+function printTable(head, rows) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) =>
+    r
+      .map((c, i) => pad(c, widths[i]))
+      .join("  ")
+      .trimEnd();
+  process.stdout.write(`${line(head)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+}
+
+async function main() {
+  const only = process.argv.slice(2);
+  const unknown = only.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `unknown benchmark(s): ${unknown.join(", ")}; known: ${BENCHES.map((b) => b.name).join(", ")}\n`,
+    );
+    return 2;
+  }
+  const summary = [];
+  let failed = 0;
+  for (const b of BENCHES) {
+    if (only.length > 0 && !only.includes(b.name)) continue;
+    const path = join(HERE, b.file);
+    if (!existsSync(path)) {
+      process.stdout.write(`\n== ${b.name}: skipped (bench/${b.file} does not exist yet)\n`);
+      summary.push([b.name, "(skipped: no module)", "", "", ""]);
+      continue;
+    }
+    process.stdout.write(`\n== ${b.name} (bench/${b.file})\n`);
+    const t0 = performance.now();
+    try {
+      const mod = await import(pathToFileURL(path).href);
+      const fn = mod[b.entry];
+      if (typeof fn !== "function") {
+        process.stdout.write(`  skipped: bench/${b.file} does not export ${b.entry}()\n`);
+        summary.push([b.name, `(skipped: no ${b.entry})`, "", "", ""]);
+        continue;
+      }
+      const result = await fn();
+      const secs = ((performance.now() - t0) / 1000).toFixed(0);
+      const ratios = Array.isArray(result?.ratios) ? result.ratios : [];
+      if (ratios.length === 0) {
+        process.stdout.write(`  result: ${JSON.stringify(result)}\n`);
+        summary.push([b.name, "(no ratios reported)", "", "", `${secs} s`]);
+      }
+      for (const r of ratios) {
+        const value = typeof r.value === "number" ? r.value.toFixed(2) : String(r.value);
+        const verdict =
+          typeof r.target === "number"
+            ? r.value <= r.target
+              ? `ok (<= ${r.target})`
+              : `MISSED (<= ${r.target})`
+            : (r.note ?? "");
+        summary.push([b.name, r.name, value, verdict, `${secs} s`]);
+      }
+    } catch (e) {
+      failed++;
+      process.stdout.write(`  FAILED: ${e?.stack ?? e}\n`);
+      summary.push([
+        b.name,
+        "(failed)",
+        "",
+        String(e?.message ?? e)
+          .split("\n")[0]
+          .slice(0, 80),
+        "",
+      ]);
+    }
+  }
+  process.stdout.write("\n== summary\n");
+  printTable(["benchmark", "ratio", "value", "target", "time"], summary);
+  return failed > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();
