@@ -308,6 +308,57 @@ describe("daemon", () => {
     expect(await color()).toBe("green");
   });
 
+  it("syncs medium-priority changes once min_changes accumulated and only marks low-priority ones pending", async () => {
+    const s = setup({
+      debounce_ms: 150,
+      min_changes: 2,
+      triggers: [
+        { pattern: "skills/brand-guidelines/**", priority: "medium" },
+        { pattern: "skills/internal-comms/**", priority: "medium" },
+        { pattern: ".claude/skills/**", priority: "low" },
+      ],
+    });
+    const h = await start(s);
+    await waitFor("startup sync", () => s.calls.length === 1);
+    await h.scheduler.idle();
+    fs.appendFileSync(path.join(s.project, ".claude", "skills", "brand-guidelines", "SKILL.md"), "\nlow\n");
+    await waitFor("low pending", () => h.ctx.status().pending_updates.length === 1);
+    fs.appendFileSync(path.join(s.collection, "skills", "brand-guidelines", "SKILL.md"), "\nmedium 1\n");
+    await sleep(600);
+    expect(s.calls).toHaveLength(1);
+    fs.appendFileSync(path.join(s.collection, "skills", "internal-comms", "SKILL.md"), "\nmedium 2\n");
+    await waitFor("medium sync", () => s.calls.length === 2);
+    expect(s.calls[1]?.trigger).toBe("watch:medium");
+    await h.scheduler.idle();
+    expect(h.ctx.status().pending_updates).toEqual([]);
+  });
+
+  it("streams daemon events over SSE", async () => {
+    const s = setup({ enabled: false });
+    const h = await start(s);
+    const ac = new AbortController();
+    const res = await fetch(`${h.url}/api/events`, { signal: ac.signal });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const types = () =>
+      [...text.matchAll(/^data: (.*)$/gm)].map((m) => (JSON.parse(m[1]!) as { type: string }).type);
+    const readUntil = async (type: string) => {
+      while (!types().includes(type)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${type}`);
+        text += value;
+      }
+    };
+    await readUntil("hello");
+    void h.ctx.requestSync("manual");
+    await readUntil("sync-finished");
+    ac.abort();
+    expect(types()).toEqual(
+      expect.arrayContaining(["hello", "sync-started", "sync-finished", "status-changed"]),
+    );
+  });
+
   it("refuses mutating requests without the token or from another origin, and never sends CORS headers", async () => {
     const s = setup({ enabled: false });
     const h = await start(s);
