@@ -2,14 +2,14 @@
  * Collection operations: init, add, remove, list, show, validate. Each validates everything first
  * and writes nothing on bad input; writes go through one transaction with the lock file.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { COLLECTION_LAYOUT, PROJECT_PROFILES } from "../core/layout.js";
 import { artifactNameProblem, isKind, KINDS, type Kind } from "../core/names.js";
 import type { Problem } from "../core/validate.js";
 import { discoverArtifacts, type Located, locate } from "../store/collection.js";
-import { ensureDir, writeFileAtomic } from "../store/fs.js";
+import { ensureDir, type Transaction, writeFileAtomic } from "../store/fs.js";
 import {
   emptyLock,
   findLockEntry,
@@ -277,15 +277,11 @@ export function toWrite(f: TreeFile): { path: string; data: Uint8Array; mode: nu
 }
 
 /** Stages the lock file in `tx` unless its bytes would not change (byte-identical rewrite rule). */
-export async function stageLock(
-  ws: Workspace,
-  tx: import("../store/fs.js").Transaction,
-  lock: LockFile,
-): Promise<void> {
+export async function stageLock(ws: Workspace, tx: Transaction, lock: LockFile): Promise<void> {
   const text = serializeLockFile(lock);
   let old: string | undefined;
   try {
-    old = (await import("node:fs")).readFileSync(ws.lockPath, "utf8");
+    old = readFileSync(ws.lockPath, "utf8");
   } catch {
     old = undefined;
   }

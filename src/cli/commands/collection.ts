@@ -60,7 +60,7 @@ export function registerCollection(program: Command): void {
       wrapCommand(
         async (paths: string[], o: { kind?: string; force?: boolean; pick?: string }, cmd: Command) => {
           const { ctx, ws } = await workspaceFor(cmd);
-          if (!(await import("node:fs")).existsSync(ws.lockPath)) await initCollection(ws);
+          await initCollection(ws); // add into a collection that does not exist yet creates it
           const kind = kindOption(o.kind);
           const gitSpecs = paths.filter(isGitSpec);
           if (gitSpecs.length > 0) {
