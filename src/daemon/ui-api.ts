@@ -23,6 +23,8 @@ import { removePath, writeFileAtomic } from "../store/fs.js";
 import type { DiskTree } from "../store/tree-read.js";
 import { readArtifact, readArtifactTree, validateLocated } from "../sync/artifact-info.js";
 import { addArtifacts, listArtifacts } from "../sync/collection-ops.js";
+import { createHubClient, type HubClient, type HubKey, isHubUnreachable } from "../sync/hub-client.js";
+import { type HubDrift, hubStatus, publish, resolveRemote } from "../sync/hub-sync.js";
 import { listSnapshots, rollback, takeSnapshot } from "../sync/snapshot.js";
 import { projectStatus, readProjectRecord, type StatusArtifact } from "../sync/status.js";
 import { transfer } from "../sync/transfer.js";
@@ -316,6 +318,11 @@ async function buildOverview(ws: Workspace, ctx: DaemonContext): Promise<Overvie
       p.error = isSkillsyncError(e) ? e.toLine() : (e as Error).message;
     }
   }
+  for (const [placeId, states] of await remoteStates(ws, places))
+    for (const [id, st] of states) {
+      const [kind, name] = splitArtifact(id, "skill");
+      if (kind && (st.state !== "absent" || rows.has(id))) row(kind, name).places[placeId] = st;
+    }
   const status = ctx.daemonStatus();
   for (const c of await pendingConflicts(ws, ctx))
     row(c.kind, c.name).places[c.place] = { state: "conflict" };
@@ -507,6 +514,97 @@ async function createArtifact(ws: Workspace, req: CreateRequest): Promise<Locate
   return dest;
 }
 
+/** A client for `remote` that fails fast (no retries): the UI prefers an honest "unreachable" now. */
+function uiHubClient(ws: Workspace, remoteName: string): { client: HubClient; user: string | undefined } {
+  const remote = resolveRemote(ws, remoteName);
+  if (!remote.token)
+    throw new SkillsyncError(
+      "USAGE",
+      `not logged in to remote '${remote.name}'; run 'skillsync login ${remote.name} --token TOKEN'`,
+    );
+  return {
+    client: createHubClient({ url: remote.url, token: remote.token, remoteName: remote.name, retries: 0 }),
+    user: remote.user,
+  };
+}
+
+/** The hub's copy of `kind/name` (preferring the logged-in user's), or undefined when it has none. */
+async function hubCopy(ws: Workspace, remoteName: string, kind: Kind, name: string) {
+  const { client, user } = uiHubClient(ws, remoteName);
+  const hits = (await client.list({ kind })).filter((a) => a.name === name);
+  const meta = hits.find((a) => a.owner === user) ?? hits[0];
+  if (!meta) return { client, meta: undefined, artifact: undefined };
+  const key: HubKey = { owner: meta.owner, kind, name };
+  return { client, meta, key, artifact: await client.get(key) };
+}
+
+function hubFileMap(
+  files: readonly { path: string; mode: "644" | "755"; data: Uint8Array }[] | undefined,
+): FileMap {
+  return new Map((files ?? []).map((f) => [f.path, { data: f.data, mode: f.mode }]));
+}
+
+function hubPlaceState(d: HubDrift): PlaceStatus {
+  if (d.queued) return { state: "queued", side: "collection" };
+  if (d.drift_type === "added") return { state: "absent" };
+  if (d.drift_type === "in-sync") return { state: "in-sync" };
+  if (d.drift_type === "removed") return { state: "removed" };
+  return { state: "modified", ...(d.drift_side ? { side: d.drift_side } : {}) };
+}
+
+/** Per remote: the hub drift of every artifact, or why the hub could not be asked. */
+async function remoteStates(ws: Workspace, places: Place[]): Promise<Map<string, Map<string, PlaceStatus>>> {
+  const out = new Map<string, Map<string, PlaceStatus>>();
+  for (const p of places.filter((x) => x.kind === "remote")) {
+    try {
+      const s = await hubStatus(ws, p.label);
+      if (!s.reachable) {
+        p.reachable = false;
+        p.error = `hub ${p.location} is unreachable; changes are queued and sent when it is back${s.queued ? ` (${s.queued} queued)` : ""}`;
+      }
+      out.set(p.id, new Map(s.artifacts.map((a) => [`${a.type}/${a.name}`, hubPlaceState(a)])));
+    } catch (e) {
+      p.reachable = false;
+      p.error = isSkillsyncError(e) ? e.toLine() : (e as Error).message;
+    }
+  }
+  return out;
+}
+
+async function publishPreview(
+  ws: Workspace,
+  kind: Kind,
+  name: string,
+  remote: string,
+): Promise<ChangePreview> {
+  const loc = findInCollection(ws, kind, name);
+  const here = filesOfDisk(readArtifactTree(ws, loc));
+  let there: FileMap;
+  let where: string;
+  try {
+    const { artifact } = await hubCopy(ws, remote, kind, name);
+    there = hubFileMap(artifact?.files);
+    where = artifact ? `${artifact.owner}/${kind}/${name} revision ${artifact.revision}` : "a new artifact";
+  } catch (e) {
+    if (!isHubUnreachable(e)) throw e;
+    return {
+      target: `remote:${remote}`,
+      summary: `hub '${remote}' is unreachable: publishing now queues ${kind}/${name} in the outbox and sends it when the hub is back`,
+      files: changesBetween(new Map(), here),
+    };
+  }
+  const files = changesBetween(there, here);
+  ws.statCache.flush();
+  return {
+    target: `remote:${remote}`,
+    summary:
+      files.length === 0
+        ? `nothing to do: hub '${remote}' already has this content`
+        : `${files.length} file(s) change on hub '${remote}' (${where})`,
+    files,
+  };
+}
+
 function deployPreview(ws: Workspace, kind: Kind, name: string, project: string): ChangePreview {
   const loc = findInCollection(ws, kind, name);
   const here = filesOfDisk(readArtifactTree(ws, loc));
@@ -635,7 +733,7 @@ async function conflictDetail(ws: Workspace, ctx: DaemonContext, id: string): Pr
   return { ...summary, paths: files.map((f) => f.path), files };
 }
 
-function historyOf(ws: Workspace, kind: Kind, name: string): HistoryList {
+async function historyOf(ws: Workspace, ctx: DaemonContext, kind: Kind, name: string): Promise<HistoryList> {
   const loc = discoverArtifacts(ws.collectionDir, ws.layout).find((l) => l.kind === kind && l.name === name);
   const current = loc ? (readArtifactTree(ws, loc)?.sha ?? null) : null;
   const entries: HistoryEntry[] = [];
@@ -656,6 +754,27 @@ function historyOf(ws: Workspace, kind: Kind, name: string): HistoryList {
       version: versionOfTree(ws, kind, name, a.tree),
     });
   }
+  for (const remote of Object.keys(ctx.getConfig().remotes)) {
+    try {
+      const { client, key } = await hubCopy(ws, remote, kind, name);
+      if (!key) continue;
+      for (const v of (await client.versions(key)) ?? []) {
+        if (v.op !== "put") continue;
+        entries.push({
+          id: `hub:${remote}:${key.owner}:${v.revision}`,
+          source: "hub",
+          label: `hub ${remote} r${v.revision}`,
+          message: `published by ${v.created_by}`,
+          created_at: v.created_at,
+          sha: v.tree_hash,
+          version: v.version,
+        });
+      }
+    } catch {
+      // an unreachable hub or missing login only hides its versions; the overview says why
+    }
+  }
+  entries.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
   return { current_sha: current, entries };
 }
 
@@ -671,7 +790,7 @@ function versionOfTree(ws: Workspace, kind: Kind, name: string, sha: string): st
   );
 }
 
-function filesOfVersion(ws: Workspace, kind: Kind, name: string, id: string): FileMap {
+async function filesOfVersion(ws: Workspace, kind: Kind, name: string, id: string): Promise<FileMap> {
   if (id === "current") {
     const loc = findInCollection(ws, kind, name);
     return filesOfDisk(readArtifactTree(ws, loc));
@@ -682,6 +801,12 @@ function filesOfVersion(ws: Workspace, kind: Kind, name: string, id: string): Fi
     const a = s?.artifacts.find((x) => x.kind === kind && x.name === name);
     const files = filesOfObject(ws, a?.tree);
     if (files) return files;
+  }
+  const hub = /^hub:([^:]+):([^:]+):(\d+)$/.exec(id);
+  if (hub) {
+    const { client } = uiHubClient(ws, hub[1]!);
+    const a = await client.version({ owner: hub[2]!, kind, name }, Number(hub[3]));
+    if (a) return hubFileMap(a.files);
   }
   throw new SkillsyncError("NOT_FOUND", `no version '${id}' of ${kind}/${name}; see its history`);
 }
@@ -878,28 +1003,37 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
     changed(`${kind}/${name}`);
     return report.results[0] ?? okResult(`${kind}/${name}`, "none", { strategy_used: "none" });
   });
-  write("post", "/api/ui/artifacts/:kind/:name/publish/preview", async (c) => {
-    kindParam(c);
-    requireRemote(ctx, (await jsonBody<{ target?: string }>(c)).target);
-    throw notYet("Publish preview", "hub-client's getArtifact(remote, kind, name) → files");
+  write("post", "/api/ui/artifacts/:kind/:name/publish/preview", async (c, w) => {
+    const { kind, name } = kindParam(c);
+    const remote = requireRemote(ctx, (await jsonBody<{ target?: string }>(c)).target);
+    return publishPreview(w, kind, name, remote);
   });
-  write("post", "/api/ui/artifacts/:kind/:name/publish", async (c) => {
-    kindParam(c);
-    requireRemote(ctx, (await jsonBody<{ target?: string }>(c)).target);
-    throw notYet("Publish to hub", "publishArtifacts(ws, {remote, names}) → SyncResult[]");
+  write("post", "/api/ui/artifacts/:kind/:name/publish", async (c, w) => {
+    const { kind, name } = kindParam(c);
+    const remote = requireRemote(ctx, (await jsonBody<{ target?: string }>(c)).target);
+    findInCollection(w, kind, name);
+    const report = await publish(w, { names: [`${kind}/${name}`], remote });
+    changed(`${kind}/${name}`);
+    const r = report.results[0] ?? okResult(`${kind}/${name}`, "publish", { strategy_used: "none" });
+    return report.queued > 0
+      ? { ...r, error: `hub '${remote}' is unreachable; queued in the outbox, sent when it is back` }
+      : r;
   });
   read("/api/ui/artifacts/:kind/:name/history", (c, w) => {
     const { kind, name } = kindParam(c);
-    return historyOf(w, kind, name);
+    return historyOf(w, ctx, kind, name);
   });
-  read("/api/ui/artifacts/:kind/:name/diff", (c, w) => {
+  read("/api/ui/artifacts/:kind/:name/diff", async (c, w) => {
     const { kind, name } = kindParam(c);
     const from = c.req.query("from") ?? "";
     const to = c.req.query("to") ?? "current";
     const diff: HistoryDiff = {
       from,
       to,
-      files: changesBetween(filesOfVersion(w, kind, name, from), filesOfVersion(w, kind, name, to)),
+      files: changesBetween(
+        await filesOfVersion(w, kind, name, from),
+        await filesOfVersion(w, kind, name, to),
+      ),
     };
     return diff;
   });

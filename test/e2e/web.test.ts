@@ -44,6 +44,8 @@ interface Env {
   project: string;
   collection: string;
   daemon?: ChildProcess;
+  hub?: ChildProcess;
+  hubUrl: string;
   url: string;
   token: string;
   browser?: Browser;
@@ -53,8 +55,12 @@ interface Env {
 const env = {} as Env;
 
 function cli(...args: string[]): string {
+  return cliIn(env.home, ...args);
+}
+
+function cliIn(home: string, ...args: string[]): string {
   return execFileSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, SKILLSYNC_HOME: env.home, NO_COLOR: "1" },
+    env: { ...process.env, SKILLSYNC_HOME: home, NO_COLOR: "1" },
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -76,6 +82,22 @@ async function waitFor<T>(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Starts `skillsync hub serve --port 0` on its own home; resolves with its URL. */
+async function startHub(home: string): Promise<string> {
+  const child = spawn(process.execPath, [CLI, "hub", "serve", "--port", "0"], {
+    env: { ...process.env, SKILLSYNC_HOME: home, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  env.hub = child;
+  let out = "";
+  const grab = (d: Buffer) => {
+    out += String(d);
+  };
+  child.stdout?.on("data", grab);
+  child.stderr?.on("data", grab);
+  return waitFor(`the hub to listen (output: ${out})`, () => /listening on (http:\/\/\S+)/.exec(out)?.[1]);
 }
 
 async function startDaemon(): Promise<void> {
@@ -139,6 +161,12 @@ describe.skipIf(!HAVE && !REQUIRED)(
       cli("project", "add", env.project);
       cli("deploy", "--all", "--project", env.project);
       env.collection = join(env.home, "collections", "default");
+      const hubHome = join(env.dir, "hub");
+      cliIn(hubHome, "hub", "user", "add", "alice");
+      const hubToken = cliIn(hubHome, "hub", "token", "create", "alice").trim();
+      env.hubUrl = await startHub(hubHome);
+      cli("remote", "add", "hub", env.hubUrl);
+      cli("login", "--token", hubToken);
       await startDaemon();
       const { chromium } = await import("playwright-core");
       env.browser = await chromium.launch({
@@ -160,6 +188,10 @@ describe.skipIf(!HAVE && !REQUIRED)(
 
     afterAll(async () => {
       await env.browser?.close();
+      if (env.hub && env.hub.exitCode === null) {
+        env.hub.kill("SIGTERM");
+        await new Promise((r) => env.hub?.once("exit", r));
+      }
       if (env.daemon && env.daemon.exitCode === null) {
         env.daemon.kill("SIGTERM");
         await new Promise((r) => env.daemon?.once("exit", r));
@@ -305,7 +337,28 @@ describe.skipIf(!HAVE && !REQUIRED)(
       await p.getByRole("button", { name: "Close" }).last().click();
     });
 
-    it.skip("publishes to a hub (waits for the hub client in src/sync/; see docs/web.md)", () => {});
+    it("publishes to the hub after showing what will change", async () => {
+      const p = page();
+      await go("#/a/skill/ui-made-skill");
+      await p.getByRole("button", { name: "Publish to hub…" }).click();
+      await expect
+        .poll(() => p.locator('[data-testid="preview-summary"]').textContent())
+        .toContain("a new artifact");
+      await shot(p, "publish-preview");
+      await p.getByRole("button", { name: /^Publish 1 file/ }).click();
+      await expect
+        .poll(() => p.locator('[data-testid="action-result"]').textContent())
+        .toContain("Published");
+      await p.getByRole("button", { name: "Close" }).last().click();
+      const token = readFileSync(join(env.home, "credentials.toml"), "utf8").match(/token = "([^"]+)"/)?.[1];
+      const onHub = await fetch(`${env.hubUrl}/api/v1/artifacts/alice/skill/ui-made-skill`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(onHub.status).toBe(200);
+      await go("#/");
+      const row = p.locator('tr[data-artifact="skill/ui-made-skill"]');
+      await expect.poll(() => row.textContent()).toMatch(/hub\s*in sync/);
+    });
 
     it("resolves a conflict between collection and project in the three-way view", async () => {
       const p = page();

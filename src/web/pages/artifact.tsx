@@ -137,7 +137,7 @@ function ActionDialog(props: {
             {props.action === "publish" ? "Hub remote" : "Project"}
             <select value={target} onChange={(e) => setTarget((e.target as HTMLSelectElement).value)}>
               {props.targets.map((t) => (
-                <option key={t.id} value={t.id} disabled={!t.reachable}>
+                <option key={t.id} value={t.id} disabled={!t.reachable && t.kind === "project"}>
                   {t.label} — {t.location}
                   {t.reachable ? "" : " (unreachable)"}
                 </option>
@@ -157,9 +157,11 @@ function ActionDialog(props: {
             ) : null}
             {result ? (
               <p class={result.success ? "ok-text" : "bad-text"} role="status" data-testid="action-result">
-                {result.success
-                  ? `${verb}ed ${result.artifact_name}${result.new_hash ? ` (${result.new_hash.slice(0, 12)})` : ""}.`
-                  : `Not done: ${result.error ?? "unknown error"}`}
+                {result.success && result.error
+                  ? `Queued: ${result.error}`
+                  : result.success
+                    ? `${verb}ed ${result.artifact_name}${result.new_hash ? ` (${result.new_hash.slice(0, 12)})` : ""}.`
+                    : `Not done: ${result.error ?? "unknown error"}`}
                 {result.conflicts_remaining > 0 ? (
                   <>
                     {" "}

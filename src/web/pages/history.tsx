@@ -114,7 +114,10 @@ export function HistoryPage(props: { kind: string; name: string }) {
                   </button>{" "}
                   <button
                     type="button"
-                    disabled={res.data?.current_sha === e.sha}
+                    disabled={res.data?.current_sha === e.sha || e.source !== "snapshot"}
+                    title={
+                      e.source === "snapshot" ? undefined : "hub versions come back with 'skillsync fetch'"
+                    }
                     onClick={() => setRollback(e.id)}
                   >
                     Roll back…
