@@ -108,6 +108,17 @@ for (const { label, db, cleanup } of dbs) {
       expect(bobToken).toMatch(/^skh_[0-9a-f]{8}_/);
       expect(plain.stderr).toMatch(/expires 20\d\d-/);
       expect(cli("hub", "token", "create", "ghost", ...db()).code).toBe(2);
+      const listed = cli("hub", "token", "list", "--json", ...db());
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout).tokens.map((t: { user: string }) => t.user)).toEqual(["alice", "bob"]);
+      expect(listed.stdout).not.toContain(alice.token);
+      const users = JSON.parse(cli("hub", "user", "list", "--json", ...db()).stdout).users;
+      expect(users).toEqual([
+        { name: "alice", created_at: expect.any(String), teams: [] },
+        { name: "bob", created_at: expect.any(String), teams: [{ name: "acme", role: "reader" }] },
+      ]);
+      const teams = cli("hub", "team", "list", ...db());
+      expect(teams.stdout).toMatch(/acme\s.*bob \(reader\)/);
 
       const hub = await serve(...db());
       try {

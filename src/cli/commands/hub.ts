@@ -134,6 +134,27 @@ export function registerHub(program: Command): void {
       }),
     );
 
+  user
+    .command("list")
+    .description("list users and their team roles")
+    .option("--db <url>", DB_HELP)
+    .option("--json", "print JSON")
+    .action(
+      wrapCommand(async (o: { db?: string; json?: boolean }, cmd: Command) => {
+        const users = await withStore(cmd, o.db, (s) => s.listUsers());
+        const ctx = await contextFor(cmd);
+        if (o.json) return void ctx.out.json({ users });
+        ctx.out.table(
+          ["user", "teams", "created"],
+          users.map((u) => [
+            u.name,
+            u.teams.map((t) => `${t.name} (${t.role})`).join(", ") || "-",
+            u.created_at,
+          ]),
+        );
+      }),
+    );
+
   const token = hub.command("token").description("API tokens (only a SHA-256 hash is stored)");
   token
     .command("create <user>")
@@ -177,6 +198,38 @@ export function registerHub(program: Command): void {
       ),
     );
   token
+    .command("list [user]")
+    .description("list tokens (ids, owners, expiry, revocation; never the secrets)")
+    .option("--db <url>", DB_HELP)
+    .option("--json", "print JSON")
+    .action(
+      wrapCommand(async (userName: string | undefined, o: { db?: string; json?: boolean }, cmd: Command) => {
+        const tokens = await withStore(cmd, o.db, (s) => s.listTokens(userName));
+        const ctx = await contextFor(cmd);
+        if (o.json)
+          return void ctx.out.json({
+            tokens: tokens.map((t) => ({
+              id: t.id,
+              user: t.user,
+              created_at: t.created_at,
+              expires_at: t.expires_at,
+              revoked_at: t.revoked_at,
+            })),
+          });
+        const now = new Date().toISOString();
+        ctx.out.table(
+          ["id", "user", "created", "expires", "state"],
+          tokens.map((t) => [
+            t.id,
+            t.user,
+            t.created_at,
+            t.expires_at ?? "never",
+            t.revoked_at ? "revoked" : t.expires_at !== null && t.expires_at <= now ? "expired" : "valid",
+          ]),
+        );
+      }),
+    );
+  token
     .command("revoke <token-or-id>")
     .description("revoke a token by its id (tok_…) or the token itself")
     .option("--db <url>", DB_HELP)
@@ -205,6 +258,26 @@ export function registerHub(program: Command): void {
         await withStore(cmd, o.db, (s) => s.addTeam(name, new Date().toISOString()));
         process.stdout.write(
           `added team ${name}; add members with: skillsync hub team add-member ${name} USER --role writer\n`,
+        );
+      }),
+    );
+  team
+    .command("list")
+    .description("list teams and their members")
+    .option("--db <url>", DB_HELP)
+    .option("--json", "print JSON")
+    .action(
+      wrapCommand(async (o: { db?: string; json?: boolean }, cmd: Command) => {
+        const teams = await withStore(cmd, o.db, (s) => s.listTeams());
+        const ctx = await contextFor(cmd);
+        if (o.json) return void ctx.out.json({ teams });
+        ctx.out.table(
+          ["team", "members", "created"],
+          teams.map((t) => [
+            t.name,
+            t.members.map((m) => `${m.user} (${m.role})`).join(", ") || "-",
+            t.created_at,
+          ]),
         );
       }),
     );

@@ -85,6 +85,60 @@ export function registerHubStoreConformance(label: string, factory: () => Promis
       expect(await store.getPrincipal("nobody")).toBeUndefined();
     });
 
+    it("lists users, teams and token records for the admin", async () => {
+      await store.addUser("bob", T0);
+      await store.addUser("alice", T0);
+      await store.addTeam("acme", T0);
+      await store.addTeam("zeta", T0);
+      await store.addMember({ team: "acme", user: "bob", role: "writer" });
+      await store.addMember({ team: "acme", user: "alice", role: "reader" });
+      expect(await store.listUsers()).toEqual([
+        { name: "alice", created_at: T0, teams: [{ name: "acme", role: "reader" }] },
+        { name: "bob", created_at: T0, teams: [{ name: "acme", role: "writer" }] },
+      ]);
+      expect(await store.listTeams()).toEqual([
+        {
+          name: "acme",
+          created_at: T0,
+          members: [
+            { user: "alice", role: "reader" },
+            { user: "bob", role: "writer" },
+          ],
+        },
+        { name: "zeta", created_at: T0, members: [] },
+      ]);
+      await store.createToken({ user: "bob", id: "tok_b1", hash: sha256Hex("b1"), now: T0, expires_at: T1 });
+      await store.createToken({
+        user: "alice",
+        id: "tok_a1",
+        hash: sha256Hex("a1"),
+        now: T1,
+        expires_at: null,
+      });
+      await store.revokeToken("tok_b1", T1);
+      expect(await store.listTokens()).toEqual([
+        {
+          id: "tok_b1",
+          user_id: expect.any(Number),
+          user: "bob",
+          created_at: T0,
+          expires_at: T1,
+          revoked_at: T1,
+        },
+        {
+          id: "tok_a1",
+          user_id: expect.any(Number),
+          user: "alice",
+          created_at: T1,
+          expires_at: null,
+          revoked_at: null,
+        },
+      ]);
+      expect((await store.listTokens("alice")).map((t) => t.id)).toEqual(["tok_a1"]);
+      expect(await store.listTokens("nobody")).toEqual([]);
+      expect(JSON.stringify(await store.listTokens())).not.toContain(sha256Hex("a1"));
+    });
+
     it("resolves tokens by hash and refuses expired, revoked and unknown ones", async () => {
       await store.addUser("alice", T0);
       const h1 = sha256Hex("one");

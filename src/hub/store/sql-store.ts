@@ -353,6 +353,60 @@ export function createSqlHubStore(driver: SqlDriver): HubStore {
       );
     },
 
+    async listUsers() {
+      const rows = await driver.tx(async (q) =>
+        q.all<{ name: string; created_at: string; team: string | null; role: TeamRole | null }>(
+          "SELECT p.name, p.created_at, t.name AS team, m.role FROM principals p LEFT JOIN memberships m ON m.user_id = p.id LEFT JOIN principals t ON t.id = m.team_id WHERE p.type = 'user' ORDER BY p.name, t.name",
+        ),
+      );
+      const out: { name: string; created_at: string; teams: { name: string; role: TeamRole }[] }[] = [];
+      for (const r of rows) {
+        let u = out[out.length - 1];
+        if (u?.name !== r.name) out.push((u = { name: r.name, created_at: r.created_at, teams: [] }));
+        if (r.team !== null && r.role !== null) u.teams.push({ name: r.team, role: r.role });
+      }
+      return out;
+    },
+
+    async listTeams() {
+      const rows = await driver.tx(async (q) =>
+        q.all<{ name: string; created_at: string; member: string | null; role: TeamRole | null }>(
+          "SELECT t.name, t.created_at, u.name AS member, m.role FROM principals t LEFT JOIN memberships m ON m.team_id = t.id LEFT JOIN principals u ON u.id = m.user_id WHERE t.type = 'team' ORDER BY t.name, u.name",
+        ),
+      );
+      const out: { name: string; created_at: string; members: { user: string; role: TeamRole }[] }[] = [];
+      for (const r of rows) {
+        let t = out[out.length - 1];
+        if (t?.name !== r.name) out.push((t = { name: r.name, created_at: r.created_at, members: [] }));
+        if (r.member !== null && r.role !== null) t.members.push({ user: r.member, role: r.role });
+      }
+      return out;
+    },
+
+    async listTokens(user) {
+      const rows = await driver.tx(async (q) =>
+        q.all<{
+          id: string;
+          user_id: number | string;
+          user: string;
+          created_at: string;
+          expires_at: string | null;
+          revoked_at: string | null;
+        }>(
+          `SELECT t.id, t.user_id, p.name AS user, t.created_at, t.expires_at, t.revoked_at FROM tokens t JOIN principals p ON p.id = t.user_id${user === undefined ? "" : " WHERE p.name = ?"} ORDER BY t.created_at, t.id`,
+          user === undefined ? [] : [user],
+        ),
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        user_id: Number(r.user_id),
+        user: r.user,
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        revoked_at: r.revoked_at,
+      }));
+    },
+
     async viewerForToken(hash, now) {
       // One statement (token, user and memberships), the hot path of every request.
       const rows = await driver.tx(async (q) =>

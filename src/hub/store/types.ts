@@ -189,6 +189,12 @@ export interface HubStore {
    * @returns false when no such token exists (already revoked counts as found)
    */
   revokeToken(idOrHash: string, now: string): Promise<boolean>;
+  /** Every user with its team roles, by name. */
+  listUsers(): Promise<{ name: string; created_at: string; teams: { name: string; role: TeamRole }[] }[]>;
+  /** Every team with its members, by name. */
+  listTeams(): Promise<{ name: string; created_at: string; members: { user: string; role: TeamRole }[] }[]>;
+  /** Token records (never secrets) of `user`, or of everyone, oldest first. */
+  listTokens(user?: string): Promise<(TokenRecord & { user: string })[]>;
   /**
    * Resolves a token hash to its viewer, or undefined when unknown, revoked or expired at `now`.
    */
