@@ -1,6 +1,6 @@
 /**
  * One daemon per `$SKILLSYNC_HOME`: a lock (proper-lockfile, `locks/daemon.lock`, refreshed every
- * few seconds so a crashed daemon's lock goes stale), `daemon.json` (`{pid, port, started_at}`) so the
+ * 5 s; a crashed daemon's lock is taken over at once when its pid is gone, else after 60 s), `daemon.json` (`{pid, port, started_at}`) so the
  * CLI finds the running daemon, and the per-home secret `daemon.token` (mode 0600).
  */
 import { randomBytes } from "node:crypto";
@@ -66,7 +66,7 @@ export type ReleaseDaemonLock = () => Promise<void>;
 
 /**
  * Takes the one-daemon-per-home lock. A lock left by a daemon that died (its pid in `daemon.json`
- * is gone) is taken over at once; otherwise proper-lockfile's staleness (10 s without refresh) applies.
+ * is gone) is taken over at once; otherwise proper-lockfile's staleness (60 s without refresh) applies.
  * @param onCompromised told when the lock could not be refreshed (e.g. the folder vanished)
  * @throws SkillsyncError LOCKED naming the running daemon's pid and port, with how to stop it
  */
@@ -79,8 +79,10 @@ export async function acquireDaemonLock(
   const take = () =>
     lockfile.lock(paths.locks, {
       lockfilePath: lockPath,
-      stale: 10_000,
-      update: 2_000,
+      // Long enough that a daemon busy with a big synchronous scan is not taken over; a crashed
+      // daemon's lock is taken over at once by the pid check below.
+      stale: 60_000,
+      update: 5_000,
       retries: 0,
       realpath: false,
       onCompromised,

@@ -151,6 +151,27 @@ describe("skillsync daemon", () => {
     expect(log.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain("daemon stopped");
   });
 
+  it("takes over at once the lock of a daemon that was killed", async () => {
+    const readInfo = () => {
+      try {
+        return JSON.parse(fs.readFileSync(path.join(home, "daemon.json"), "utf8")) as {
+          pid: number;
+          port: number;
+        };
+      } catch {
+        return undefined;
+      }
+    };
+    const first = spawnDaemon([BIN, "--home", home, "daemon", "--port", "0"]);
+    await waitFor("first daemon", () => readInfo()?.pid === first.pid);
+    first.kill("SIGKILL");
+    await exited(first);
+    const second = spawnDaemon([BIN, "--home", home, "daemon", "--port", "0"]);
+    await waitFor("second daemon", () => readInfo()?.pid === second.pid, 8000);
+    second.kill("SIGTERM");
+    expect(await exited(second)).toBe(0);
+  });
+
   it("on SIGTERM during a slow sync, finishes the artifact in hand, leaves every artifact old or new, and exits 0", async () => {
     const target = path.join(home, "target");
     fs.mkdirSync(target);
