@@ -159,11 +159,13 @@ function parseList(lines: string[], start: number, out: Block[]): number {
       continue;
     }
     if (m && m[1]!.length < indent) break;
+    if (m && m[1]!.length === indent) break; // a list of the other type starts here
     if (isBlank(l)) {
       const next = lines[i + 1];
       if (next === undefined) break;
       const nm = BULLET.exec(next);
-      const continues = (nm && nm[1]!.length >= indent) || /^\s{2,}\S/.test(next);
+      const sameList = nm && (nm[1]!.length > indent || /\d/.test(nm[2]!) === ordered);
+      const continues = sameList || (!nm && /^\s{2,}\S/.test(next));
       if (!continues) break;
       items[items.length - 1]!.push("");
       i++;
