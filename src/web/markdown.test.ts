@@ -19,8 +19,8 @@ function walk(blocks: Block[]): { text: string[]; hrefs: (string | null)[] } {
       if (b.t === "h" || b.t === "p") inl(b.c);
       else if (b.t === "code") text.push(b.v);
       else if (b.t === "quote") blk(b.c);
-      else if (b.t === "list") b.items.forEach(blk);
-      else if (b.t === "table") [b.head, ...b.rows].forEach((r) => r.forEach(inl));
+      else if (b.t === "list") for (const item of b.items) blk(item);
+      else if (b.t === "table") for (const r of [b.head, ...b.rows]) for (const cell of r) inl(cell);
     }
   };
   blk(blocks);
