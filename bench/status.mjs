@@ -1,0 +1,354 @@
+/**
+ * Benchmark: drift status on a large tree (issue 2) and sync of many drifted artifacts (issue 3).
+ *
+ * 1. Builds a synthetic collection of N artifacts (default 10,000 skills of 10 small files each,
+ *    ~100,000 files) and the same artifacts deployed into one project: the files, the lock file,
+ *    the deployment record and the object store exactly as `skillsync add` + `skillsync deploy` leave
+ *    them, written here with plain synchronous writes (deploy's per-file fsync would make the set-up
+ *    take an hour on a slow disk; the benchmark is about reading). `skillsync status` must then say
+ *    that everything is in sync, which proves the set-up is a real deployment.
+ * 2. Cold: `skillsync status` with an empty stat cache (hashes both trees).
+ * 3. `git init` + commit of the project, then the median of several warm runs of `skillsync status`
+ *    and of `git status` on the same tree, and their ratio (target: <= 1.5).
+ * 4. Full-hash throughput (MB/s, 1 MB = 10^6 bytes) of the library's `hashFile` over every project
+ *    file next to `sha256sum` on the same files (via `xargs`); both with the files in the page cache.
+ * 5. `skillsync sync` on M drifted artifacts (default 1,000): one file of M project copies edited.
+ *
+ * Environment: SKILLSYNC_BENCH_ARTIFACTS (N), SKILLSYNC_BENCH_DRIFTED (M), SKILLSYNC_BENCH_RUNS
+ * (timed runs per median, default 3), SKILLSYNC_BENCH_DIR (where to build; default the OS temp
+ * folder), SKILLSYNC_BENCH_KEEP=1 keeps the tree. Requires the build (`npm run build`).
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = resolve(process.env.SKILLSYNC_TEST_DIST || join(REPO, "dist"));
+const BIN = join(DIST, "cli", "main.js");
+const GIT_ENV = {
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_AUTHOR_NAME: "bench",
+  GIT_AUTHOR_EMAIL: "bench@skillsync.invalid",
+  GIT_COMMITTER_NAME: "bench",
+  GIT_COMMITTER_EMAIL: "bench@skillsync.invalid",
+};
+
+const WORDS = (
+  "agent skill review commit test deploy merge branch file folder project collection version " +
+  "change update script reference asset template prompt command output input error warning check " +
+  "build run read write hash tree base side drift status sync pull push lock record snapshot"
+).split(" ");
+
+/** A small deterministic PRNG (mulberry32), so every run builds the same bytes. */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function prose(r, bytes) {
+  let out = "";
+  while (out.length < bytes) {
+    let line = "";
+    const n = 6 + Math.floor(r() * 10);
+    for (let i = 0; i < n; i++) line += `${WORDS[Math.floor(r() * WORDS.length)]} `;
+    out += `${line.trim()}.\n`;
+    if (r() < 0.15) out += "\n";
+  }
+  return out;
+}
+
+const LICENSE = `MIT License\n\n${prose(rng(1), 900)}`;
+
+/** The 10 files of synthetic skill `name`: [relative path, bytes, mode '644'|'755']. */
+function skillFiles(name, i) {
+  const r = rng(i + 7);
+  const files = [
+    [
+      "SKILL.md",
+      `---\nname: ${name}\ndescription: Synthetic benchmark skill number ${i}; ${prose(r, 80).replace(/\n/g, " ").trim()}\nlicense: MIT\n---\n\n# ${name}\n\n${prose(r, 1200)}`,
+      "644",
+    ],
+    ["LICENSE.txt", LICENSE, "644"],
+    ["references/guide.md", `# Guide\n\n${prose(r, 2000)}`, "644"],
+    ["references/api.md", `# API\n\n${prose(r, 1500)}`, "644"],
+    ["references/examples.md", `# Examples\n\n${prose(r, 900)}`, "644"],
+    ["references/faq.md", `# FAQ\n\n${prose(r, 600)}`, "644"],
+    [
+      "scripts/run.sh",
+      `#!/bin/sh\n# ${name}\nset -eu\necho "${prose(r, 200).replace(/["\n]/g, " ")}"\n`,
+      "755",
+    ],
+    ["scripts/check.py", `#!/usr/bin/env python3\n"""${prose(r, 400)}"""\nprint("ok")\n`, "755"],
+    [
+      "assets/config.json",
+      `${JSON.stringify({ name, index: i, tags: [WORDS[i % WORDS.length]] }, null, 2)}\n`,
+      "644",
+    ],
+    ["assets/template.txt", prose(r, 300), "644"],
+  ];
+  return files.map(([path, text, mode]) => [path, Buffer.from(text), mode]);
+}
+
+function sha256(data) {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function writeTree(dir, files) {
+  const made = new Set();
+  for (const [rel, data, mode] of files) {
+    const p = join(dir, rel);
+    const parent = dirname(p);
+    if (!made.has(parent)) {
+      mkdirSync(parent, { recursive: true });
+      made.add(parent);
+    }
+    writeFileSync(p, data, { mode: mode === "755" ? 0o755 : 0o644 });
+  }
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs a command, returns its wall time in ms; throws unless its exit status is in `ok`. */
+function timed(cmd, args, opts = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 1024 * 1024 * 1024,
+    encoding: "utf8",
+  });
+  const ms = performance.now() - t0;
+  const ok = opts.ok ?? [0];
+  if (r.error) throw r.error;
+  if (!ok.includes(r.status))
+    throw new Error(
+      `${cmd} ${args.join(" ")} exited ${r.status ?? r.signal}\n${r.stderr}\n${r.stdout.slice(0, 2000)}`,
+    );
+  return { ms, stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+function log(line) {
+  process.stdout.write(`${line}\n`);
+}
+
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+/**
+ * Runs the status and sync benchmark and prints its numbers.
+ * @param {{artifacts?: number, drifted?: number, runs?: number, dir?: string, keep?: boolean}} [opts]
+ * @returns {Promise<{name: string, metrics: {name: string, value: number, unit: string}[],
+ *   ratios: {name: string, value: number, target?: number, note?: string}[]}>}
+ */
+export async function benchStatus(opts = {}) {
+  const env = process.env;
+  const N = opts.artifacts ?? Number(env.SKILLSYNC_BENCH_ARTIFACTS || 10_000);
+  const M = Math.min(N, opts.drifted ?? Number(env.SKILLSYNC_BENCH_DRIFTED || 1_000));
+  const RUNS = opts.runs ?? Number(env.SKILLSYNC_BENCH_RUNS || 3);
+  const keep = opts.keep ?? env.SKILLSYNC_BENCH_KEEP === "1";
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing; run 'npm run build' first`);
+  const { hashFile } = await import(pathToFileURL(join(DIST, "store", "tree-read.js")).href);
+  const { treeHash } = await import(pathToFileURL(join(DIST, "core", "tree-hash.js")).href);
+  const { serializeLockFile } = await import(pathToFileURL(join(DIST, "store", "lock-file.js")).href);
+  const { serializeDeployRecord } = await import(pathToFileURL(join(DIST, "store", "deploy-record.js")).href);
+  const { VERSION_STRING } = await import(pathToFileURL(join(DIST, "sync", "version.js")).href);
+
+  const root = mkdtempSync(join(opts.dir ?? env.SKILLSYNC_BENCH_DIR ?? tmpdir(), "skillsync-bench-status-"));
+  const home = join(root, "home");
+  const collection = join(home, "collections", "default");
+  const project = join(root, "project");
+  const cliEnv = { SKILLSYNC_HOME: home, NO_COLOR: "1" };
+  const skillsync = (args, ok) => timed(process.execPath, [BIN, ...args], { env: cliEnv, ok, cwd: root });
+  const metrics = [];
+  const ratios = [];
+  const metric = (name, value, unit) => {
+    metrics.push({ name, value, unit });
+    log(`  ${name}: ${unit === "ms" ? fmtMs(value) : `${value.toFixed(1)} ${unit}`}`);
+  };
+  log(
+    `status benchmark: ${N} artifacts x 10 files, ${M} drifted for sync; ${cpus().length} CPUs (${availableParallelism()} usable), ${cpus()[0]?.model ?? "?"}`,
+  );
+  log(
+    `  building under ${root}; load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
+  try {
+    // 1. The collection, the project, the object store, the lock file and the record.
+    const t0 = performance.now();
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const lock = { version: 1, artifact: [] };
+    const record = {
+      version: 1,
+      deployment: { collection: "default", "deployed-at": now, "skillsync-version": VERSION_STRING },
+      artifacts: [],
+    };
+    const blobs = new Set();
+    let bytes = 0;
+    let files = 0;
+    for (let i = 0; i < N; i++) {
+      const name = `bench-skill-${String(i).padStart(5, "0")}`;
+      const tree = skillFiles(name, i);
+      writeTree(join(collection, "skills", name), tree);
+      writeTree(join(project, ".claude", "skills", name), tree);
+      const entries = [];
+      for (const [path, data, mode] of tree) {
+        const sha = sha256(data);
+        entries.push({ path, mode, sha });
+        bytes += data.length;
+        files++;
+        if (!blobs.has(sha)) {
+          blobs.add(sha);
+          writeTree(join(home, "objects", "blobs", sha.slice(0, 2)), [[sha.slice(2), data, "644"]]);
+        }
+      }
+      const treeSha = treeHash(entries);
+      const manifestText = [...entries]
+        .sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)))
+        .map((e) => `${e.sha} ${e.mode} ${e.path}\n`)
+        .join("");
+      if (sha256(manifestText) !== treeSha) throw new Error("manifest format differs from core/tree-hash");
+      writeTree(join(home, "objects", "trees", treeSha.slice(0, 2)), [
+        [treeSha.slice(2), Buffer.from(manifestText), "644"],
+      ]);
+      const source = `local:${join(root, "source", name)}`;
+      lock.artifact.push({
+        name,
+        type: "skill",
+        source,
+        version: "0.0.0",
+        sha: treeSha,
+        "added-at": now,
+        "updated-at": now,
+      });
+      record.artifacts.push({
+        name,
+        type: "skill",
+        source,
+        version: "0.0.0",
+        sha: treeSha,
+        "deployed-at": now,
+        "deployed-from": collection,
+      });
+    }
+    writeFileSync(join(collection, "skillsync.lock"), serializeLockFile(lock));
+    mkdirSync(join(project, ".claude"), { recursive: true });
+    writeFileSync(join(project, ".claude", ".skillsync-deployed.toml"), serializeDeployRecord(record));
+    const mb = bytes / 1e6;
+    log(
+      `  built ${files} files per side (${mb.toFixed(1)} MB), ${blobs.size} blobs in ${fmtMs(performance.now() - t0)}`,
+    );
+    metric("files per side", files, "files");
+    metric("bytes per side", mb, "MB");
+
+    // 2. Cold status: empty stat cache, every file of both trees hashed. Must report no drift.
+    const cold = skillsync(["status", "--project", project, "--json"], [0, 1]);
+    const report = JSON.parse(cold.stdout);
+    if (cold.status !== 0 || report.drift_count !== 0 || report.artifacts.length !== N)
+      throw new Error(
+        `set-up is not an in-sync deployment: exit ${cold.status}, ${report.drift_count} drifted of ${report.artifacts.length}`,
+      );
+    metric("skillsync status, cold (empty stat cache)", cold.ms, "ms");
+    metric("skillsync status, cold: hash throughput over both trees", (2 * mb) / (cold.ms / 1000), "MB/s");
+
+    // 3. git, then warm medians.
+    timed("git", ["init", "-q", "-b", "main"], { cwd: project, env: GIT_ENV });
+    const tGit = performance.now();
+    timed("git", ["add", "-A"], { cwd: project, env: GIT_ENV });
+    timed("git", ["commit", "-q", "-m", "deployed"], { cwd: project, env: GIT_ENV });
+    log(`  git add + commit: ${fmtMs(performance.now() - tGit)}`);
+    // Warm both: the stat cache / index get refreshed once (racy-timestamp rules of both).
+    await new Promise((r) => setTimeout(r, 1100));
+    for (let i = 0; i < 2; i++) {
+      skillsync(["status", "--project", project]);
+      timed("git", ["status"], { cwd: project, env: GIT_ENV });
+    }
+    const st = [];
+    const stJson = [];
+    const gs = [];
+    for (let i = 0; i < RUNS; i++) {
+      st.push(skillsync(["status", "--project", project]).ms);
+      stJson.push(skillsync(["status", "--project", project, "--json"]).ms);
+      const g = timed("git", ["status"], { cwd: project, env: GIT_ENV });
+      if (!g.stdout.includes("nothing to commit"))
+        throw new Error(`git status is not clean:\n${g.stdout.slice(0, 500)}`);
+      gs.push(g.ms);
+    }
+    const warm = median(st);
+    const warmJson = median(stJson);
+    const gitWarm = median(gs);
+    metric(`skillsync status, warm (median of ${RUNS})`, warm, "ms");
+    metric(`skillsync status --json, warm (median of ${RUNS})`, warmJson, "ms");
+    metric(`git status, warm (median of ${RUNS})`, gitWarm, "ms");
+    ratios.push({ name: "warm skillsync status / git status", value: warm / gitWarm, target: 1.5 });
+    log(`  ratio skillsync status / git status: ${(warm / gitWarm).toFixed(2)} (target <= 1.5)`);
+
+    // 4. Full-hash throughput: the library's hashFile vs sha256sum on the same files (page cache warm).
+    const list = [];
+    for (const line of timed("git", ["ls-files", "-z"], { cwd: project, env: GIT_ENV }).stdout.split("\0"))
+      if (line) list.push(join(project, line));
+    let hashed = 0;
+    for (const f of list) hashed += statSync(f).size;
+    const listFile = join(root, "files.lst");
+    writeFileSync(listFile, `${list.join("\0")}\0`);
+    const shaCmd = `xargs -0 sha256sum < '${listFile}' > /dev/null`;
+    timed("sh", ["-c", shaCmd]); // warm the page cache
+    const tHash = performance.now();
+    for (const f of list) hashFile(f);
+    const libMs = performance.now() - tHash;
+    const sumMs = timed("sh", ["-c", shaCmd]).ms;
+    const libMBs = hashed / 1e6 / (libMs / 1000);
+    const sumMBs = hashed / 1e6 / (sumMs / 1000);
+    metric(`hashFile (library) over ${list.length} files`, libMBs, "MB/s");
+    metric(`sha256sum via xargs over the same files`, sumMBs, "MB/s");
+    ratios.push({ name: "hashFile MB/s / sha256sum MB/s", value: libMBs / sumMBs, note: "higher is better" });
+
+    // 5. sync on M drifted artifacts: one reference file edited in M project copies (a pull each).
+    for (let i = 0; i < M; i++) {
+      const name = `bench-skill-${String(Math.floor((i * N) / M)).padStart(5, "0")}`;
+      appendFileSync(
+        join(project, ".claude", "skills", name, "references", "guide.md"),
+        `\nEdited in the project (${i}).\n`,
+      );
+    }
+    const drift = skillsync(["status", "--project", project, "--json"], [1]);
+    const drifted = JSON.parse(drift.stdout).drift_count;
+    if (drifted !== M) throw new Error(`expected ${M} drifted artifacts, status says ${drifted}`);
+    const sync = skillsync(["sync", "--project", project, "--json", "--yes"]);
+    metric(`skillsync sync of ${M} drifted artifacts`, sync.ms, "ms");
+    const after = skillsync(["status", "--project", project, "--json"], [0, 1]);
+    if (after.status !== 0)
+      throw new Error(`after sync, status still finds drift: ${JSON.parse(after.stdout).drift_count}`);
+    metric("skillsync sync: per drifted artifact", sync.ms / M, "ms");
+    log(
+      `  load average at the end: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ")}`,
+    );
+    return { name: "status", metrics, ratios };
+  } finally {
+    if (keep) log(`  kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  benchStatus().catch((e) => {
+    process.stderr.write(`${e.stack ?? e}\n`);
+    process.exit(1);
+  });
+}
