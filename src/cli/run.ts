@@ -19,11 +19,11 @@ export function reportError(e: unknown): number {
 }
 
 /**
- * Wraps a commander action. The action returns an exit status (default 0); errors become one line.
+ * Wraps a commander action. The action may return an exit status (anything else means 0); errors become one line.
  * The status is set on `process.exitCode` so pending output is flushed before exit.
  */
 export function wrapCommand<A extends unknown[]>(
-  action: (...args: A) => Promise<number | undefined | void>,
+  action: (...args: A) => Promise<unknown>,
 ): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {

@@ -170,9 +170,7 @@ export async function removeRemote(ws: Workspace, name: string): Promise<void> {
 }
 
 /** Every remote with whether it has a token and how many changes wait in its outbox. */
-export function listRemotes(
-  ws: Workspace,
-): {
+export function listRemotes(ws: Workspace): {
   name: string;
   url: string;
   logged_in: boolean;

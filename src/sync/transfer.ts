@@ -17,7 +17,6 @@ import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
 import { type MergeTreeResult, mergeTree } from "../core/merge-tree.js";
 import type { Kind } from "../core/names.js";
 import { type Operation, type PlannedAction, planArtifact } from "../core/plan.js";
-import { preserveSections } from "../core/sections.js";
 import { sha256Hex, type TreeEntry, treeHash } from "../core/tree-hash.js";
 import { type Located, locate } from "../store/collection.js";
 import { type DeployRecord, type RecordEntry, serializeDeployRecord } from "../store/deploy-record.js";
@@ -129,7 +128,7 @@ export interface TransferReport {
 
 const LABELS = { project: "project", collection: "collection", base: "base" } as const;
 
-function filesOf(ws: Workspace, side: Sides["collection"]): TreeFile[] {
+function filesOf(_ws: Workspace, side: Sides["collection"]): TreeFile[] {
   if (!side) return [];
   const files = loadTreeFiles(side.tree);
   return side.loc.form === "file" ? files.map((f) => ({ ...f, path: `${side.loc.name}.md` })) : files;
@@ -195,7 +194,7 @@ function diffTrees(before: TreeFile[], after: TreeFile[], labelA: string, labelB
     const a = before.find((f) => f.path === p);
     const b = after.find((f) => f.path === p);
     if (a && b && sha256Hex(a.data) === sha256Hex(b.data) && a.mode === b.mode) continue;
-    const bin = (f?: TreeFile) => f !== undefined && f.data.subarray(0, 8000).includes(0);
+    const bin = (f?: TreeFile) => f?.data.subarray(0, 8000).includes(0);
     if (bin(a) || bin(b)) {
       out += `Binary files ${labelA}/${p} and ${labelB}/${p} differ\n`;
       continue;
@@ -383,7 +382,7 @@ function describe(s: Step): string {
 }
 
 /** Validation errors of the sides of `s` that differ from the base (one line each). */
-function gateProblems(ws: Workspace, s: Sides): string[] {
+function gateProblems(_ws: Workspace, s: Sides): string[] {
   const out: string[] = [];
   for (const side of [s.collection, s.project]) {
     if (!side || side.tree.sha === s.record?.sha) continue;

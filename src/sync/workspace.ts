@@ -109,7 +109,7 @@ export function projectLayout(ws: Workspace): Layout {
  * Resolves and checks a project folder (default: the current folder).
  * @throws SkillsyncError PROJECT_MISSING when it does not exist or is not a folder
  */
-export async function resolveProject(ws: Workspace, dir?: string): Promise<string> {
+export async function resolveProject(_ws: Workspace, dir?: string): Promise<string> {
   const abs = resolve(dir ?? process.cwd());
   let ok = false;
   try {
