@@ -24,7 +24,7 @@ import type { DiskTree } from "../store/tree-read.js";
 import { readArtifact, readArtifactTree, validateLocated } from "../sync/artifact-info.js";
 import { addArtifacts, listArtifacts } from "../sync/collection-ops.js";
 import { createHubClient, type HubClient, type HubKey, isHubUnreachable } from "../sync/hub-client.js";
-import { type HubDrift, hubStatus, publish, resolveRemote } from "../sync/hub-sync.js";
+import { fetchHub, type HubDrift, hubStatus, publish, resolveRemote } from "../sync/hub-sync.js";
 import { listSnapshots, rollback, takeSnapshot } from "../sync/snapshot.js";
 import { projectStatus, readProjectRecord, type StatusArtifact } from "../sync/status.js";
 import { transfer } from "../sync/transfer.js";
@@ -650,16 +650,18 @@ function requireRemote(ctx: DaemonContext, target: unknown): string {
 async function pendingConflicts(ws: Workspace, ctx: DaemonContext): Promise<ConflictSummary[]> {
   const out = new Map<string, ConflictSummary>();
   const at = ctx.daemonStatus().last_sync ?? new Date(ctx.now()).toISOString();
-  const add = (project: string, kind: Kind, name: string) => {
-    const id = conflictId(project, kind, name);
+  /** `where`: a project's absolute path, or `remote:NAME` for a hub. */
+  const add = (where: string, kind: Kind, name: string) => {
+    const id = conflictId(where, kind, name);
+    const hub = where.startsWith("remote:");
     if (!out.has(id))
       out.set(id, {
         id,
         kind,
         name,
         local_label: "collection",
-        remote_label: project ? "project" : "hub",
-        place: project ? projectPlaceId(project) : "collection",
+        remote_label: hub ? "hub" : "project",
+        place: hub ? where : projectPlaceId(where),
         created_at: at,
         paths: [],
       });
@@ -686,6 +688,19 @@ async function pendingConflicts(ws: Workspace, ctx: DaemonContext): Promise<Conf
       if (kind) add(project, kind, name);
     }
   }
+  for (const remote of Object.keys(ctx.getConfig().remotes)) {
+    let report: Awaited<ReturnType<typeof fetchHub>>;
+    try {
+      report = await fetchHub(ws, { remote, preview: true });
+    } catch {
+      continue; // unreachable or not logged in: the overview says so
+    }
+    for (const r of report.results) {
+      if (r.success || r.conflicts_remaining === 0) continue;
+      const [kind, name] = splitArtifact(r.artifact_name, "skill");
+      if (kind) add(`remote:${remote}`, kind, name);
+    }
+  }
   return [...out.values()];
 }
 
@@ -695,9 +710,24 @@ async function conflictDetail(ws: Workspace, ctx: DaemonContext, id: string): Pr
   if (!summary)
     throw new SkillsyncError("NOT_FOUND", `no pending conflict for ${kind}/${name}; it may be resolved`);
   const local = filesOfDisk(readArtifactTree(ws, locate(ws.collectionDir, ws.layout, kind, name)));
-  const remote = filesOfDisk(readArtifactTree(ws, locate(project, projectLayout(ws), kind, name)));
-  const entry = readProjectRecord(project)?.artifacts.find((a) => a.type === kind && a.name === name);
-  const base = filesOfObject(ws, entry?.sha) ?? new Map();
+  let remote: FileMap;
+  let base: FileMap;
+  const theirs = project.startsWith("remote:") ? "hub" : "project";
+  if (project.startsWith("remote:")) {
+    const remoteName = project.slice("remote:".length);
+    const { client, key, artifact } = await hubCopy(ws, remoteName, kind, name);
+    remote = hubFileMap(artifact?.files);
+    const drift = (await hubStatus(ws, remoteName)).artifacts.find((a) => a.type === kind && a.name === name);
+    const baseRev = drift?.base_revision;
+    base =
+      key && baseRev !== null && baseRev !== undefined
+        ? hubFileMap((await client.version(key, baseRev))?.files)
+        : new Map();
+  } else {
+    remote = filesOfDisk(readArtifactTree(ws, locate(project, projectLayout(ws), kind, name)));
+    const entry = readProjectRecord(project)?.artifacts.find((a) => a.type === kind && a.name === name);
+    base = filesOfObject(ws, entry?.sha) ?? new Map();
+  }
   const files: ConflictFile[] = [];
   for (const p of [...new Set([...local.keys(), ...remote.keys(), ...base.keys()])].sort()) {
     const l = local.get(p);
@@ -717,7 +747,7 @@ async function conflictDetail(ws: Workspace, ctx: DaemonContext, id: string): Pr
           base: tb ?? "",
           ours: tl ?? "",
           theirs: tr ?? "",
-          labels: { ours: "collection", theirs: "project" },
+          labels: { ours: "collection", theirs },
         });
     files.push({
       path: p,
@@ -820,9 +850,26 @@ async function filesOfVersion(ws: Workspace, kind: Kind, name: string, id: strin
  */
 async function resolveConflict(
   ws: Workspace,
-  opts: { project: string; kind: Kind; name: string; req: ResolveRequest; detail: ConflictDetail },
+  opts: {
+    project: string;
+    kind: Kind;
+    name: string;
+    req: ResolveRequest;
+    detail: ConflictDetail;
+    /** Every pending conflict, to refuse a hub resolution that would settle others. */
+    others: ConflictSummary[];
+  },
 ): Promise<SyncResultJson> {
   const { project, kind, name, req, detail } = opts;
+  if (project.startsWith("remote:")) {
+    // fetch --auto-resolve ours below must not settle other hub conflicts behind the user's back
+    const others = opts.others.filter((c) => c.place === project && !(c.kind === kind && c.name === name));
+    if (others.length > 0)
+      throw new SkillsyncError(
+        "CONFLICT",
+        `resolve the other hub conflicts first (${others.map((c) => `${c.kind}/${c.name}`).join(", ")}); each completes through a fetch of the whole remote`,
+      );
+  }
   if (!Array.isArray(req.files))
     throw new SkillsyncError("USAGE", "'files' must be a list of {path, content}");
   const loc = locate(ws.collectionDir, ws.layout, kind, name);
@@ -866,6 +913,16 @@ async function resolveConflict(
     }
     ws.statCache.flush();
   });
+  if (project.startsWith("remote:")) {
+    // The resolution is now the collection's copy. Fetch with `ours` takes the hub's revision as the
+    // new base (its non-conflicting changes are already in the resolution, so they merge cleanly),
+    // then publish sends the resolution with If-Match on that revision.
+    const remote = project.slice("remote:".length);
+    await fetchHub(ws, { remote, autoResolve: "ours" });
+    const report = await publish(ws, { names: [`${kind}/${name}`], remote });
+    const r = report.results[0] ?? okResult(`${kind}/${name}`, "publish");
+    return { ...r, conflicts_resolved: Math.max(r.conflicts_resolved, detail.files.length) };
+  }
   const report = await transfer(ws, {
     op: "push",
     project,
@@ -1055,8 +1112,13 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
     const detail = await conflictDetail(w, ctx, c.req.param("id") ?? "");
     const req = await jsonBody<ResolveRequest>(c);
     const { project, kind, name } = parseConflictId(detail.id);
-    if (!project) throw notYet("Resolving a hub conflict", "a hub conflict record and publish with If-Match");
-    const result = await resolveConflict(w, { project, kind, name, req, detail });
+    if (!project)
+      throw notYet(
+        "Resolving a conflict the daemon recorded without a place",
+        "the conflict's project or remote",
+      );
+    const others = await pendingConflicts(w, ctx);
+    const result = await resolveConflict(w, { project, kind, name, req, detail, others });
     changed(`${kind}/${name}`);
     void ctx.requestSync("ui");
     return result;

@@ -396,6 +396,48 @@ describe.skipIf(!HAVE && !REQUIRED)(
       expect(status.artifacts.find((a) => a.name === "internal-comms")?.drift_type).toBe("in-sync");
     });
 
+    it("resolves a conflict with a second client through the hub in the three-way view", async () => {
+      const p = page();
+      const id = "skill/brand-guidelines";
+      cli("publish", id, "--remote", "hub");
+      const b = join(env.dir, "b");
+      const token =
+        readFileSync(join(env.home, "credentials.toml"), "utf8").match(/token = "([^"]+)"/)?.[1] ?? "";
+      cliIn(b, "init");
+      cliIn(b, "remote", "add", "hub", env.hubUrl);
+      cliIn(b, "login", "--token", token);
+      cliIn(b, "fetch", "--remote", "hub");
+      const inB = join(b, "collections", "default", "skills", "brand-guidelines", "SKILL.md");
+      const inA = join(env.collection, "skills", "brand-guidelines", "SKILL.md");
+      const base = readFileSync(inA, "utf8");
+      expect(readFileSync(inB, "utf8")).toBe(base);
+      const lines = base.split("\n");
+      const at = lines.findIndex((l, i) => i > 5 && l.trim().length > 0);
+      const theirs = [...lines];
+      theirs[at] = "Second machine's wording.";
+      writeFileSync(inB, theirs.join("\n"));
+      cliIn(b, "publish", id, "--remote", "hub");
+      const mine = [...lines];
+      mine[at] = "This machine's wording.";
+      writeFileSync(inA, mine.join("\n"));
+      await go("#/conflicts");
+      const link = p.locator('[data-testid="conflict-list"] li', { hasText: "brand-guidelines" });
+      await expect.poll(() => link.textContent()).toContain("hub");
+      await link.locator("a").click();
+      await p.locator('[data-testid="hunks"] li').first().waitFor();
+      await shot(p, "conflict-hub");
+      await p.getByRole("button", { name: "Use local" }).first().click();
+      await expect
+        .poll(() => p.locator('[data-testid="unresolved"]').textContent())
+        .toContain("Ready to save");
+      await p.locator('[data-testid="save-resolution"]').click();
+      await expect.poll(() => p.locator('[data-testid="unresolved"]').textContent()).toContain("Resolved");
+      expect(readFileSync(inA, "utf8")).toBe(mine.join("\n"));
+      // the hub now has the resolution, and the second machine gets it with a plain fetch
+      cliIn(b, "fetch", "--remote", "hub");
+      expect(readFileSync(inB, "utf8")).toBe(mine.join("\n"));
+    });
+
     it("shows history, diffs two versions and rolls back after confirmation", async () => {
       const p = page();
       await go("#/history/skill/ui-made-skill");
