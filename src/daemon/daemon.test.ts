@@ -502,7 +502,7 @@ describe("daemon", () => {
       expect(s.calls.length).toBe(base + 1); // inside the window: waiting, not dropped
       await waitFor("window end", () => s.calls.length === base + 2, 3000);
       const second = s.calls.at(-1)!;
-      expect(second.at - first.at).toBeGreaterThanOrEqual(1500);
+      expect(second.at - first.at).toBeGreaterThanOrEqual(1450); // window is measured from the run start, a few ms before the runner is called
       await sleep(300);
       expect(s.calls.length).toBe(base + 2);
       expect(fetched.filter((r) => r === "team").length).toBeGreaterThanOrEqual(3);

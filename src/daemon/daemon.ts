@@ -365,7 +365,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
         .join("\n");
     const fullRescan = async (why: string) => {
       if (watcher && why !== "startup" && existingRoots() !== watchedRoots) await restartWatcher();
-      const r = scanAll({ db, cache, roots, seenAt: iso(timers.now()) });
+      const r = await scanAll({ db, cache, roots, seenAt: iso(timers.now()) });
       const real = r.changed.filter((c) => !isExpected(c.kind, c.name, c.tree_hash));
       log.info("scan finished", { why, artifacts: r.count, changed: real.length });
       emit({ type: "scan-finished", at: iso(timers.now()), artifacts: r.count });

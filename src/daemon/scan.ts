@@ -165,6 +165,9 @@ export function scanArtifact(opts: ScanArtifactOptions): ScanOutcome {
   };
 }
 
+/** Artifacts scanned between two yields to the event loop. */
+const YIELD_EVERY = 100;
+
 /** Options of {@link scanAll}. */
 export interface ScanAllOptions {
   db: StateDb;
@@ -178,7 +181,7 @@ export interface ScanAllOptions {
  * there, and of projects no longer registered, are deleted.
  * @returns the artifacts whose tree hash changed since the last scan (by absolute path) and the count seen
  */
-export function scanAll(opts: ScanAllOptions): { count: number; changed: LocalSkill[] } {
+export async function scanAll(opts: ScanAllOptions): Promise<{ count: number; changed: LocalSkill[] }> {
   const changed: LocalSkill[] = [];
   let count = 0;
   dropOtherLocations(
@@ -190,7 +193,9 @@ export function scanAll(opts: ScanAllOptions): { count: number; changed: LocalSk
     const before = new Map(listLocalSkillsAt(opts.db, root.location).map((r) => [r.path, r]));
     const keep = new Set<string>();
     const rows: LocalSkill[] = [];
-    for (const loc of found) {
+    for (const [i, loc] of found.entries()) {
+      // Yield now and then so the API and watcher stay responsive during a scan of thousands.
+      if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
       const prev = before.get(loc.path);
       const row = buildRow({ ...opts, root, loc }, prev);
       if (!row) continue;
