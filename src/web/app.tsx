@@ -1,4 +1,5 @@
 /** The shell: header with navigation, live state, and the page for the current route. */
+import { useEffect } from "preact/hooks";
 import { useApi, useDaemonEvents, useLiveConnection } from "./api.js";
 import type { Overview } from "./api-types.js";
 import { Empty } from "./components/common.js";
@@ -50,6 +51,8 @@ export function App() {
   useDaemonEvents((e) => {
     if (e.type !== "hello") status.reload();
   });
+  // the header's counts follow navigation too (a conflict page should not show a stale 0)
+  useEffect(() => status.reload(), [route]);
   const conflicts = status.data?.counts.conflicts ?? 0;
   const light = status.data?.light;
   return (
@@ -60,7 +63,7 @@ export function App() {
       <header class="top">
         <a class="brand" href="#/">
           <span class={`light-dot small light-${light ?? "none"}`} aria-hidden="true" />
-          skillsync
+          <span class="brand-name">skillsync</span>
         </a>
         <nav aria-label="Main">
           <NavLink href="#/" active={route.page === "overview" || route.page === "artifact"}>
