@@ -193,7 +193,7 @@ const handle = await startDaemon({ home, port: 0, runner: async ({ signal }) => 
     if (signal?.aborted) return { results: [], conflicts: [], invalid: [], errors: ["stopped"] };
     await writeFileAtomic(join(target, "a" + i + ".md"), ${JSON.stringify(fresh)});
     if (i === 3) process.stdout.write("MIDWAY\\n");
-    await new Promise((r) => setTimeout(r, 40));
+    await new Promise((r) => setTimeout(r, 100));
   }
   return { results: [], conflicts: [], invalid: [], errors: [] };
 } });
