@@ -28,7 +28,6 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { unifiedDiff } from "../core/diff.js";
 import { SkillsyncError } from "../core/errors.js";
 import {
   formatGitSpec,
@@ -57,6 +56,7 @@ import { type AddResult, addArtifacts, modeBits, stageLock, toWrite } from "./co
 import { takeSnapshot } from "./snapshot.js";
 import type { AutoResolve, Strategy, SyncResult } from "./transfer.js";
 import { withPreserved } from "./transfer.js";
+import { diffTrees, emptySyncResult as emptyResult } from "./tree-diff.js";
 import { collectionLock, isoNow, requireCollection, transaction, type Workspace } from "./workspace.js";
 
 // ---------------------------------------------------------------------------------------------------
@@ -644,42 +644,6 @@ interface UpdateStep {
   reason: string;
   diff: string;
   result: SyncResult;
-}
-
-function emptyResult(id: string): SyncResult {
-  return {
-    artifact_name: id,
-    success: true,
-    direction: "none",
-    strategy_used: "none",
-    conflicts_resolved: 0,
-    conflicts_remaining: 0,
-    previous_hash: null,
-    new_hash: null,
-    snapshot_id: null,
-    error: null,
-  };
-}
-
-function diffTrees(before: readonly TreeFile[], after: readonly TreeFile[], a: string, b: string): string {
-  const dec = new TextDecoder();
-  const paths = [...new Set([...before.map((f) => f.path), ...after.map((f) => f.path)])].sort();
-  let out = "";
-  for (const p of paths) {
-    const x = before.find((f) => f.path === p);
-    const y = after.find((f) => f.path === p);
-    if (x && y && x.mode === y.mode && sha256Hex(x.data) === sha256Hex(y.data)) continue;
-    const bin = (f?: TreeFile) => f?.data.subarray(0, 8000).includes(0) === true;
-    if (bin(x) || bin(y)) {
-      out += `Binary files ${a}/${p} and ${b}/${p} differ\n`;
-      continue;
-    }
-    out += unifiedDiff(x ? dec.decode(x.data) : "", y ? dec.decode(y.data) : "", {
-      labelA: x ? `${a}/${p}` : "/dev/null",
-      labelB: y ? `${b}/${p}` : "/dev/null",
-    });
-  }
-  return out;
 }
 
 /** `files` renamed from artifact `from` to `to` (the `.md` file name, and `name:` in the frontmatter). */

@@ -11,7 +11,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { unifiedDiff } from "../core/diff.js";
 import { SkillsyncError } from "../core/errors.js";
 import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
 import { type MergeTreeResult, mergeTree } from "../core/merge-tree.js";
@@ -32,6 +31,7 @@ import { takeSnapshot } from "./snapshot.js";
 export { withPreserved };
 
 import { readSides, type Sides } from "./status.js";
+import { diffTrees, emptySyncResult as emptyResult } from "./tree-diff.js";
 import { VERSION_STRING } from "./version.js";
 import {
   collectionLock,
@@ -169,42 +169,6 @@ function slug(s: string): string {
       .replace(/^-+|-+$/g, "")
       .slice(0, 30) || "copy"
   );
-}
-
-function emptyResult(name: string): SyncResult {
-  return {
-    artifact_name: name,
-    success: true,
-    direction: "none",
-    strategy_used: "none",
-    conflicts_resolved: 0,
-    conflicts_remaining: 0,
-    previous_hash: null,
-    new_hash: null,
-    snapshot_id: null,
-    error: null,
-  };
-}
-
-function diffTrees(before: TreeFile[], after: TreeFile[], labelA: string, labelB: string): string {
-  const dec = new TextDecoder();
-  const paths = [...new Set([...before.map((f) => f.path), ...after.map((f) => f.path)])].sort();
-  let out = "";
-  for (const p of paths) {
-    const a = before.find((f) => f.path === p);
-    const b = after.find((f) => f.path === p);
-    if (a && b && sha256Hex(a.data) === sha256Hex(b.data) && a.mode === b.mode) continue;
-    const bin = (f?: TreeFile) => f?.data.subarray(0, 8000).includes(0);
-    if (bin(a) || bin(b)) {
-      out += `Binary files ${labelA}/${p} and ${labelB}/${p} differ\n`;
-      continue;
-    }
-    out += unifiedDiff(a ? dec.decode(a.data) : "", b ? dec.decode(b.data) : "", {
-      labelA: a ? `${labelA}/${p}` : "/dev/null",
-      labelB: b ? `${labelB}/${p}` : "/dev/null",
-    });
-  }
-  return out;
 }
 
 /**

@@ -4,16 +4,13 @@
  * the actions, so other commands do not load it.
  */
 import type { Command } from "commander";
-import { EXIT, SkillsyncError } from "../../core/errors.js";
+import { EXIT } from "../../core/errors.js";
 import { shortHash } from "../../core/tree-hash.js";
 import type { UpdatePrompter, UpdateReport } from "../../sync/git-source.js";
-import type { AutoResolve, Strategy } from "../../sync/transfer.js";
 import { color, type Output } from "../output.js";
 import { wrapCommand } from "../run.js";
+import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES } from "../strategy.js";
 import { workspaceFor } from "../workspace.js";
-
-const STRATEGIES = ["overwrite", "merge", "prompt", "fork"] as const;
-const AUTO = ["abort", "ours", "theirs"] as const;
 
 interface UpdateFlags {
   all?: boolean;
@@ -22,20 +19,6 @@ interface UpdateFlags {
   preview?: boolean;
   frozen?: boolean;
   diff3?: boolean;
-}
-
-function parseStrategy(v: string | undefined): Strategy | undefined {
-  if (v === undefined) return undefined;
-  if (!(STRATEGIES as readonly string[]).includes(v))
-    throw new SkillsyncError("USAGE", `--strategy must be one of ${STRATEGIES.join(", ")}, not '${v}'`);
-  return v as Strategy;
-}
-
-function parseAuto(v: string | undefined): AutoResolve | undefined {
-  if (v === undefined) return undefined;
-  if (!(AUTO as readonly string[]).includes(v))
-    throw new SkillsyncError("USAGE", `--auto-resolve must be one of ${AUTO.join(", ")}, not '${v}'`);
-  return v as AutoResolve;
 }
 
 /** Asks per conflicting file on a terminal; undefined when stdin/stdout is not a TTY. */
@@ -139,7 +122,7 @@ export function registerGitSource(program: Command): void {
       `when the collection and upstream both changed: ${STRATEGIES.join("|")}`,
       "merge",
     )
-    .option("--auto-resolve <r>", `merge conflicts: ${AUTO.join("|")} (ours = collection)`, "abort")
+    .option("--auto-resolve <r>", `merge conflicts: ${AUTO_RESOLVE.join("|")} (ours = collection)`, "abort")
     .option("--diff3", "conflict markers include the base (|||||||)")
     .option("--preview", "show what would change as unified diffs, write nothing")
     .option("--frozen", "install exactly the locked commits (CI); fail if the lock is out of date")
@@ -161,7 +144,7 @@ export function registerGitSource(program: Command): void {
       wrapCommand(async (names: string[] | undefined, o: UpdateFlags, cmd: Command) => {
         const { ctx, ws } = await workspaceFor(cmd);
         const strategy = parseStrategy(o.strategy);
-        const autoResolve = parseAuto(o.autoResolve);
+        const autoResolve = parseAutoResolve(o.autoResolve);
         const prompter = strategy === "prompt" ? await terminalPrompter() : undefined;
         const { updateFromGit } = await import("../../sync/git-source.js");
         const r = await updateFromGit(ws, {

@@ -1,24 +1,15 @@
 import type { Command } from "commander";
-import { EXIT, SkillsyncError } from "../../core/errors.js";
+import { EXIT } from "../../core/errors.js";
 import type { Operation } from "../../core/plan.js";
 import { shortHash } from "../../core/tree-hash.js";
 import { projectStatus } from "../../sync/status.js";
-import {
-  type AutoResolve,
-  type ConflictPrompter,
-  type Strategy,
-  type TransferReport,
-  transfer,
-  undeploy,
-} from "../../sync/transfer.js";
+import { type ConflictPrompter, type TransferReport, transfer, undeploy } from "../../sync/transfer.js";
 import { resolveProject } from "../../sync/workspace.js";
 import type { Output } from "../output.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
+import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES } from "../strategy.js";
 import { workspaceFor } from "../workspace.js";
-
-const STRATEGIES = ["overwrite", "merge", "prompt", "fork"] as const;
-const AUTO = ["abort", "ours", "theirs"] as const;
 
 interface TransferFlags {
   project?: string;
@@ -41,23 +32,9 @@ function addTransferOptions(cmd: Command, withStrategy = true): Command {
   if (withStrategy)
     cmd
       .option("--strategy <s>", `when both sides changed: ${STRATEGIES.join("|")}`, "merge")
-      .option("--auto-resolve <r>", `merge conflicts: ${AUTO.join("|")}`, "abort")
+      .option("--auto-resolve <r>", `merge conflicts: ${AUTO_RESOLVE.join("|")}`, "abort")
       .option("--diff3", "conflict markers include the base (|||||||)");
   return cmd;
-}
-
-function parseStrategy(v: string | undefined): Strategy | undefined {
-  if (v === undefined) return undefined;
-  if (!(STRATEGIES as readonly string[]).includes(v))
-    throw new SkillsyncError("USAGE", `--strategy must be one of ${STRATEGIES.join(", ")}, not '${v}'`);
-  return v as Strategy;
-}
-
-function parseAuto(v: string | undefined): AutoResolve | undefined {
-  if (v === undefined) return undefined;
-  if (!(AUTO as readonly string[]).includes(v))
-    throw new SkillsyncError("USAGE", `--auto-resolve must be one of ${AUTO.join(", ")}, not '${v}'`);
-  return v as AutoResolve;
 }
 
 /** A terminal prompter for `--strategy prompt`, or undefined when stdin/stdout is not a TTY. */
@@ -126,7 +103,7 @@ function runTransfer(op: Operation) {
     const strategy = parseStrategy(
       cmd.getOptionValueSource("strategy") === "default" ? undefined : o.strategy,
     );
-    const autoResolve = parseAuto(o.autoResolve);
+    const autoResolve = parseAutoResolve(o.autoResolve);
     const prompter = strategy === "prompt" ? await terminalPrompter() : undefined;
     const r = await transfer(ws, {
       op,
@@ -176,7 +153,7 @@ export function registerTransfer(program: Command): void {
     false,
   )
     .option("--strategy <s>", `merge instead of refusing an edited project copy: ${STRATEGIES.join("|")}`)
-    .option("--auto-resolve <r>", `merge conflicts: ${AUTO.join("|")}`, "abort")
+    .option("--auto-resolve <r>", `merge conflicts: ${AUTO_RESOLVE.join("|")}`, "abort")
     .action(runTransfer("deploy"));
 
   program
