@@ -5,12 +5,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { CLI_BIN } from "../helpers/paths.js";
 
-const ROOT = resolve(import.meta.dirname, "..", "..");
-const DIST = process.env.SKILLSYNC_TEST_DIST ? resolve(process.env.SKILLSYNC_TEST_DIST) : join(ROOT, "dist");
-const CLI = join(DIST, "cli", "main.js");
+const CLI = CLI_BIN;
 const dir = mkdtempSync(join(tmpdir(), "skillsync-ui-cmd-"));
 let daemon: ChildProcess | undefined;
 

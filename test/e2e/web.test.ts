@@ -5,20 +5,18 @@
  * SKILLSYNC_TEST_BROWSER=1 (CI), where a missing browser fails. Screenshots go to test-results/web/.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyFixtures } from "../helpers/fixtures.js";
+import { CLI_BIN, DIST_DIR, REPO_ROOT } from "../helpers/paths.js";
 
-const ROOT = resolve(import.meta.dirname, "..", "..");
-/** The build under test: `dist/` (after `npm run build`), or another build folder for local runs. */
-const DIST = process.env.SKILLSYNC_TEST_DIST ? resolve(process.env.SKILLSYNC_TEST_DIST) : join(ROOT, "dist");
-const CLI = join(DIST, "cli", "main.js");
-const WEB = join(DIST, "web", "index.html");
+const CLI = CLI_BIN;
+const WEB = join(DIST_DIR, "web", "index.html");
 const CHROMIUM = "/usr/bin/chromium";
-const FIXTURES = "/work/shared/fixtures/skills/anthropics";
-const SHOTS = join(ROOT, "test-results", "web");
+const SHOTS = join(REPO_ROOT, "test-results", "web");
 const REQUIRED = process.env.SKILLSYNC_TEST_BROWSER === "1";
 const HAVE = existsSync(CHROMIUM);
 const SKIP_REASON = `skipped: ${CHROMIUM} is missing (apt-get install -y chromium; set SKILLSYNC_TEST_BROWSER=1 to make this fail)`;
@@ -152,8 +150,7 @@ describe.skipIf(!HAVE && !REQUIRED)(
       env.project = join(env.dir, "project");
       mkdirSync(env.project);
       const src = join(env.dir, "src");
-      for (const s of ["internal-comms", "brand-guidelines", "theme-factory", "webapp-testing"])
-        cpSync(join(FIXTURES, s), join(src, s), { recursive: true });
+      copyFixtures(src, { only: ["internal-comms", "brand-guidelines", "theme-factory", "webapp-testing"] });
       mkdirSync(join(src, "xss-probe"));
       writeFileSync(join(src, "xss-probe", "SKILL.md"), XSS_SKILL);
       cli("init");
