@@ -8,7 +8,8 @@
  *
  * Each entry point is `async () => result`, printing its own details; for the summary it may return
  * `{ ratios: [{ name, value, target?, note? }], metrics?: [{ name, value, unit }] }`, where a ratio
- * with a `target` passes when `value <= target`. Other return values are printed as JSON.
+ * with a `target` passes when `value <= target`. Without `ratios`, the summary lists the numeric
+ * fields of the returned object (or of each object of a returned array).
  *
  * Only some benchmarks: `node bench/run.mjs status merge`. Exit status 1 when a benchmark failed.
  */
@@ -40,6 +41,20 @@ function printTable(head, rows) {
       .trimEnd();
   process.stdout.write(`${line(head)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
+}
+
+/** [label, formatted value] for every numeric field of `result` (objects, or arrays of objects). */
+function flatten(result) {
+  const out = [];
+  const items = Array.isArray(result) ? result : [result];
+  items.forEach((item, i) => {
+    if (item === null || typeof item !== "object") return;
+    const tag = item.name ?? item.store ?? item.label ?? (items.length > 1 ? `#${i + 1}` : "");
+    for (const [k, v] of Object.entries(item))
+      if (typeof v === "number" && Number.isFinite(v))
+        out.push([tag ? `${tag}: ${k}` : k, Number.isInteger(v) ? String(v) : v.toFixed(2)]);
+  });
+  return out;
 }
 
 async function main() {
@@ -74,10 +89,6 @@ async function main() {
       const result = await fn();
       const secs = ((performance.now() - t0) / 1000).toFixed(0);
       const ratios = Array.isArray(result?.ratios) ? result.ratios : [];
-      if (ratios.length === 0) {
-        process.stdout.write(`  result: ${JSON.stringify(result)}\n`);
-        summary.push([b.name, "(no ratios reported)", "", "", `${secs} s`]);
-      }
       for (const r of ratios) {
         const value = typeof r.value === "number" ? r.value.toFixed(2) : String(r.value);
         const verdict =
@@ -87,6 +98,12 @@ async function main() {
               : `MISSED (<= ${r.target})`
             : (r.note ?? "");
         summary.push([b.name, r.name, value, verdict, `${secs} s`]);
+      }
+      if (ratios.length === 0) {
+        // No `ratios`: list the numeric fields of the result (or of each element of an array).
+        const rows = flatten(result);
+        if (rows.length === 0) summary.push([b.name, "(nothing numeric reported)", "", "", `${secs} s`]);
+        for (const [label, value] of rows) summary.push([b.name, label, value, "", `${secs} s`]);
       }
     } catch (e) {
       failed++;
@@ -103,7 +120,7 @@ async function main() {
     }
   }
   process.stdout.write("\n== summary\n");
-  printTable(["benchmark", "ratio", "value", "target", "time"], summary);
+  printTable(["benchmark", "measure", "value", "target", "time"], summary);
   return failed > 0 ? 1 : 0;
 }
 
