@@ -363,7 +363,12 @@ function splitArtifact(id: string, fallbackKind: string): [Kind | undefined, str
   return [isKind(kind) ? kind : undefined, name];
 }
 
-function artifactDetail(ws: Workspace, ctx: DaemonContext, kind: Kind, name: string): ArtifactDetail {
+async function artifactDetail(
+  ws: Workspace,
+  ctx: DaemonContext,
+  kind: Kind,
+  name: string,
+): Promise<ArtifactDetail> {
   const loc = findInCollection(ws, kind, name);
   const info = readArtifact(ws, loc);
   const v = validateLocated(loc);
@@ -387,11 +392,12 @@ function artifactDetail(ws: Workspace, ctx: DaemonContext, kind: Kind, name: str
       // an unreadable project shows as unreachable in `places`
     }
   }
-  for (const c of ctx.daemonStatus().conflicts) {
-    const [ck, cn] = splitArtifact(c.artifact, c.kind);
-    if (ck === kind && cn === name)
-      deployments[c.project ? projectPlaceId(c.project) : "collection"] = { state: "conflict" };
+  for (const [placeId, states] of await remoteStates(ws, places)) {
+    const st = states.get(`${kind}/${name}`);
+    if (st) deployments[placeId] = st;
   }
+  for (const c of await pendingConflicts(ws, ctx))
+    if (c.kind === kind && c.name === name) deployments[c.place] = { state: "conflict" };
   const main = loc.form === "folder" ? "SKILL.md" : (loc.entryName ?? `${name}.md`);
   const rel = (f: string) => (f.startsWith(ws.collectionDir) ? f.slice(ws.collectionDir.length + 1) : f);
   return {
@@ -681,7 +687,12 @@ async function pendingConflicts(ws: Workspace, ctx: DaemonContext): Promise<Conf
       continue;
     }
     if (both.length === 0) continue;
-    const report = await transfer(ws, { op: "sync", project, names: both, preview: true });
+    let report: Awaited<ReturnType<typeof transfer>>;
+    try {
+      report = await transfer(ws, { op: "sync", project, names: both, preview: true });
+    } catch {
+      continue; // e.g. LOCKED while a sync runs: its own result will record any conflict
+    }
     for (const r of report.results) {
       if (r.conflicts_remaining === 0) continue;
       const [kind, name] = splitArtifact(r.artifact_name, "skill");
@@ -1024,9 +1035,9 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
     w.statCache.flush();
     return o;
   });
-  read("/api/ui/artifacts/:kind/:name", (c, w) => {
+  read("/api/ui/artifacts/:kind/:name", async (c, w) => {
     const { kind, name } = kindParam(c);
-    const d = artifactDetail(w, ctx, kind, name);
+    const d = await artifactDetail(w, ctx, kind, name);
     w.statCache.flush();
     return d;
   });
@@ -1034,7 +1045,7 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
     const { kind, name } = kindParam(c);
     await saveArtifact(w, kind, name, await jsonBody<SaveRequest>(c));
     changed(`${kind}/${name}`);
-    return artifactDetail(w, ctx, kind, name);
+    return await artifactDetail(w, ctx, kind, name);
   });
   write(
     "post",
@@ -1043,7 +1054,7 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
       const req = await jsonBody<CreateRequest>(c);
       const loc = await createArtifact(w, req);
       changed(`${loc.kind}/${loc.name}`);
-      return artifactDetail(w, ctx, loc.kind, loc.name);
+      return await artifactDetail(w, ctx, loc.kind, loc.name);
     },
     201,
   );

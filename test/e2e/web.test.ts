@@ -197,10 +197,22 @@ describe.skipIf(!HAVE && !REQUIRED)(
     }, 30_000);
 
     it("shows the merged list and a green indicator, at 1280×800 and 390 px wide", async () => {
-      await go("#/");
       const p = page();
+      // sum of layout shifts while the data arrives (Cumulative Layout Shift)
+      await p.addInitScript(() => {
+        const w = window as unknown as { __cls: number };
+        w.__cls = 0;
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[])
+            if (!e.hadRecentInput) w.__cls += e.value;
+        }).observe({ type: "layout-shift", buffered: true });
+      });
+      await go("#/");
       await p.locator('[data-testid="artifact-table"] tbody tr').first().waitFor();
       expect(await p.locator('[data-testid="artifact-table"] tbody tr').count()).toBe(5);
+      await p.waitForTimeout(300); // let a late shift, if any, be recorded
+      const cls = await p.evaluate(() => (window as unknown as { __cls: number }).__cls);
+      expect(cls).toBeLessThan(0.1);
       await expect.poll(() => p.locator('[data-testid="sync-light"]').textContent()).toContain("All synced");
       expect(await p.locator('tr[data-artifact="skill/theme-factory"]').textContent()).toContain("in sync");
       // filter by text, then by status
