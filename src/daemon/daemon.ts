@@ -580,12 +580,20 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
 
     await fullRescan("startup");
 
-    const registerUi = opts.registerUi ?? (await import("./ui-api.js")).registerUiRoutes;
+    let registerUi = opts.registerUi;
+    if (!registerUi) {
+      try {
+        registerUi = (await import("./ui-api.js")).registerUiRoutes;
+      } catch (e) {
+        // Syncing matters more than the UI: serve the core API and say why the UI routes are missing.
+        log.error("web UI routes unavailable", { error: (e as Error).message });
+      }
+    }
     const app = await createApp({
       ctx,
       port: () => port,
       ...(opts.webRoot ? { webRoot: opts.webRoot } : {}),
-      registerUi,
+      ...(registerUi ? { registerUi } : {}),
       remoteArtifacts: () => remoteArtifacts,
     });
     const { serve } = await import("@hono/node-server");

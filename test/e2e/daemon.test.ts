@@ -188,6 +188,7 @@ import { startDaemon } from ${JSON.stringify(url("daemon/daemon.js"))};
 import { runUntilSignal } from ${JSON.stringify(url("daemon/foreground.js"))};
 import { writeFileAtomic } from ${JSON.stringify(url("store/fs.js"))};
 const [home, target] = process.argv.slice(2);
+process.exitCode = await runUntilSignal({ start: async () => {
 const handle = await startDaemon({ home, port: 0, runner: async ({ signal }) => {
   for (let i = 0; i < 30; i++) {
     if (signal?.aborted) return { results: [], conflicts: [], invalid: [], errors: ["stopped"] };
@@ -198,7 +199,8 @@ const handle = await startDaemon({ home, port: 0, runner: async ({ signal }) => 
   return { results: [], conflicts: [], invalid: [], errors: [] };
 } });
 process.stdout.write("READY " + handle.port + "\\n");
-process.exitCode = await runUntilSignal({ stop: handle.stop });
+return handle;
+} });
 `,
     );
     const child = spawnDaemon([script, home, target]);

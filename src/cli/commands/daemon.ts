@@ -44,20 +44,22 @@ are served either way. Logs: $SKILLSYNC_HOME/logs/daemon.log. See docs/daemon.md
         const { startDaemon } = await import("../../daemon/daemon.js");
         const { runUntilSignal } = await import("../../daemon/foreground.js");
         const engine = await loadSyncEngine();
-        const handle = await startDaemon({
-          home: ctx.home,
-          collection: ctx.collection,
-          ...(port !== undefined ? { port } : {}),
-          runner: engine.runner,
-          hubFetcher: engine.hubFetcher,
-          verbose: Boolean(opts.verbose),
-        });
-        const enabled = ctx.config.daemon.enabled;
-        process.stderr.write(
-          `skillsync daemon listening on ${handle.url} (home ${ctx.home}; automatic sync ${enabled ? "on" : "off — 'skillsync auto enable' turns it on"})\n`,
-        );
         return runUntilSignal({
-          stop: handle.stop,
+          start: async () => {
+            const handle = await startDaemon({
+              home: ctx.home,
+              collection: ctx.collection,
+              ...(port !== undefined ? { port } : {}),
+              runner: engine.runner,
+              hubFetcher: engine.hubFetcher,
+              verbose: Boolean(opts.verbose),
+            });
+            const enabled = ctx.config.daemon.enabled;
+            process.stderr.write(
+              `skillsync daemon listening on ${handle.url} (home ${ctx.home}; automatic sync ${enabled ? "on" : "off — 'skillsync auto enable' turns it on"})\n`,
+            );
+            return handle;
+          },
           onSignal: (signal, forced) =>
             process.stderr.write(
               forced ? `${signal}: stopping now\n` : `${signal}: stopping (finishing the sync in flight)…\n`,
