@@ -224,6 +224,36 @@ describe("daemon", () => {
     expect(s.calls.map((c) => c.trigger)).toEqual(["startup", "manual", "watch"]);
   });
 
+  it("rescans every rescan_interval: finds what the watcher could not see and watches a project created later", async () => {
+    const s = setup({ rescan_interval: 1 });
+    const late = path.join(s.home, "late-project");
+    writeConfig(
+      s.home,
+      { enabled: true, debounce_ms: 200, min_interval: 0, cooldown: 0, rescan_interval: 1 },
+      { projects: [s.project, late] },
+    );
+    const h = await start(s);
+    await waitFor("startup sync", () => s.calls.length === 1);
+    await h.scheduler.idle();
+    fs.cpSync(path.join(FIXTURES, "internal-comms"), path.join(late, ".claude", "skills", "internal-comms"), {
+      recursive: true,
+    });
+    await waitFor("rescan sync", () => s.calls.length === 2, 5000);
+    expect(s.calls[1]?.trigger).toBe("rescan");
+    await h.scheduler.idle();
+    expect(
+      listLocalSkills(h.ctx.stateDb).some((r) => r.location === late && r.name === "internal-comms"),
+    ).toBe(true);
+    // the rescan that found the new project also put it under watch: an edit there syncs again
+    // (through the watcher, or the next rescan if that comes first)
+    fs.appendFileSync(path.join(late, ".claude", "skills", "internal-comms", "SKILL.md"), "\nedit\n");
+    await waitFor(
+      "watch sync",
+      () => s.calls.slice(2).some((c) => c.trigger.includes("watch") || c.trigger.includes("rescan")),
+      5000,
+    );
+  });
+
   it("fires a per-second cron schedule and reports the next run", async () => {
     const s = setup({ schedules: ["* * * * * *"] });
     const h = await start(s);

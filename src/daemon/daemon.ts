@@ -424,6 +424,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
     });
 
     let watcher: Watcher | undefined;
+    let rescanSoon: unknown;
     let watching: Promise<void> = Promise.resolve();
     const restartWatcher = async () => {
       await watcher?.close();
@@ -443,8 +444,18 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
           debouncer.touch();
         },
         onError: (e) => {
-          log.warn("watcher error; rescanning everything", { error: e.message });
-          void fullRescan("watcher-error").catch((err) => log.error("rescan failed", { error: String(err) }));
+          // A burst of errors (e.g. one per folder when the OS runs out of watches) is one rescan.
+          if (rescanSoon !== undefined) return;
+          const hint = /ENOSPC|EMFILE/.test(e.message)
+            ? "; the OS ran out of file watches (Linux: raise fs.inotify.max_user_watches)"
+            : "";
+          log.warn(`watcher error; rescanning everything${hint}`, { error: e.message });
+          rescanSoon = timers.setTimeout(() => {
+            rescanSoon = undefined;
+            void fullRescan("watcher-error").catch((err) =>
+              log.error("rescan failed", { error: String(err) }),
+            );
+          }, 1000);
         },
       });
       watching = watcher.ready;
@@ -638,6 +649,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
         for (const c of crons) c.stop();
         for (const h of hubs) h.stop();
         if (rescanTimer !== undefined) timers.clearTimeout(rescanTimer);
+        if (rescanSoon !== undefined) timers.clearTimeout(rescanSoon);
         await watcher?.close();
         await scheduler.stop();
         changed();
