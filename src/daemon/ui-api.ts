@@ -60,6 +60,18 @@ import type {
 } from "../web/api-types.js";
 import type { DaemonContext } from "./context.js";
 
+/** An artifact's address, `kind/name`. */
+interface ArtifactRef {
+  kind: Kind;
+  name: string;
+}
+
+/** What most routes work with: the workspace and the daemon. */
+interface Scope {
+  ws: Workspace;
+  ctx: DaemonContext;
+}
+
 /** Files over this size (bytes) are listed without their text. */
 const MAX_TEXT_BYTES = 1024 * 1024;
 /** Largest JSON body accepted by a mutating route (bytes). */
@@ -190,7 +202,8 @@ function changesBetween(before: FileMap, after: FileMap): FileChange[] {
   return out;
 }
 
-function findInCollection(ws: Workspace, kind: Kind, name: string): Located {
+function findInCollection(ws: Workspace, ref: ArtifactRef): Located {
+  const { kind, name } = ref;
   const hit = discoverArtifacts(ws.collectionDir, ws.layout).find((l) => l.kind === kind && l.name === name);
   if (!hit)
     throw new SkillsyncError("NOT_FOUND", `${kind} '${name}' is not in collection '${ws.collection}'`);
@@ -266,8 +279,9 @@ const PENDING: ReadonlySet<PlaceState> = new Set([
   "invalid",
 ]);
 
-function conflictId(project: string, kind: string, name: string): string {
-  return Buffer.from(JSON.stringify([project, kind, name])).toString("base64url");
+/** An opaque, URL-safe id for the conflict of `ref` with `where` (a project path or `remote:NAME`). */
+function conflictId(where: string, ref: ArtifactRef): string {
+  return Buffer.from(JSON.stringify([where, ref.kind, ref.name])).toString("base64url");
 }
 
 function parseConflictId(id: string): { project: string; kind: Kind; name: string } {
@@ -363,13 +377,10 @@ function splitArtifact(id: string, fallbackKind: string): [Kind | undefined, str
   return [isKind(kind) ? kind : undefined, name];
 }
 
-async function artifactDetail(
-  ws: Workspace,
-  ctx: DaemonContext,
-  kind: Kind,
-  name: string,
-): Promise<ArtifactDetail> {
-  const loc = findInCollection(ws, kind, name);
+async function artifactDetail(scope: Scope, ref: ArtifactRef): Promise<ArtifactDetail> {
+  const { ws, ctx } = scope;
+  const { kind, name } = ref;
+  const loc = findInCollection(ws, { kind, name });
   const info = readArtifact(ws, loc);
   const v = validateLocated(loc);
   const files: FileJson[] = info.tree.entries.map((e) => {
@@ -420,10 +431,11 @@ async function artifactDetail(
  * it back), then one transaction under the collection lock. Only files the artifact already has can be
  * written; the new main file must validate.
  */
-async function saveArtifact(ws: Workspace, kind: Kind, name: string, req: SaveRequest): Promise<void> {
+async function saveArtifact(ws: Workspace, opts: ArtifactRef & { req: SaveRequest }): Promise<void> {
+  const { kind, name, req } = opts;
   if (!Array.isArray(req.files) || req.files.length === 0)
     throw new SkillsyncError("USAGE", "nothing to save: 'files' is empty");
-  const loc = findInCollection(ws, kind, name);
+  const loc = findInCollection(ws, { kind, name });
   await locked(ws, [collectionLock(ws)], async () => {
     const tree = readArtifactTree(ws, loc);
     if (!tree) throw new SkillsyncError("NOT_FOUND", `${kind} '${name}' vanished from the collection`);
@@ -449,7 +461,7 @@ async function saveArtifact(ws: Workspace, kind: Kind, name: string, req: SaveRe
     }
     const main = loc.form === "folder" ? "SKILL.md" : (loc.entryName ?? `${name}.md`);
     const newMain = req.files.find((f) => f.path === main);
-    if (newMain) assertValidMain(kind, name, newMain.text);
+    if (newMain) assertValidMain({ kind, name }, newMain.text);
     await takeSnapshot(ws, {
       scope: { type: "collection" },
       message: `before web UI edit of ${kind}/${name}`,
@@ -467,10 +479,10 @@ async function saveArtifact(ws: Workspace, kind: Kind, name: string, req: SaveRe
   });
 }
 
-function assertValidMain(kind: Kind, name: string, text: string): void {
+function assertValidMain(ref: ArtifactRef, text: string): void {
   // Validation rules live in src/core/validate.ts, reached through validateLocated on a real file
   // elsewhere; here the text is not on disk yet, so call the core validators directly.
-  const problems = validateText(kind, name, text);
+  const problems = validateText(ref, text);
   const err = problems.find((p) => p.severity === "error");
   if (err)
     throw new SkillsyncError("INVALID_ARTIFACT", `${err.message} (nothing was saved)`, {
@@ -479,7 +491,8 @@ function assertValidMain(kind: Kind, name: string, text: string): void {
     });
 }
 
-function validateText(kind: Kind, name: string, text: string): Problem[] {
+function validateText(ref: ArtifactRef, text: string): Problem[] {
+  const { kind, name } = ref;
   const file = kind === "skill" ? `skills/${name}/SKILL.md` : `${kind}s/${name}.md`;
   const np = artifactNameProblem(kind, name);
   if (np) return [{ severity: "error", file, message: np }];
@@ -498,7 +511,7 @@ async function createArtifact(ws: Workspace, req: CreateRequest): Promise<Locate
     throw new SkillsyncError("USAGE", "'kind' must be skill, command, agent or prompt");
   if (typeof req.name !== "string" || typeof req.text !== "string")
     throw new SkillsyncError("USAGE", "'name' and 'text' must be strings");
-  assertValidMain(req.kind, req.name, req.text);
+  assertValidMain({ kind: req.kind, name: req.name }, req.text);
   const existing = discoverArtifacts(ws.collectionDir, ws.layout).find(
     (l) => l.kind === req.kind && l.name === req.name,
   );
@@ -535,8 +548,9 @@ function uiHubClient(ws: Workspace, remoteName: string): { client: HubClient; us
 }
 
 /** The hub's copy of `kind/name` (preferring the logged-in user's), or undefined when it has none. */
-async function hubCopy(ws: Workspace, remoteName: string, kind: Kind, name: string) {
-  const { client, user } = uiHubClient(ws, remoteName);
+async function hubCopy(ws: Workspace, opts: ArtifactRef & { remote: string }) {
+  const { kind, name } = opts;
+  const { client, user } = uiHubClient(ws, opts.remote);
   const hits = (await client.list({ kind })).filter((a) => a.name === name);
   const meta = hits.find((a) => a.owner === user) ?? hits[0];
   if (!meta) return { client, meta: undefined, artifact: undefined };
@@ -577,18 +591,14 @@ async function remoteStates(ws: Workspace, places: Place[]): Promise<Map<string,
   return out;
 }
 
-async function publishPreview(
-  ws: Workspace,
-  kind: Kind,
-  name: string,
-  remote: string,
-): Promise<ChangePreview> {
-  const loc = findInCollection(ws, kind, name);
+async function publishPreview(ws: Workspace, opts: ArtifactRef & { remote: string }): Promise<ChangePreview> {
+  const { kind, name, remote } = opts;
+  const loc = findInCollection(ws, { kind, name });
   const here = filesOfDisk(readArtifactTree(ws, loc));
   let there: FileMap;
   let where: string;
   try {
-    const { artifact } = await hubCopy(ws, remote, kind, name);
+    const { artifact } = await hubCopy(ws, { remote, kind, name });
     there = hubFileMap(artifact?.files);
     where = artifact ? `${artifact.owner}/${kind}/${name} revision ${artifact.revision}` : "a new artifact";
   } catch (e) {
@@ -611,8 +621,9 @@ async function publishPreview(
   };
 }
 
-function deployPreview(ws: Workspace, kind: Kind, name: string, project: string): ChangePreview {
-  const loc = findInCollection(ws, kind, name);
+function deployPreview(ws: Workspace, opts: ArtifactRef & { project: string }): ChangePreview {
+  const { kind, name, project } = opts;
+  const loc = findInCollection(ws, { kind, name });
   const here = filesOfDisk(readArtifactTree(ws, loc));
   const there = filesOfDisk(readArtifactTree(ws, locate(project, projectLayout(ws), kind, name)));
   const files = changesBetween(there, here);
@@ -657,8 +668,8 @@ async function pendingConflicts(ws: Workspace, ctx: DaemonContext): Promise<Conf
   const out = new Map<string, ConflictSummary>();
   const at = ctx.daemonStatus().last_sync ?? new Date(ctx.now()).toISOString();
   /** `where`: a project's absolute path, or `remote:NAME` for a hub. */
-  const add = (where: string, kind: Kind, name: string) => {
-    const id = conflictId(where, kind, name);
+  const add = (where: string, { kind, name }: ArtifactRef) => {
+    const id = conflictId(where, { kind, name });
     const hub = where.startsWith("remote:");
     if (!out.has(id))
       out.set(id, {
@@ -674,7 +685,7 @@ async function pendingConflicts(ws: Workspace, ctx: DaemonContext): Promise<Conf
   };
   for (const c of ctx.daemonStatus().conflicts) {
     const [kind, name] = splitArtifact(c.artifact, c.kind);
-    if (kind) add(c.project, kind, name);
+    if (kind) add(c.project, { kind, name });
   }
   for (const project of ctx.getConfig().projects) {
     if (!existsSync(project)) continue;
@@ -696,7 +707,7 @@ async function pendingConflicts(ws: Workspace, ctx: DaemonContext): Promise<Conf
     for (const r of report.results) {
       if (r.conflicts_remaining === 0) continue;
       const [kind, name] = splitArtifact(r.artifact_name, "skill");
-      if (kind) add(project, kind, name);
+      if (kind) add(project, { kind, name });
     }
   }
   for (const remote of Object.keys(ctx.getConfig().remotes)) {
@@ -709,13 +720,14 @@ async function pendingConflicts(ws: Workspace, ctx: DaemonContext): Promise<Conf
     for (const r of report.results) {
       if (r.success || r.conflicts_remaining === 0) continue;
       const [kind, name] = splitArtifact(r.artifact_name, "skill");
-      if (kind) add(`remote:${remote}`, kind, name);
+      if (kind) add(`remote:${remote}`, { kind, name });
     }
   }
   return [...out.values()];
 }
 
-async function conflictDetail(ws: Workspace, ctx: DaemonContext, id: string): Promise<ConflictDetail> {
+async function conflictDetail(scope: Scope, id: string): Promise<ConflictDetail> {
+  const { ws, ctx } = scope;
   const { project, kind, name } = parseConflictId(id);
   const summary = (await pendingConflicts(ws, ctx)).find((c) => c.id === id);
   if (!summary)
@@ -726,7 +738,7 @@ async function conflictDetail(ws: Workspace, ctx: DaemonContext, id: string): Pr
   const theirs = project.startsWith("remote:") ? "hub" : "project";
   if (project.startsWith("remote:")) {
     const remoteName = project.slice("remote:".length);
-    const { client, key, artifact } = await hubCopy(ws, remoteName, kind, name);
+    const { client, key, artifact } = await hubCopy(ws, { remote: remoteName, kind, name });
     remote = hubFileMap(artifact?.files);
     const drift = (await hubStatus(ws, remoteName)).artifacts.find((a) => a.type === kind && a.name === name);
     const baseRev = drift?.base_revision;
@@ -774,7 +786,9 @@ async function conflictDetail(ws: Workspace, ctx: DaemonContext, id: string): Pr
   return { ...summary, paths: files.map((f) => f.path), files };
 }
 
-async function historyOf(ws: Workspace, ctx: DaemonContext, kind: Kind, name: string): Promise<HistoryList> {
+async function historyOf(scope: Scope, ref: ArtifactRef): Promise<HistoryList> {
+  const { ws, ctx } = scope;
+  const { kind, name } = ref;
   const loc = discoverArtifacts(ws.collectionDir, ws.layout).find((l) => l.kind === kind && l.name === name);
   const current = loc ? (readArtifactTree(ws, loc)?.sha ?? null) : null;
   const entries: HistoryEntry[] = [];
@@ -792,12 +806,12 @@ async function historyOf(ws: Workspace, ctx: DaemonContext, kind: Kind, name: st
       message: s.message,
       created_at: s.created_at,
       sha: a.tree,
-      version: versionOfTree(ws, kind, name, a.tree),
+      version: versionOfTree(ws, { kind, name, sha: a.tree }),
     });
   }
   for (const remote of Object.keys(ctx.getConfig().remotes)) {
     try {
-      const { client, key } = await hubCopy(ws, remote, kind, name);
+      const { client, key } = await hubCopy(ws, { remote, kind, name });
       if (!key) continue;
       for (const v of (await client.versions(key)) ?? []) {
         if (v.op !== "put") continue;
@@ -819,7 +833,8 @@ async function historyOf(ws: Workspace, ctx: DaemonContext, kind: Kind, name: st
   return { current_sha: current, entries };
 }
 
-function versionOfTree(ws: Workspace, kind: Kind, name: string, sha: string): string {
+function versionOfTree(ws: Workspace, opts: ArtifactRef & { sha: string }): string {
+  const { kind, name, sha } = opts;
   const files = filesOfObject(ws, sha);
   const main = files?.get(kind === "skill" ? "SKILL.md" : `${name}.md`);
   const text = main ? textOf(main.data) : null;
@@ -831,9 +846,10 @@ function versionOfTree(ws: Workspace, kind: Kind, name: string, sha: string): st
   );
 }
 
-async function filesOfVersion(ws: Workspace, kind: Kind, name: string, id: string): Promise<FileMap> {
+async function filesOfVersion(ws: Workspace, opts: ArtifactRef & { id: string }): Promise<FileMap> {
+  const { kind, name, id } = opts;
   if (id === "current") {
-    const loc = findInCollection(ws, kind, name);
+    const loc = findInCollection(ws, { kind, name });
     return filesOfDisk(readArtifactTree(ws, loc));
   }
   if (id.startsWith("snapshot:")) {
@@ -904,7 +920,7 @@ async function resolveConflict(
   }
   const main = loc.form === "folder" ? "SKILL.md" : `${name}.md`;
   const newMain = req.files.find((f) => f.path === main);
-  if (newMain && newMain.content !== null) assertValidMain(kind, name, newMain.content);
+  if (newMain && newMain.content !== null) assertValidMain({ kind, name }, newMain.content);
   await locked(ws, [collectionLock(ws)], async () => {
     await takeSnapshot(ws, {
       scope: { type: "collection" },
@@ -931,7 +947,7 @@ async function resolveConflict(
     const remote = project.slice("remote:".length);
     await fetchHub(ws, { remote, autoResolve: "ours" });
     const report = await publish(ws, { names: [`${kind}/${name}`], remote });
-    const r = report.results[0] ?? okResult(`${kind}/${name}`, "publish");
+    const r = report.results[0] ?? okResult({ artifact_name: `${kind}/${name}`, direction: "publish" });
     return { ...r, conflicts_resolved: Math.max(r.conflicts_resolved, detail.files.length) };
   }
   const report = await transfer(ws, {
@@ -941,7 +957,7 @@ async function resolveConflict(
     strategy: "overwrite",
   });
   const r = report.results[0];
-  if (!r) return okResult(`${kind}/${name}`, "push");
+  if (!r) return okResult({ artifact_name: `${kind}/${name}`, direction: "push" });
   return { ...r, conflicts_resolved: Math.max(r.conflicts_resolved, detail.files.length) };
 }
 
@@ -965,11 +981,12 @@ function daemonPanel(ctx: DaemonContext): DaemonPanel {
   };
 }
 
-function okResult(name: string, direction: string, extra: Partial<SyncResultJson> = {}): SyncResultJson {
+/** A successful sync result (DESIGN.md schema) with `fields` filled in. */
+function okResult(
+  fields: Partial<SyncResultJson> & { artifact_name: string; direction: string },
+): SyncResultJson {
   return {
-    artifact_name: name,
     success: true,
-    direction,
     strategy_used: "overwrite",
     conflicts_resolved: 0,
     conflicts_remaining: 0,
@@ -977,7 +994,7 @@ function okResult(name: string, direction: string, extra: Partial<SyncResultJson
     new_hash: null,
     snapshot_id: null,
     error: null,
-    ...extra,
+    ...fields,
   };
 }
 
@@ -1007,12 +1024,10 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
       }
     });
   const write = (
-    method: "post" | "put",
-    path: string,
+    route: { method: "post" | "put"; path: string; status?: number },
     fn: (c: Context, w: Workspace) => unknown | Promise<unknown>,
-    status = 200,
   ) =>
-    app[method](path, async (c) => {
+    app[route.method](route.path, async (c) => {
       if (!tokenOk(c, ctx.token))
         return c.json(
           {
@@ -1024,7 +1039,7 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
           403,
         );
       try {
-        return c.json((await fn(c, await workspace())) as object, status as 200);
+        return c.json((await fn(c, await workspace())) as object, (route.status ?? 200) as 200);
       } catch (e) {
         return errorResponse(c, e);
       }
@@ -1037,59 +1052,59 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
   });
   read("/api/ui/artifacts/:kind/:name", async (c, w) => {
     const { kind, name } = kindParam(c);
-    const d = await artifactDetail(w, ctx, kind, name);
+    const d = await artifactDetail({ ws: w, ctx }, { kind, name });
     w.statCache.flush();
     return d;
   });
-  write("put", "/api/ui/artifacts/:kind/:name", async (c, w) => {
+  write({ method: "put", path: "/api/ui/artifacts/:kind/:name" }, async (c, w) => {
     const { kind, name } = kindParam(c);
-    await saveArtifact(w, kind, name, await jsonBody<SaveRequest>(c));
+    await saveArtifact(w, { kind, name, req: await jsonBody<SaveRequest>(c) });
     changed(`${kind}/${name}`);
-    return await artifactDetail(w, ctx, kind, name);
+    return await artifactDetail({ ws: w, ctx }, { kind, name });
   });
-  write(
-    "post",
-    "/api/ui/artifacts",
-    async (c, w) => {
-      const req = await jsonBody<CreateRequest>(c);
-      const loc = await createArtifact(w, req);
-      changed(`${loc.kind}/${loc.name}`);
-      return await artifactDetail(w, ctx, loc.kind, loc.name);
-    },
-    201,
-  );
-  write("post", "/api/ui/artifacts/:kind/:name/deploy/preview", async (c, w) => {
+  write({ method: "post", path: "/api/ui/artifacts", status: 201 }, async (c, w) => {
+    const req = await jsonBody<CreateRequest>(c);
+    const loc = await createArtifact(w, req);
+    changed(`${loc.kind}/${loc.name}`);
+    return await artifactDetail({ ws: w, ctx }, loc);
+  });
+  write({ method: "post", path: "/api/ui/artifacts/:kind/:name/deploy/preview" }, async (c, w) => {
     const { kind, name } = kindParam(c);
     const body = await jsonBody<{ target?: string }>(c);
-    return deployPreview(w, kind, name, requireProject(ctx, body.target));
+    return deployPreview(w, { kind, name, project: requireProject(ctx, body.target) });
   });
-  write("post", "/api/ui/artifacts/:kind/:name/deploy", async (c, w) => {
+  write({ method: "post", path: "/api/ui/artifacts/:kind/:name/deploy" }, async (c, w) => {
     const { kind, name } = kindParam(c);
     const project = requireProject(ctx, (await jsonBody<{ target?: string }>(c)).target);
-    findInCollection(w, kind, name);
+    findInCollection(w, { kind, name });
     const report = await transfer(w, { op: "deploy", project, names: [`${kind}/${name}`] });
     changed(`${kind}/${name}`);
-    return report.results[0] ?? okResult(`${kind}/${name}`, "none", { strategy_used: "none" });
+    return (
+      report.results[0] ??
+      okResult({ artifact_name: `${kind}/${name}`, direction: "none", strategy_used: "none" })
+    );
   });
-  write("post", "/api/ui/artifacts/:kind/:name/publish/preview", async (c, w) => {
+  write({ method: "post", path: "/api/ui/artifacts/:kind/:name/publish/preview" }, async (c, w) => {
     const { kind, name } = kindParam(c);
     const remote = requireRemote(ctx, (await jsonBody<{ target?: string }>(c)).target);
-    return publishPreview(w, kind, name, remote);
+    return publishPreview(w, { kind, name, remote });
   });
-  write("post", "/api/ui/artifacts/:kind/:name/publish", async (c, w) => {
+  write({ method: "post", path: "/api/ui/artifacts/:kind/:name/publish" }, async (c, w) => {
     const { kind, name } = kindParam(c);
     const remote = requireRemote(ctx, (await jsonBody<{ target?: string }>(c)).target);
-    findInCollection(w, kind, name);
+    findInCollection(w, { kind, name });
     const report = await publish(w, { names: [`${kind}/${name}`], remote });
     changed(`${kind}/${name}`);
-    const r = report.results[0] ?? okResult(`${kind}/${name}`, "publish", { strategy_used: "none" });
+    const r =
+      report.results[0] ??
+      okResult({ artifact_name: `${kind}/${name}`, direction: "publish", strategy_used: "none" });
     return report.queued > 0
       ? { ...r, error: `hub '${remote}' is unreachable; queued in the outbox, sent when it is back` }
       : r;
   });
   read("/api/ui/artifacts/:kind/:name/history", (c, w) => {
     const { kind, name } = kindParam(c);
-    return historyOf(w, ctx, kind, name);
+    return historyOf({ ws: w, ctx }, { kind, name });
   });
   read("/api/ui/artifacts/:kind/:name/diff", async (c, w) => {
     const { kind, name } = kindParam(c);
@@ -1099,13 +1114,13 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
       from,
       to,
       files: changesBetween(
-        await filesOfVersion(w, kind, name, from),
-        await filesOfVersion(w, kind, name, to),
+        await filesOfVersion(w, { kind, name, id: from }),
+        await filesOfVersion(w, { kind, name, id: to }),
       ),
     };
     return diff;
   });
-  write("post", "/api/ui/artifacts/:kind/:name/rollback", async (c, w) => {
+  write({ method: "post", path: "/api/ui/artifacts/:kind/:name/rollback" }, async (c, w) => {
     const { kind, name } = kindParam(c);
     const body = await jsonBody<{ version?: string }>(c);
     const version = typeof body.version === "string" ? body.version : "";
@@ -1114,13 +1129,18 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
     const r = await rollback(w, { id: version.slice("snapshot:".length), names: [`${kind}/${name}`] });
     w.statCache.flush();
     changed(`${kind}/${name}`);
-    const now = readArtifactTree(w, findInCollection(w, kind, name));
-    return okResult(name, "rollback", { snapshot_id: r.safety_snapshot, new_hash: now?.sha ?? null });
+    const now = readArtifactTree(w, findInCollection(w, { kind, name }));
+    return okResult({
+      artifact_name: name,
+      direction: "rollback",
+      snapshot_id: r.safety_snapshot,
+      new_hash: now?.sha ?? null,
+    });
   });
   read("/api/ui/conflicts", (_c, w) => pendingConflicts(w, ctx));
-  read("/api/ui/conflicts/:id", (c, w) => conflictDetail(w, ctx, c.req.param("id") ?? ""));
-  write("post", "/api/ui/conflicts/:id/resolve", async (c, w) => {
-    const detail = await conflictDetail(w, ctx, c.req.param("id") ?? "");
+  read("/api/ui/conflicts/:id", (c, w) => conflictDetail({ ws: w, ctx }, c.req.param("id") ?? ""));
+  write({ method: "post", path: "/api/ui/conflicts/:id/resolve" }, async (c, w) => {
+    const detail = await conflictDetail({ ws: w, ctx }, c.req.param("id") ?? "");
     const req = await jsonBody<ResolveRequest>(c);
     const { project, kind, name } = parseConflictId(detail.id);
     if (!project)
@@ -1135,7 +1155,7 @@ export function registerUiRoutes(app: Hono, ctx: DaemonContext): void {
     return result;
   });
   read("/api/ui/daemon", () => daemonPanel(ctx));
-  write("put", "/api/ui/daemon/auto", async (c) => {
+  write({ method: "put", path: "/api/ui/daemon/auto" }, async (c) => {
     const body = await jsonBody<{ enabled?: unknown }>(c);
     if (typeof body.enabled !== "boolean")
       throw new SkillsyncError("USAGE", "'enabled' must be true or false");

@@ -34,19 +34,19 @@ describe("conflict markers", () => {
   });
 
   it("resolves one block at a time, the others untouched", () => {
-    const one = resolveConflictBlock(TEXT, 0, "theirs");
+    const one = resolveConflictBlock(TEXT, { index: 0, choice: "theirs" });
     expect(one.startsWith("top\ntheirs 1\nmiddle\n<<<<<<< collection\n")).toBe(true);
     expect(findConflictBlocks(one)).toHaveLength(1);
-    const both = resolveConflictBlock(one, 0, "both");
+    const both = resolveConflictBlock(one, { index: 0, choice: "both" });
     expect(both).toBe("top\ntheirs 1\nmiddle\nmine 2\ntheirs 2\nend\n");
     expect(hasConflictMarkers(both)).toBe(false);
-    expect(resolveConflictBlock(TEXT, 1, "base")).toContain("middle\nbase 2\nend\n");
+    expect(resolveConflictBlock(TEXT, { index: 1, choice: "base" })).toContain("middle\nbase 2\nend\n");
   });
 
   it("keeps CRLF line endings byte for byte and ignores unclosed blocks", () => {
     const crlf = "a\r\n<<<<<<< x\r\nm\r\n=======\r\nt\r\n>>>>>>> y\r\nb";
-    expect(resolveConflictBlock(crlf, 0, "ours")).toBe("a\r\nm\r\nb");
+    expect(resolveConflictBlock(crlf, { index: 0, choice: "ours" })).toBe("a\r\nm\r\nb");
     expect(findConflictBlocks("<<<<<<< x\nm\n=======\nno end")).toEqual([]);
-    expect(resolveConflictBlock("plain", 3, "ours")).toBe("plain");
+    expect(resolveConflictBlock("plain", { index: 3, choice: "ours" })).toBe("plain");
   });
 });

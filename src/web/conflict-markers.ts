@@ -78,7 +78,8 @@ export function findConflictBlocks(text: string): ConflictBlock[] {
  * Replaces conflict block `index` of `text` with the chosen side. Returns `text` unchanged when there
  * is no such block. `base` on a block without base lines keeps nothing.
  */
-export function resolveConflictBlock(text: string, index: number, choice: HunkChoice): string {
+export function resolveConflictBlock(text: string, pick: { index: number; choice: HunkChoice }): string {
+  const { index, choice } = pick;
   const block = findConflictBlocks(text)[index];
   if (!block) return text;
   const lines = splitLines(text);

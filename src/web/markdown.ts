@@ -109,7 +109,7 @@ function parseBlocks(lines: string[]): Block[] {
     }
     const b = BULLET.exec(line);
     if (b) {
-      i = parseList(lines, i, out);
+      i = parseList(lines, { start: i, out });
       continue;
     }
     if (line.includes("|") && i + 1 < lines.length && TABLE_SEP.test(lines[i + 1]!)) {
@@ -144,7 +144,8 @@ function splitRow(line: string): Inline[][] {
 }
 
 /** Parses a list starting at `start`; appends it to `out`; returns the next line index. */
-function parseList(lines: string[], start: number, out: Block[]): number {
+function parseList(lines: string[], at: { start: number; out: Block[] }): number {
+  const { start, out } = at;
   const first = BULLET.exec(lines[start]!)!;
   const indent = first[1]!.length;
   const ordered = /\d/.test(first[2]!);
@@ -238,7 +239,7 @@ export function parseInline(text: string): Inline[] {
       }
     }
     if (ch === "*" || (ch === "_" && (i === 0 || !/\w/.test(text[i - 1]!)))) {
-      const end = findEmEnd(text, i + 1, ch);
+      const end = findEmEnd(text, { from: i + 1, ch });
       if (end > i + 1) {
         flush();
         out.push({ t: "em", c: parseInline(text.slice(i + 1, end)) });
@@ -276,7 +277,8 @@ export function parseInline(text: string): Inline[] {
   return out;
 }
 
-function findEmEnd(text: string, from: number, ch: string): number {
+function findEmEnd(text: string, at: { from: number; ch: string }): number {
+  const { from, ch } = at;
   if (text[from] === " " || text[from] === undefined) return -1;
   for (let j = from + 1; j < text.length; j++) {
     if (text[j] === ch && text[j - 1] !== " " && text[j + 1] !== ch) {

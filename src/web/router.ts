@@ -35,8 +35,8 @@ export function parseRoute(hash: string): Route {
 }
 
 /** The hash link of an artifact page. */
-export function artifactHref(kind: string, name: string, tab?: "edit" | "files"): string {
-  return `#/a/${encodeURIComponent(kind)}/${encodeURIComponent(name)}${tab ? `/${tab}` : ""}`;
+export function artifactHref(ref: { kind: string; name: string }, tab?: "edit" | "files"): string {
+  return `#/a/${encodeURIComponent(ref.kind)}/${encodeURIComponent(ref.name)}${tab ? `/${tab}` : ""}`;
 }
 
 /** The current route, updated on `hashchange`. */

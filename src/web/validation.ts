@@ -12,7 +12,8 @@ export type { Problem };
 export { LIMITS };
 
 /** Problems of the main file `text` of artifact `kind/name` as it would be saved. */
-export function validateMain(kind: Kind, name: string, text: string): Problem[] {
+export function validateMain(ref: { kind: Kind; name: string }, text: string): Problem[] {
+  const { kind, name } = ref;
   const nameProblem = artifactNameProblem(kind, name);
   const file = kind === "skill" ? `skills/${name}/SKILL.md` : `${kind}s/${name}.md`;
   const problems: Problem[] = nameProblem ? [{ severity: "error", file, line: 1, message: nameProblem }] : [];
@@ -28,7 +29,8 @@ export function validateMain(kind: Kind, name: string, text: string): Problem[] 
  * The main file of a new artifact: YAML frontmatter (`name` for skills, `description`) then `body`.
  * The YAML is written by the `yaml` library, so any description is quoted correctly.
  */
-export function newArtifactText(kind: Kind, name: string, description: string, body: string): string {
+export function newArtifactText(a: { kind: Kind; name: string; description: string; body: string }): string {
+  const { kind, name, description, body } = a;
   const fm: Record<string, string> = kind === "skill" ? { name, description } : { description };
   const trimmed = body.replace(/^\n+/, "");
   return `---\n${stringify(fm, { lineWidth: 0 })}---\n\n${trimmed}${trimmed.endsWith("\n") ? "" : "\n"}`;

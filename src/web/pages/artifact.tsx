@@ -203,7 +203,7 @@ function Editor(props: { detail: ArtifactDetail; onSaved: (fresh: ArtifactDetail
   const original = (p: string) => d.files.find((f) => f.path === p)?.text ?? "";
   const current = (p: string) => drafts[p] ?? original(p);
   const mainText = current(d.main);
-  const problems = useMemo(() => validateMain(d.kind, d.name, mainText), [d.kind, d.name, mainText]);
+  const problems = useMemo(() => validateMain(d, mainText), [d.kind, d.name, mainText]);
   const errors = problems.filter((p) => p.severity === "error");
   const dirty = Object.entries(drafts).filter(([p, t]) => t !== original(p));
   const save = async () => {
@@ -350,7 +350,7 @@ export function ArtifactPage(props: { kind: string; name: string; tab: "view" | 
         {tabs.map(([t, label]) => (
           <a
             key={t}
-            href={artifactHref(d.kind, d.name, t === "view" ? undefined : t)}
+            href={artifactHref(d, t === "view" ? undefined : t)}
             aria-current={props.tab === t ? "page" : undefined}
           >
             {label}
@@ -393,7 +393,7 @@ export function ArtifactPage(props: { kind: string; name: string; tab: "view" | 
             selected={selected}
             onSelect={(p) => {
               setFile(p);
-              if (props.tab !== "files") location.hash = artifactHref(d.kind, d.name, "files");
+              if (props.tab !== "files") location.hash = artifactHref(d, "files");
             }}
           />
           <p class="muted small">

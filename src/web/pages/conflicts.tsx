@@ -101,19 +101,25 @@ function FileResolver(props: {
               </span>
               <button
                 type="button"
-                onClick={() => props.onChange(resolveConflictBlock(value ?? "", b.index, "ours"))}
+                onClick={() =>
+                  props.onChange(resolveConflictBlock(value ?? "", { index: b.index, choice: "ours" }))
+                }
               >
                 Use local
               </button>
               <button
                 type="button"
-                onClick={() => props.onChange(resolveConflictBlock(value ?? "", b.index, "theirs"))}
+                onClick={() =>
+                  props.onChange(resolveConflictBlock(value ?? "", { index: b.index, choice: "theirs" }))
+                }
               >
                 Use remote
               </button>
               <button
                 type="button"
-                onClick={() => props.onChange(resolveConflictBlock(value ?? "", b.index, "both"))}
+                onClick={() =>
+                  props.onChange(resolveConflictBlock(value ?? "", { index: b.index, choice: "both" }))
+                }
               >
                 Use both
               </button>
@@ -225,7 +231,7 @@ function ConflictView(props: { id: string }) {
               : "Ready to save"}
         </span>
         {done ? (
-          <button type="button" class="primary" onClick={() => go(artifactHref(d.kind, d.name))}>
+          <button type="button" class="primary" onClick={() => go(artifactHref(d))}>
             Open {d.name}
           </button>
         ) : (

@@ -18,8 +18,11 @@ export function CreatePage() {
   const [touched, setTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>(undefined);
-  const text = useMemo(() => newArtifactText(kind, name, description, body), [kind, name, description, body]);
-  const problems = useMemo(() => validateMain(kind, name, text), [kind, name, text]);
+  const text = useMemo(
+    () => newArtifactText({ kind, name, description, body }),
+    [kind, name, description, body],
+  );
+  const problems = useMemo(() => validateMain({ kind, name }, text), [kind, name, text]);
   const errors = problems.filter((p) => p.severity === "error");
   const nameErrors = errors.filter((p) => /\bname\b/.test(p.message) && !/description/.test(p.message));
   const descErrors = errors.filter((p) => /description/.test(p.message));
@@ -34,7 +37,7 @@ export function CreatePage() {
     try {
       const req: CreateRequest = { kind, name, text };
       const d = await api<ArtifactDetail>("/api/ui/artifacts", { method: "POST", body: req });
-      go(artifactHref(d.kind, d.name));
+      go(artifactHref(d));
     } catch (err) {
       setError(err as ApiError);
     } finally {

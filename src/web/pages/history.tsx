@@ -63,8 +63,7 @@ export function HistoryPage(props: { kind: string; name: string }) {
     <section aria-labelledby="h-title">
       <div class="page-head">
         <h1 id="h-title">
-          History: <span class="kind-tag">{props.kind}</span>{" "}
-          <a href={artifactHref(props.kind, props.name)}>{props.name}</a>
+          History: <span class="kind-tag">{props.kind}</span> <a href={artifactHref(props)}>{props.name}</a>
         </h1>
       </div>
       {res.error ? <ErrorBox error={res.error} onRetry={res.reload} /> : null}

@@ -21,7 +21,8 @@ function PlaceChip(props: { place: Place }) {
   );
 }
 
-function matches(row: ArtifactRow, kind: string, status: string, text: string): boolean {
+function matches(row: ArtifactRow, f: { kind: string; status: string; text: string }): boolean {
+  const { kind, status, text } = f;
   if (kind !== "all" && row.kind !== kind) return false;
   if (status !== "all" && row.status !== status) return false;
   if (text) {
@@ -41,7 +42,7 @@ export function OverviewPage() {
     if (e.type !== "hello") ov.reload();
   });
   const rows = useMemo(
-    () => (ov.data?.artifacts ?? []).filter((r) => matches(r, kind, status, text.trim())),
+    () => (ov.data?.artifacts ?? []).filter((r) => matches(r, { kind, status, text: text.trim() })),
     [ov.data, kind, status, text],
   );
   const d = ov.data;
@@ -139,7 +140,7 @@ export function OverviewPage() {
             {rows.map((r) => (
               <tr key={`${r.kind}/${r.name}`} data-artifact={`${r.kind}/${r.name}`} data-status={r.status}>
                 <td data-label="Artifact">
-                  <a href={artifactHref(r.kind, r.name)}>{r.name}</a>
+                  <a href={artifactHref(r)}>{r.name}</a>
                   <div class="desc">{r.description}</div>
                 </td>
                 <td data-label="Kind">{r.kind}</td>
