@@ -121,6 +121,11 @@ async function startDaemon(): Promise<void> {
   env.token = readFileSync(join(env.home, "daemon.token"), "utf8").trim();
 }
 
+/** `expect.poll` with room for a loaded 2-core CI machine (its default gives up after 1 s). */
+function poll<T>(fn: () => T | Promise<T>) {
+  return expect.poll(fn, { timeout: 10_000 });
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
@@ -213,7 +218,7 @@ describe.skipIf(!HAVE && !REQUIRED)(
       await p.waitForTimeout(300); // let a late shift, if any, be recorded
       const cls = await p.evaluate(() => (window as unknown as { __cls: number }).__cls);
       expect(cls).toBeLessThan(0.1);
-      await expect.poll(() => p.locator('[data-testid="sync-light"]').textContent()).toContain("All synced");
+      await poll(() => p.locator('[data-testid="sync-light"]').textContent()).toContain("All synced");
       expect(await p.locator('tr[data-artifact="skill/theme-factory"]').textContent()).toContain("in sync");
       // filter by text, then by status
       await p.getByLabel("Search").fill("brand");
@@ -237,7 +242,7 @@ describe.skipIf(!HAVE && !REQUIRED)(
       await go("#/a/skill/xss-probe");
       const rendered = p.locator('[data-testid="rendered"]');
       await rendered.waitFor();
-      await expect.poll(() => rendered.textContent()).toContain('<script>window.__pwned = "block"</script>');
+      await poll(() => rendered.textContent()).toContain('<script>window.__pwned = "block"</script>');
       expect(await rendered.locator("script, img, iframe").count()).toBe(0);
       expect(await p.locator("a", { hasText: "click me" }).count()).toBe(0);
       expect(await p.locator("a", { hasText: "safe" }).getAttribute("href")).toBe("https://example.com/docs");
@@ -264,7 +269,7 @@ describe.skipIf(!HAVE && !REQUIRED)(
       const p = page();
       await go("#/new");
       await p.getByLabel("Name").fill("Bad_Name");
-      await expect.poll(() => p.locator('[data-testid="name-help"]').textContent()).toContain("lowercase");
+      await poll(() => p.locator('[data-testid="name-help"]').textContent()).toContain("lowercase");
       await p.getByLabel("Description").fill("Made in the browser to test the web UI.");
       await p.locator('[data-testid="create"]').click();
       expect(p.url()).toMatch(/#\/new$/);
@@ -325,7 +330,7 @@ describe.skipIf(!HAVE && !REQUIRED)(
       await p.keyboard.press("ArrowDown");
       await p.keyboard.press("End");
       await p.keyboard.type("-X");
-      await expect.poll(() => p.locator('[data-testid="validation"]').textContent()).toContain("error");
+      await poll(() => p.locator('[data-testid="validation"]').textContent()).toContain("error");
       expect(await p.locator('[data-testid="save"]').isDisabled()).toBe(true);
       await shot(p, "edit");
       expect(readFileSync(file, "utf8")).not.toContain("ui-made-skill-X");
@@ -335,13 +340,11 @@ describe.skipIf(!HAVE && !REQUIRED)(
       const p = page();
       await go("#/a/skill/ui-made-skill");
       await p.getByRole("button", { name: "Deploy to project…" }).click();
-      await expect
-        .poll(() => p.locator('[data-testid="preview-summary"]').textContent())
-        .toContain("1 file(s)");
+      await poll(() => p.locator('[data-testid="preview-summary"]').textContent()).toContain("1 file(s)");
       expect(await p.locator('[data-testid="changes"]').textContent()).toContain("SKILL.md");
       await shot(p, "deploy-preview");
       await p.getByRole("button", { name: /^Deploy 1 file/ }).click();
-      await expect.poll(() => p.locator('[data-testid="action-result"]').textContent()).toContain("Deployed");
+      await poll(() => p.locator('[data-testid="action-result"]').textContent()).toContain("Deployed");
       expect(existsSync(join(env.project, ".claude", "skills", "ui-made-skill", "SKILL.md"))).toBe(true);
       await p.getByRole("button", { name: "Close" }).last().click();
     });
@@ -350,14 +353,12 @@ describe.skipIf(!HAVE && !REQUIRED)(
       const p = page();
       await go("#/a/skill/ui-made-skill");
       await p.getByRole("button", { name: "Publish to hub…" }).click();
-      await expect
-        .poll(() => p.locator('[data-testid="preview-summary"]').textContent())
-        .toContain("a new artifact");
+      await poll(() => p.locator('[data-testid="preview-summary"]').textContent()).toContain(
+        "a new artifact",
+      );
       await shot(p, "publish-preview");
       await p.getByRole("button", { name: /^Publish 1 file/ }).click();
-      await expect
-        .poll(() => p.locator('[data-testid="action-result"]').textContent())
-        .toContain("Published");
+      await poll(() => p.locator('[data-testid="action-result"]').textContent()).toContain("Published");
       await p.getByRole("button", { name: "Close" }).last().click();
       const token = readFileSync(join(env.home, "credentials.toml"), "utf8").match(/token = "([^"]+)"/)?.[1];
       const onHub = await fetch(`${env.hubUrl}/api/v1/artifacts/alice/skill/ui-made-skill`, {
@@ -366,7 +367,7 @@ describe.skipIf(!HAVE && !REQUIRED)(
       expect(onHub.status).toBe(200);
       await go("#/");
       const row = p.locator('tr[data-artifact="skill/ui-made-skill"]');
-      await expect.poll(() => row.textContent()).toMatch(/hub\s*in sync/);
+      await poll(() => row.textContent()).toMatch(/hub\s*in sync/);
     });
 
     it("resolves a conflict between collection and project in the three-way view", async () => {
@@ -392,11 +393,9 @@ describe.skipIf(!HAVE && !REQUIRED)(
       expect(await p.locator('[data-testid="save-resolution"]').isDisabled()).toBe(true);
       await shot(p, "conflict");
       await p.getByRole("button", { name: "Use local" }).first().click();
-      await expect
-        .poll(() => p.locator('[data-testid="unresolved"]').textContent())
-        .toContain("Ready to save");
+      await poll(() => p.locator('[data-testid="unresolved"]').textContent()).toContain("Ready to save");
       await p.locator('[data-testid="save-resolution"]').click();
-      await expect.poll(() => p.locator('[data-testid="unresolved"]').textContent()).toContain("Resolved");
+      await poll(() => p.locator('[data-testid="unresolved"]').textContent()).toContain("Resolved");
       expect(readFileSync(inCollection, "utf8")).toBe(mine.join("\n"));
       expect(readFileSync(inProject, "utf8")).toBe(mine.join("\n"));
       const status = JSON.parse(cli("status", "--json", "--project", env.project).trim() || "{}") as {
@@ -431,16 +430,14 @@ describe.skipIf(!HAVE && !REQUIRED)(
       writeFileSync(inA, mine.join("\n"));
       await go("#/conflicts");
       const link = p.locator('[data-testid="conflict-list"] li', { hasText: "brand-guidelines" });
-      await expect.poll(() => link.textContent()).toContain("hub");
+      await poll(() => link.textContent()).toContain("hub");
       await link.locator("a").click();
       await p.locator('[data-testid="hunks"] li').first().waitFor();
       await shot(p, "conflict-hub");
       await p.getByRole("button", { name: "Use local" }).first().click();
-      await expect
-        .poll(() => p.locator('[data-testid="unresolved"]').textContent())
-        .toContain("Ready to save");
+      await poll(() => p.locator('[data-testid="unresolved"]').textContent()).toContain("Ready to save");
       await p.locator('[data-testid="save-resolution"]').click();
-      await expect.poll(() => p.locator('[data-testid="unresolved"]').textContent()).toContain("Resolved");
+      await poll(() => p.locator('[data-testid="unresolved"]').textContent()).toContain("Resolved");
       expect(readFileSync(inA, "utf8")).toBe(mine.join("\n"));
       // the hub now has the resolution, and the second machine gets it with a plain fetch
       cliIn(b, "fetch", "--remote", "hub");
@@ -451,7 +448,7 @@ describe.skipIf(!HAVE && !REQUIRED)(
       const p = page();
       await go("#/history/skill/ui-made-skill");
       await p.locator('[data-testid="history-table"] tbody tr').first().waitFor();
-      await expect.poll(() => p.locator('[data-testid="changes"]').textContent()).toContain("SKILL.md");
+      await poll(() => p.locator('[data-testid="changes"]').textContent()).toContain("SKILL.md");
       await shot(p, "history");
       const row = p
         .locator('[data-testid="history-table"] tbody tr')
@@ -469,15 +466,13 @@ describe.skipIf(!HAVE && !REQUIRED)(
       await go("#/daemon");
       const toggle = p.locator('[data-testid="auto-sync"]');
       await toggle.waitFor();
-      await expect.poll(() => p.locator('[data-testid="live"]').textContent()).toBe("live");
+      await poll(() => p.locator('[data-testid="live"]').textContent()).toBe("live");
       expect(await toggle.isChecked()).toBe(false);
       await toggle.click();
-      await expect.poll(() => p.locator('[data-testid="auto-state"]').textContent()).toBe("on");
+      await poll(() => p.locator('[data-testid="auto-state"]').textContent()).toBe("on");
       expect(readFileSync(join(env.home, "config.toml"), "utf8")).toMatch(/enabled\s*=\s*true/);
       await p.locator('[data-testid="sync-now"]').click();
-      await expect
-        .poll(() => p.locator('[data-testid="events"]').textContent())
-        .toMatch(/sync-(started|finished)/);
+      await poll(() => p.locator('[data-testid="events"]').textContent()).toMatch(/sync-(started|finished)/);
       await shot(p, "daemon");
     });
 
@@ -489,10 +484,10 @@ describe.skipIf(!HAVE && !REQUIRED)(
       await p.evaluate(() => {
         location.hash = "#/";
       });
-      await expect
-        .poll(() => p.locator('[data-testid="error"]').first().textContent())
-        .toContain("Daemon not reachable");
-      await expect.poll(() => p.locator(".conn").textContent()).not.toBe("live");
+      await poll(() => p.locator('[data-testid="error"]').first().textContent()).toContain(
+        "Daemon not reachable",
+      );
+      await poll(() => p.locator(".conn").textContent()).not.toBe("live");
       await shot(p, "daemon-stopped");
     });
   },
