@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { manifest, parseManifest, sha256Hex, type TreeEntry } from "../core/tree-hash.js";
-import { exists, writeFileIfAbsent } from "./fs.js";
+import { exists, inParallel, WRITE_CONCURRENCY, writeFileIfAbsent } from "./fs.js";
 import type { DiskTree, TreeFile } from "./tree-read.js";
 
 /** Where a blob or tree lives: `objects/{blobs|trees}/<first 2 hex>/<rest>`. */
@@ -23,12 +23,10 @@ export class ObjectStore {
 
   /** Stores the bytes of `files` and their tree; returns the tree hash. Idempotent. */
   async putTree(files: readonly TreeFile[]): Promise<string> {
-    const entries: TreeEntry[] = [];
-    for (const f of files) {
-      const sha = sha256Hex(f.data);
-      await writeFileIfAbsent(objectPath(this.root, "blobs", sha), f.data, { mode: 0o444 });
-      entries.push({ path: f.path, mode: f.mode, sha });
-    }
+    const entries: TreeEntry[] = files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) }));
+    await inParallel(entries, WRITE_CONCURRENCY, (e, i) =>
+      writeFileIfAbsent(objectPath(this.root, "blobs", e.sha), files[i]!.data, { mode: 0o444 }),
+    );
     return this.putManifest(entries);
   }
 
@@ -37,9 +35,9 @@ export class ObjectStore {
    * little changed). Returns its hash, which equals `tree.sha`.
    */
   async putDiskTree(tree: DiskTree): Promise<string> {
-    for (const e of tree.entries) {
+    await inParallel(tree.entries, WRITE_CONCURRENCY, async (e) => {
       const p = objectPath(this.root, "blobs", e.sha);
-      if (await exists(p)) continue;
+      if (await exists(p)) return;
       const data = readFileSync(tree.abs.get(e.path)!);
       if (sha256Hex(data) !== e.sha)
         throw new SkillsyncError(
@@ -47,7 +45,7 @@ export class ObjectStore {
           `${tree.abs.get(e.path)} changed while it was being read; run the command again`,
         );
       await writeFileIfAbsent(p, data, { mode: 0o444 });
-    }
+    });
     return this.putManifest(tree.entries);
   }
 

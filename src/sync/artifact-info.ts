@@ -82,10 +82,28 @@ const META_MIGRATIONS = [
   "CREATE TABLE tree_meta (sha TEXT PRIMARY KEY, version TEXT NOT NULL, description TEXT, valid INTEGER NOT NULL)",
 ];
 
-function metaDb(ws: Workspace) {
+interface MetaStatements {
+  get: import("better-sqlite3").Statement;
+  put: import("better-sqlite3").Statement;
+}
+
+const metaStatements = new WeakMap<object, MetaStatements>();
+
+/** Prepared statements of the tree_meta table, made once per open database. */
+function meta(ws: Workspace): MetaStatements {
   const db = openStateDb(ws.paths.stateDb);
-  ensureSchema(db, "tree-meta", META_MIGRATIONS);
-  return db;
+  let m = metaStatements.get(db);
+  if (!m) {
+    ensureSchema(db, "tree-meta", META_MIGRATIONS);
+    m = {
+      get: db.prepare("SELECT version, description, valid FROM tree_meta WHERE sha = ?"),
+      put: db.prepare(
+        "INSERT OR REPLACE INTO tree_meta (sha, version, description, valid) VALUES (?, ?, ?, ?)",
+      ),
+    };
+    metaStatements.set(db, m);
+  }
+  return m;
 }
 
 /** Version, description and validity of a tree, from the cache or computed and cached. */
@@ -94,19 +112,14 @@ export function treeMeta(
   loc: Located,
   tree: DiskTree,
 ): { version: string; description: string | undefined; valid: boolean } {
-  const db = metaDb(ws);
-  const row = db.prepare("SELECT version, description, valid FROM tree_meta WHERE sha = ?").get(tree.sha) as
+  const m = meta(ws);
+  const row = m.get.get(tree.sha) as
     | { version: string; description: string | null; valid: number }
     | undefined;
   if (row) return { version: row.version, description: row.description ?? undefined, valid: row.valid === 1 };
   const v = validateLocated(loc);
   const valid = !v.problems.some((p) => p.severity === "error");
-  db.prepare("INSERT OR REPLACE INTO tree_meta (sha, version, description, valid) VALUES (?, ?, ?, ?)").run(
-    tree.sha,
-    v.version,
-    v.description ?? null,
-    valid ? 1 : 0,
-  );
+  m.put.run(tree.sha, v.version, v.description ?? null, valid ? 1 : 0);
   return { version: v.version, description: v.description, valid };
 }
 

@@ -183,9 +183,10 @@ export function registerTransfer(program: Command): void {
     .option("--project <dir>", "project folder (default: the current folder)")
     .option("--json", "print JSON (schema in DESIGN.md)")
     .option("--hub [remote]", "also show drift against a hub remote (default: the default remote)")
+    .option("--all", "list in-sync artifacts in the table too")
     .addHelpText("after", "\nExit status: 0 nothing drifted, 1 drift found, 2 bad input.")
     .action(
-      wrapCommand(async (o: { project?: string; hub?: string | boolean }, cmd: Command) => {
+      wrapCommand(async (o: { project?: string; hub?: string | boolean; all?: boolean }, cmd: Command) => {
         const { ctx, ws } = await workspaceFor(cmd);
         const project = await resolveProject(ws, o.project);
         const r = projectStatus(ws, project);
@@ -221,20 +222,22 @@ export function registerTransfer(program: Command): void {
           ctx.out.line();
           ctx.out.line(color.bold(`Project ${project}`));
         }
+        const drifted = r.artifacts.filter((a) => a.drift_type !== "in-sync");
+        const rows = o.all ? r.artifacts : drifted;
         if (r.artifacts.length === 0) ctx.out.line("no artifacts in the collection or the project");
         else {
-          ctx.out.table(
-            ["artifact", "type", "drift", "side", "recommendation", "last deployed"],
-            r.artifacts.map((a) => [
-              a.name,
-              a.type,
-              a.drift_type === "in-sync" ? color.green(a.drift_type) : color.yellow(a.drift_type),
-              a.drift_side ?? "",
-              a.recommendation ?? "",
-              a.last_deployed ?? "never",
-            ]),
-          );
-          const drifted = r.artifacts.filter((a) => a.drift_type !== "in-sync");
+          if (rows.length > 0)
+            ctx.out.table(
+              ["artifact", "type", "drift", "side", "recommendation", "last deployed"],
+              rows.map((a) => [
+                a.name,
+                a.type,
+                a.drift_type === "in-sync" ? color.green(a.drift_type) : color.yellow(a.drift_type),
+                a.drift_side ?? "",
+                a.recommendation ?? "",
+                a.last_deployed ?? "never",
+              ]),
+            );
           if (drifted.length > 0) {
             ctx.out.line();
             ctx.out.line(color.bold("Details"));
@@ -243,7 +246,12 @@ export function registerTransfer(program: Command): void {
                 `  ${a.type}/${a.name}: collection ${shortHash(a.collection_sha)}  project ${shortHash(a.project_sha)}  base ${shortHash(a.base_sha)}  (${a.collection_version ?? "-"} / ${a.project_version ?? "-"})`,
               );
           }
-          ctx.out.line(r.drift_detected ? `${r.drift_count} drifted` : "everything in sync");
+          const inSync = r.artifacts.length - drifted.length;
+          ctx.out.line(
+            r.drift_detected
+              ? `${r.drift_count} drifted, ${inSync} in sync${o.all ? "" : " (--all lists every artifact)"}`
+              : `everything in sync (${inSync} artifacts)`,
+          );
         }
         return code;
       }),
