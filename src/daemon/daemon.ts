@@ -435,7 +435,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
         roots,
         classifier,
         triggerPatterns: config.daemon.triggers.map((t) => t.pattern),
-        ...(opts.watcherBackend ? { backend: opts.watcherBackend } : {}),
+        backend: opts.watcherBackend ?? config.daemon.watcher,
         onChange: (c) => {
           const prev = dirty.get(c.abs);
           const rank = { low: 0, medium: 1, high: 2 } as const;

@@ -25,6 +25,8 @@ const daemonSchema = z
     cooldown: z.number().min(0).default(30),
     backoff_cap: z.number().min(1).default(3600),
     schedules: z.array(z.string()).default([]),
+    /** File watcher: `folders` (one OS watch per folder, default) or `chokidar`. */
+    watcher: z.enum(["folders", "chokidar"]).default("folders"),
     triggers: z
       .array(z.object({ pattern: z.string(), priority: priority.default("high") }).strict())
       .default([
