@@ -136,8 +136,11 @@ function page(): Page {
   return env.page;
 }
 
+/** Opens `hash`; reloads when the page is already there, so its data is fresh. */
 async function go(hash: string): Promise<void> {
-  await page().goto(`${env.url}/${hash}`);
+  const url = `${env.url}/${hash}`;
+  if (page().url() === url) await page().reload();
+  else await page().goto(url);
 }
 
 describe.skipIf(!HAVE && !REQUIRED)(
@@ -474,6 +477,43 @@ describe.skipIf(!HAVE && !REQUIRED)(
       await p.locator('[data-testid="sync-now"]').click();
       await poll(() => p.locator('[data-testid="events"]').textContent()).toMatch(/sync-(started|finished)/);
       await shot(p, "daemon");
+    });
+
+    it("can be driven by the keyboard alone", async () => {
+      const p = page();
+      await go("#/");
+      await p.reload(); // focus starts at the top of a freshly loaded page
+      await p.locator('[data-testid="artifact-table"] tbody tr').first().waitFor();
+      await p.keyboard.press("Tab");
+      expect(await p.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+      await p.getByLabel("Search").focus();
+      await p.keyboard.type("theme");
+      await p.keyboard.press("Tab");
+      expect(await p.evaluate(() => document.activeElement?.textContent)).toBe("theme-factory");
+      await p.keyboard.press("Enter");
+      await p.waitForURL(/#\/a\/skill\/theme-factory$/);
+      // the deploy dialog opens from the keyboard and Escape closes it
+      await p.getByRole("button", { name: "Deploy to project…" }).focus();
+      await p.keyboard.press("Enter");
+      await p.locator("dialog[open]").waitFor();
+      await p.keyboard.press("Escape");
+      await poll(() => p.locator("dialog[open]").count()).toBe(0);
+    });
+
+    it("says so when the hub is unreachable, and publishing queues", async () => {
+      const p = page();
+      env.hub?.kill("SIGTERM");
+      await new Promise((r) => env.hub?.once("exit", r));
+      await go("#/");
+      const place = p.locator(".places li", { hasText: "hub" });
+      await poll(() => place.textContent()).toContain("unreachable");
+      await shot(p, "hub-unreachable");
+      await go("#/a/skill/theme-factory");
+      await p.getByRole("button", { name: "Publish to hub…" }).click();
+      await poll(() => p.locator('[data-testid="preview-summary"]').textContent()).toContain("unreachable");
+      await p.getByRole("button", { name: /^Publish \d+ file/ }).click();
+      await poll(() => p.locator('[data-testid="action-result"]').textContent()).toContain("Queued");
+      await p.keyboard.press("Escape");
     });
 
     it("says so honestly when the daemon stops", async () => {
