@@ -2,6 +2,7 @@
  * The daemon with a real chokidar watcher on temp folders, real HTTP, real SQLite and a fake sync
  * runner (the engine is injected), so these tests check the daemon's own guarantees.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -17,7 +18,16 @@ import { nullLogger } from "./log.js";
 import { listLocalSkills } from "./state.js";
 import type { SyncRunInput, SyncRunReport } from "./sync-types.js";
 
-const FIXTURES = "/work/shared/fixtures/skills/anthropics";
+const FIXTURES = path.resolve(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "shared",
+  "fixtures",
+  "skills",
+  "anthropics",
+);
 
 interface Call {
   trigger: string;
@@ -171,6 +181,45 @@ describe("daemon", () => {
     const st = await getJson<SyncStatus>(h, "/api/skills/sync/status");
     expect(st.pending_updates).toEqual([]);
     expect(st.state).toBe("green");
+  });
+
+  it("backs the collection up after a sync that changed something when backup.auto is on", async () => {
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), "skillsync-daemon-backup-"));
+    temps.push(repo);
+    const s = setup({}, { backup: { auto: true, repo } });
+    s.behave = async () => {
+      const r = okReport();
+      r.results[0]!.new_hash = "a".repeat(64);
+      return r;
+    };
+    const gitEnv = {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    };
+    Object.assign(process.env, gitEnv);
+    const h = await start(s);
+    await waitFor("startup sync", () => s.calls.length === 1);
+    await h.scheduler.idle();
+    const log = await waitFor(
+      "backup commit",
+      () => {
+        try {
+          return (
+            execFileSync("git", ["log", "--oneline"], { cwd: repo, encoding: "utf8" }).trim() || undefined
+          );
+        } catch {
+          return undefined;
+        }
+      },
+      15_000,
+    );
+    expect(log.split("\n")).toHaveLength(1);
+    expect(
+      fs.existsSync(path.join(repo, "collections", "default", "skills", "brand-guidelines", "SKILL.md")),
+    ).toBe(true);
   });
 
   it("turns a burst of 1,000 writes into one sync and ignores excluded files", async () => {

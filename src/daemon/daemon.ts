@@ -299,6 +299,16 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
         results,
       };
       const id = db.open ? recordRun(db, entry) : 0;
+      // backup.auto: commit the collection to the backup repo after a sync that changed something.
+      if (cfg.backup.auto && outcome !== "failed" && results.some((r) => r.success && r.new_hash)) {
+        try {
+          const { runBackup } = await import("../sync/backup.js");
+          const b = await runBackup({ home: opts.home, config: cfg, collection, warn: (m) => log.warn(m) });
+          log.info("backup finished", { committed: b.committed });
+        } catch (e) {
+          log.error("backup failed", { error: (e as Error).message });
+        }
+      }
       if (outcome !== "failed") for (const p of served) pending.delete(p);
       for (const inv of report.invalid) pending.add(inv.artifact);
       log[outcome === "failed" ? "error" : "info"]("sync finished", {

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +21,7 @@ Object.assign(process.env, {
   GIT_COMMITTER_EMAIL: "test@example.com",
 });
 
-const FIXTURES = "/work/shared/fixtures/skills/anthropics";
+const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/skills/anthropics", import.meta.url));
 const T0 = Date.parse("2026-03-01T10:00:00.000Z");
 let tmp: string;
 let home: string;

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { SkillsyncError } from "../core/errors.js";
 import { type Config, defaultConfig } from "../store/config.js";
@@ -16,7 +17,7 @@ Object.assign(process.env, {
   GIT_COMMITTER_EMAIL: "test@example.com",
 });
 
-const FIXTURES = "/work/shared/fixtures/skills/anthropics";
+const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/skills/anthropics", import.meta.url));
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "skillsync-backup-"));
 afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
 

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ANTHROPIC_SKILLS } from "../helpers/paths.js";
 
 const BIN = path.resolve("dist/cli/main.js");
 const GIT_ENV = {
@@ -40,7 +41,7 @@ beforeAll(() => {
   home = path.join(tmp, "home");
   bare = path.join(tmp, "backup.git");
   fs.cpSync(
-    "/work/shared/fixtures/skills/anthropics/internal-comms",
+    path.join(ANTHROPIC_SKILLS, "internal-comms"),
     path.join(home, "collections/default/skills/internal-comms"),
     { recursive: true },
   );

@@ -10,9 +10,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ANTHROPIC_SKILLS } from "../helpers/paths.js";
 
 const BIN = path.resolve("dist/cli/main.js");
-const FIXTURES = "/work/shared/fixtures/skills/anthropics";
+const FIXTURES = ANTHROPIC_SKILLS;
 let tmp: string;
 let home: string;
 let project: string;

@@ -7,9 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ANTHROPIC_SKILLS } from "../helpers/paths.js";
 
 const BIN = path.resolve("dist/cli/main.js");
-const FIXTURES = "/work/shared/fixtures/skills/anthropics";
+const FIXTURES = ANTHROPIC_SKILLS;
 const GIT_ENV = { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
 let tmp: string;
 
