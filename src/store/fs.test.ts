@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -50,6 +50,23 @@ describe("writeFileAtomic", () => {
 });
 
 describe("Transaction", () => {
+  it("a killed process's temps are removed by recovery, a live process's are left alone", async () => {
+    const journal = join(dir, "journal");
+    mkdirSync(journal);
+    await writeFileAtomic(join(dir, "skills", "a", "SKILL.md"), "old");
+    // A transaction of a process that is gone: a marker and a staged folder, no journal.
+    const deadTag = "999999-0a0b0c";
+    writeFileSync(join(journal, `${deadTag}.pending`), JSON.stringify([join(dir, "skills")]));
+    await writeFileAtomic(join(dir, "skills", `.a.skillsync-tmp-${deadTag}-new`, "SKILL.md"), "staged");
+    // One of a live process (this test's parent): must survive.
+    const liveTag = `${process.ppid}-0d0e0f`;
+    writeFileSync(join(journal, `${liveTag}.pending`), JSON.stringify([join(dir, "skills")]));
+    await writeFileAtomic(join(dir, "skills", `.a.skillsync-tmp-${liveTag}-new`, "SKILL.md"), "staged");
+    expect(await recoverTransactions(journal)).toBe(1);
+    expect(readdirSync(join(dir, "skills")).sort()).toEqual([`.a.skillsync-tmp-${liveTag}-new`, "a"]);
+    expect(readdirSync(journal)).toEqual([`${liveTag}.pending`]);
+  });
+
   it("commits files, folder replacements and removals together", async () => {
     writeFileSync(join(dir, "lock"), "old lock");
     await writeFileAtomic(join(dir, "skill", "old.md"), "old");
@@ -123,6 +140,7 @@ describe("Transaction", () => {
     await tx.replaceDir(join(dir, "d"), [{ path: "a", data: Buffer.from("x"), mode: 0o644 }]);
     await tx.abort();
     expect(readFileSync(join(dir, "f"), "utf8")).toBe("old");
-    expect(listAll(dir)).toEqual(["f"]);
+    expect(listAll(dir)).toEqual(["f", "journal"]);
+    expect(readdirSync(join(dir, "journal"))).toEqual([]);
   });
 });

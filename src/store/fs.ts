@@ -92,6 +92,28 @@ function newTag(): string {
   return `${process.pid}-${randomBytes(6).toString("hex")}`;
 }
 
+/** Tags of transactions in flight in this process (their temps and journals are not leftovers). */
+const liveTags = new Set<string>();
+
+/** A journal or marker older than this (ms) is recovered even if its pid now names a live process (pid reuse). */
+const STALE_OWNER_MS = 60 * 60 * 1000;
+
+/**
+ * True when the process that made `tag` (`<pid>-<hex>`) may still be working on it: a transaction of
+ * this process in flight, or another process that is still alive.
+ */
+function ownerAlive(tag: string): boolean {
+  if (liveTags.has(tag)) return true;
+  const pid = Number(tag.split("-")[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 async function fsyncPath(path: string, step: WriteStep): Promise<void> {
   faultPoint(step, path);
   let fh: fsp.FileHandle | undefined;
@@ -221,13 +243,33 @@ export class Transaction {
   private readonly ops: JournalOp[] = [];
   private readonly id = newTag();
   private done = false;
+  /** Folders holding this transaction's temps, recorded in its marker for crash clean-up. */
+  private readonly tempDirs = new Set<string>();
 
   /** @param journalDir folder holding journals, normally `$SKILLSYNC_HOME/journal` */
-  constructor(private readonly journalDir: string) {}
+  constructor(private readonly journalDir: string) {
+    liveTags.add(this.id);
+  }
+
+  /**
+   * Records `dir` in the marker `<journal>/<id>.pending` before a temp is created there, so that a
+   * crash leaves a list of exactly where to look for this transaction's temps.
+   */
+  private async noteTempDir(dir: string): Promise<void> {
+    if (this.tempDirs.has(dir)) return;
+    this.tempDirs.add(dir);
+    await writeFileAtomic(join(this.journalDir, `${this.id}.pending`), JSON.stringify([...this.tempDirs]));
+  }
+
+  private async finish(): Promise<void> {
+    liveTags.delete(this.id);
+    if (this.tempDirs.size > 0) await fsp.rm(join(this.journalDir, `${this.id}.pending`), { force: true });
+  }
 
   /** Stages a whole-file write of `final`. */
   async writeFile(final: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
     await ensureDir(dirname(final));
+    await this.noteTempDir(dirname(final));
     const tmp = tempNameFor(final, this.id);
     this.ops.push({ op: "file", tmp, final });
     await writeTemp(tmp, data, mode);
@@ -239,6 +281,7 @@ export class Transaction {
    */
   async replaceDir(final: string, files: readonly FileToWrite[]): Promise<void> {
     await ensureDir(dirname(final));
+    await this.noteTempDir(dirname(final));
     const staged = tempNameFor(final, `${this.id}-new`);
     const old = tempNameFor(final, `${this.id}-old`);
     this.ops.push({ op: "dir", staged, final, old });
@@ -260,6 +303,7 @@ export class Transaction {
 
   /** Stages the removal of a file or folder at `final`. */
   async remove(final: string): Promise<void> {
+    await this.noteTempDir(dirname(final));
     this.ops.push({ op: "remove", final, old: tempNameFor(final, `${this.id}-old`) });
   }
 
@@ -275,23 +319,31 @@ export class Transaction {
   async commit(): Promise<void> {
     if (this.done) throw new SkillsyncError("INTERNAL", "transaction committed twice");
     this.done = true;
-    if (this.ops.length === 0) return;
+    if (this.ops.length === 0) {
+      await this.finish();
+      return;
+    }
     const journal: Journal = { version: 1, id: this.id, ops: this.ops };
     const jpath = join(this.journalDir, `${this.id}.json`);
     faultPoint("journal", jpath);
     await writeFileAtomic(jpath, JSON.stringify(journal));
     await applyJournal(journal);
     await removePath(jpath);
+    await this.finish();
   }
 
   /** Discards every staged temp; nothing at a final path changes. Safe to call after a failed step. */
   async abort(): Promise<void> {
-    if (this.done) return;
+    if (this.done) {
+      liveTags.delete(this.id);
+      return;
+    }
     this.done = true;
     for (const op of this.ops) {
       if (op.op === "file") await fsp.rm(op.tmp, { force: true });
       if (op.op === "dir") await fsp.rm(op.staged, { recursive: true, force: true });
     }
+    await this.finish();
   }
 }
 
@@ -324,9 +376,12 @@ async function applyJournal(j: Journal): Promise<void> {
 }
 
 /**
- * Finishes every transaction whose journal is in `journalDir` (a crash after the commit point).
- * Call before any operation that reads the collection or a project.
- * @returns how many transactions were completed
+ * Finishes or discards every transaction left behind in `journalDir` by a process that is gone (a
+ * crash or a kill): a committed one (its journal exists) is rolled forward; then the temps it staged
+ * are removed from the folders its marker lists. Transactions of live processes are left alone, so
+ * this is safe to call while another skillsync process works. Call before reading the collection or a
+ * project.
+ * @returns how many transactions were recovered (rolled forward or cleaned up)
  */
 export async function recoverTransactions(journalDir: string): Promise<number> {
   let names: string[];
@@ -335,28 +390,61 @@ export async function recoverTransactions(journalDir: string): Promise<number> {
   } catch {
     return 0;
   }
-  let n = 0;
+  const tags = new Set<string>();
   for (const name of names) {
-    if (!name.endsWith(".json") || name.includes(TEMP_MARKER)) continue;
-    const jpath = join(journalDir, name);
-    let j: Journal;
-    try {
-      j = JSON.parse(await fsp.readFile(jpath, "utf8")) as Journal;
-    } catch {
-      continue; // not ours or unreadable: leave it for a human
+    const m = /^(\d+-[0-9a-f]+)\.(json|pending)$/.exec(name);
+    if (m) tags.add(m[1]!);
+  }
+  let n = 0;
+  for (const tag of tags) {
+    const jpath = join(journalDir, `${tag}.json`);
+    const mpath = join(journalDir, `${tag}.pending`);
+    if (ownerAlive(tag)) {
+      const st = await fsp.stat(names.includes(`${tag}.json`) ? jpath : mpath).catch(() => undefined);
+      if (!st || Date.now() - st.mtimeMs < STALE_OWNER_MS) continue;
     }
-    if (j.version !== 1 || !Array.isArray(j.ops)) continue;
-    await applyJournal(j);
-    await removePath(jpath);
+    if (names.includes(`${tag}.json`)) {
+      let j: Journal | undefined;
+      try {
+        j = JSON.parse(await fsp.readFile(jpath, "utf8")) as Journal;
+      } catch {
+        j = undefined; // unreadable: leave it for a human
+      }
+      if (j?.version !== 1 || !Array.isArray(j.ops)) continue;
+      await applyJournal(j);
+      await removePath(jpath);
+    }
+    let dirs: string[] = [];
+    try {
+      dirs = JSON.parse(await fsp.readFile(mpath, "utf8")) as string[];
+    } catch {
+      dirs = [];
+    }
+    for (const d of dirs) await removeTempsOf(d, tag);
+    await fsp.rm(mpath, { force: true });
     n++;
   }
   return n;
 }
 
+/** Removes the temps of transaction `tag` directly inside `dir`. */
+async function removeTempsOf(dir: string, tag: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await fsp.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const e of entries)
+    if (e.includes(`${TEMP_MARKER}${tag}`)) await fsp.rm(join(dir, e), { recursive: true, force: true });
+}
+
 /**
- * Removes leftovers of interrupted writes (names containing {@link TEMP_MARKER}) directly inside
- * `dir` and, for folders, one level below. Only call after {@link recoverTransactions}: a committed
- * transaction's temps are still needed until it is rolled forward.
+ * Removes leftovers of interrupted writes (names containing {@link TEMP_MARKER}) of processes that are
+ * gone, directly inside `dir` and, for folders, down to `depth` levels. A full sweep for repair tools:
+ * normal commands rely on {@link recoverTransactions}, which knows where each transaction staged its
+ * temps. Only call after {@link recoverTransactions}: a committed transaction's temps are still
+ * needed until it is rolled forward.
  * @returns the paths removed
  */
 export async function sweepTemps(dir: string, depth = 2): Promise<string[]> {
@@ -370,6 +458,10 @@ export async function sweepTemps(dir: string, depth = 2): Promise<string[]> {
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.name.includes(TEMP_MARKER)) {
+      const tag = /^(\d+-[0-9a-f]+)/.exec(
+        e.name.slice(e.name.indexOf(TEMP_MARKER) + TEMP_MARKER.length),
+      )?.[1];
+      if (tag && ownerAlive(tag)) continue;
       await fsp.rm(p, { recursive: true, force: true });
       removed.push(p);
     } else if (e.isDirectory() && depth > 1 && e.name !== ".git" && e.name !== "node_modules") {

@@ -9,7 +9,7 @@ import { SkillsyncError } from "../core/errors.js";
 import { COLLECTION_LAYOUT, DEFAULT_PROFILE, type Layout, PROJECT_PROFILES } from "../core/layout.js";
 import { artifactNameProblem } from "../core/names.js";
 import { type Config, loadConfig } from "../store/config.js";
-import { recoverTransactions, sweepTemps, Transaction } from "../store/fs.js";
+import { recoverTransactions, Transaction } from "../store/fs.js";
 import { collectionDir, type HomePaths, homePaths, resolveHome } from "../store/home.js";
 import { type LockSpec, withLocks } from "../store/lock.js";
 import { ObjectStore } from "../store/object-store.js";
@@ -64,8 +64,8 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
   const problem = artifactNameProblem("command", collection);
   if (problem) throw new SkillsyncError("INVALID_NAME", `collection ${problem}`);
   const dir = collectionDir(home, collection);
+  // Finishes or discards what a crashed or killed skillsync left behind (collection and projects).
   await recoverTransactions(paths.journal);
-  if (existsSync(dir)) await sweepTemps(dir, 3);
   const db = openStateDb(paths.stateDb);
   return {
     home,
@@ -122,9 +122,6 @@ export async function resolveProject(_ws: Workspace, dir?: string): Promise<stri
       "PROJECT_MISSING",
       `project folder ${abs} does not exist; create it or pass --project DIR`,
     );
-  await sweepTemps(abs, 1);
-  await sweepTemps(join(abs, ".claude"), 3);
-  await sweepTemps(join(abs, "prompts"), 1);
   return abs;
 }
 
