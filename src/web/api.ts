@@ -70,6 +70,7 @@ export interface Loaded<T> {
   data: T | undefined;
   error: ApiError | undefined;
   loading: boolean;
+  /** Loads again (bursts within 150 ms are coalesced into one request). */
   reload: () => void;
   /** Replaces the data with a fresher copy the caller already has (e.g. a save's answer). */
   mutate: (data: T) => void;
@@ -81,20 +82,27 @@ export function useApi<T>(path: string | null): Loaded<T> {
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [loading, setLoading] = useState(path !== null);
   const [tick, setTick] = useState(0);
+  // Requests are numbered; an answer is applied when it is newer than the one shown, so a stream of
+  // reloads (live events) still shows progress instead of waiting for the last one to finish.
   const seq = useRef(0);
+  const shown = useRef(0);
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(pending.current), []);
   useEffect(() => {
     if (path === null) return;
     const mine = ++seq.current;
     setLoading(true);
     api<T>(path).then(
       (d) => {
-        if (mine !== seq.current) return;
+        if (mine <= shown.current) return;
+        shown.current = mine;
         setData(d);
         setError(undefined);
         setLoading(false);
       },
       (e: unknown) => {
-        if (mine !== seq.current) return;
+        if (mine <= shown.current) return;
+        shown.current = mine;
         setError(
           e instanceof ApiError ? e : new ApiError(0, "INTERNAL", e instanceof Error ? e.message : String(e)),
         );
@@ -106,9 +114,16 @@ export function useApi<T>(path: string | null): Loaded<T> {
     data,
     error,
     loading,
-    reload: () => setTick((t) => t + 1),
+    // a burst of events (a checkout touching many files) becomes one request
+    reload: () => {
+      if (pending.current !== undefined) return;
+      pending.current = setTimeout(() => {
+        pending.current = undefined;
+        setTick((t) => t + 1);
+      }, 150);
+    },
     mutate: (d: T) => {
-      seq.current++; // a load in flight is older than this
+      shown.current = ++seq.current; // a load in flight is older than this
       setData(d);
       setError(undefined);
       setLoading(false);

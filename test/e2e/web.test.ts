@@ -394,6 +394,7 @@ describe.skipIf(!HAVE && !REQUIRED)(
         "still have conflict markers",
       );
       expect(await p.locator('[data-testid="save-resolution"]').isDisabled()).toBe(true);
+      await poll(() => p.locator('[data-testid="conflict-count"]').textContent()).toBe("1");
       await shot(p, "conflict");
       await p.getByRole("button", { name: "Use local" }).first().click();
       await poll(() => p.locator('[data-testid="unresolved"]').textContent()).toContain("Ready to save");

@@ -4,7 +4,7 @@
  * `value` from outside replaces the document without recreating the view.
  */
 import { markdown } from "@codemirror/lang-markdown";
-import { unifiedMergeView } from "@codemirror/merge";
+import { getChunks, unifiedMergeView } from "@codemirror/merge";
 import { EditorState, type Extension } from "@codemirror/state";
 import { basicSetup, EditorView } from "codemirror";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
@@ -102,6 +102,18 @@ export function TextView(props: { value: string; path?: string; label: string })
   return <div class="cm-host cm-readonly" ref={ref} />;
 }
 
+/** Scrolls a diff view so its first changed chunk is in sight (after the first layout). */
+function scrollToFirstChange(view: EditorView): EditorView {
+  const first = getChunks(view.state)?.chunks[0];
+  if (first)
+    requestAnimationFrame(() => {
+      // scroll only the editor's own scroller, never the page around it
+      if (view.dom.isConnected)
+        view.scrollDOM.scrollTop = Math.max(0, view.lineBlockAt(first.fromB).top - 24);
+    });
+  return view;
+}
+
 /**
  * A unified, read-only diff from `before` to `after` (deleted lines shown struck through above the
  * inserted ones). Long unchanged stretches are folded.
@@ -109,26 +121,28 @@ export function TextView(props: { value: string; path?: string; label: string })
 export function DiffView(props: { before: string; after: string; path?: string; label: string }) {
   const { ref } = useView(
     (parent) =>
-      new EditorView({
-        parent,
-        state: EditorState.create({
-          doc: props.after,
-          extensions: [
-            basicSetup,
-            ...langFor(props.path ?? ""),
-            EditorView.lineWrapping,
-            EditorState.readOnly.of(true),
-            EditorView.editable.of(false),
-            EditorView.contentAttributes.of({ "aria-label": props.label }),
-            unifiedMergeView({
-              original: props.before,
-              mergeControls: false,
-              gutter: true,
-              collapseUnchanged: { margin: 3, minSize: 6 },
-            }),
-          ],
+      scrollToFirstChange(
+        new EditorView({
+          parent,
+          state: EditorState.create({
+            doc: props.after,
+            extensions: [
+              basicSetup,
+              ...langFor(props.path ?? ""),
+              EditorView.lineWrapping,
+              EditorState.readOnly.of(true),
+              EditorView.editable.of(false),
+              EditorView.contentAttributes.of({ "aria-label": props.label }),
+              unifiedMergeView({
+                original: props.before,
+                mergeControls: false,
+                gutter: true,
+                collapseUnchanged: { margin: 3, minSize: 6 },
+              }),
+            ],
+          }),
         }),
-      }),
+      ),
     [props.before, props.after, props.path],
   );
   return <div class="cm-host cm-readonly cm-diff" ref={ref} data-testid="diff" />;

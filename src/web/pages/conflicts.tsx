@@ -7,7 +7,7 @@ import { useMemo, useState } from "preact/hooks";
 import { type ApiError, api, useApi, useDaemonEvents } from "../api.js";
 import type { ConflictDetail, ConflictFile, ConflictSummary, SyncResultJson } from "../api-types.js";
 import { Empty, ErrorBox, formatTime, Loading } from "../components/common.js";
-import { MarkdownEditor, TextView } from "../components/editor.js";
+import { DiffView, MarkdownEditor, TextView } from "../components/editor.js";
 import { findConflictBlocks, resolveConflictBlock } from "../conflict-markers.js";
 import { artifactHref, go } from "../router.js";
 
@@ -44,14 +44,23 @@ function ConflictList() {
   );
 }
 
-function Pane(props: { title: string; text: string | null; path: string }) {
+/** One input of the merge; a side is shown as its changes against the base (unchanged runs folded). */
+function Pane(props: { title: string; text: string | null; path: string; base?: string | null }) {
+  const label = `${props.title}: ${props.path}`;
   return (
     <div class="pane">
       <h3>{props.title}</h3>
       {props.text === null ? (
         <p class="muted">(file absent on this side)</p>
+      ) : props.base !== undefined && props.base !== null ? (
+        <DiffView
+          before={props.base}
+          after={props.text}
+          path={props.path}
+          label={`${label}, changes against the base`}
+        />
       ) : (
-        <TextView value={props.text} path={props.path} label={`${props.title}: ${props.path}`} />
+        <TextView value={props.text} path={props.path} label={label} />
       )}
     </div>
   );
@@ -77,8 +86,8 @@ function FileResolver(props: {
       </h2>
       <div class="three-way">
         <Pane title="Base" text={f.base} path={f.path} />
-        <Pane title={`Local (${props.localLabel})`} text={f.local} path={f.path} />
-        <Pane title={`Remote (${props.remoteLabel})`} text={f.remote} path={f.path} />
+        <Pane title={`Local (${props.localLabel})`} text={f.local} path={f.path} base={f.base} />
+        <Pane title={`Remote (${props.remoteLabel})`} text={f.remote} path={f.path} base={f.base} />
       </div>
       <fieldset class="whole-file">
         <legend class="sr-only">Whole-file choice for {f.path}</legend>
