@@ -14,7 +14,9 @@ export function CreatePage() {
   const [kind, setKind] = useState<ArtifactKind>("skill");
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const [body, setBody] = useState(() => bodyTemplate("skill", ""));
+  // the template follows kind and name until the body is edited
+  const [customBody, setCustomBody] = useState<string | null>(null);
+  const body = customBody ?? bodyTemplate(kind, name);
   const [touched, setTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>(undefined);
@@ -57,7 +59,6 @@ export function CreatePage() {
             onChange={(e) => {
               const k = (e.target as HTMLSelectElement).value as ArtifactKind;
               setKind(k);
-              setBody(bodyTemplate(k, name));
             }}
           >
             {KINDS.map((k) => (
@@ -111,7 +112,7 @@ export function CreatePage() {
           )}
         </div>
         <div class="label">Body</div>
-        <MarkdownEditor value={body} onChange={setBody} path="body.md" label="Body (markdown)" />
+        <MarkdownEditor value={body} onChange={setCustomBody} path="body.md" label="Body (markdown)" />
         {touched && otherErrors.length > 0 ? (
           <ul class="bad-text">
             {otherErrors.map((p, i) => (
