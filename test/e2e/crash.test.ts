@@ -400,10 +400,19 @@ describe("crash test: a pull over the fixtures interrupted at every write step",
     };
     // Two at a time: each case has its own home and project.
     const queue = [...todo];
+    let failed = false;
     const worker = async () => {
-      for (let n = queue.shift(); n !== undefined; n = queue.shift()) await runOne(n);
+      for (let n = queue.shift(); n !== undefined && !failed; n = queue.shift()) {
+        try {
+          await runOne(n);
+        } catch (e) {
+          failed = true; // stop the other worker too, so nothing writes after the cleanup
+          throw e;
+        }
+      }
     };
-    await Promise.all([worker(), worker()]);
+    const settled = await Promise.allSettled([worker(), worker()]);
+    for (const r of settled) if (r.status === "rejected") throw r.reason;
     if (homeLeftovers.size > 0)
       console.info(
         `crash test: temp files left in $SKILLSYNC_HOME after a kill (not swept; see the skipped test):\n${[
