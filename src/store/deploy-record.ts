@@ -6,7 +6,7 @@
  */
 import { stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
-import { KINDS, type Kind } from "../core/names.js";
+import { artifactNameProblem, KINDS, type Kind } from "../core/names.js";
 import { parseTomlDoc, readTomlDoc, type TomlFormat } from "./toml-doc.js";
 
 /** The deployment record format version this build reads and writes. */
@@ -26,7 +26,11 @@ const entrySchema = z
     "deployed-at": iso,
     "deployed-from": z.string().min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    const problem = artifactNameProblem(e.type, e.name);
+    if (problem) ctx.addIssue({ code: "custom", path: ["name"], message: problem });
+  });
 
 const recordSchema = z
   .object({

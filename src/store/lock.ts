@@ -6,7 +6,6 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import lockfile from "proper-lockfile";
 import { SkillsyncError } from "../core/errors.js";
 
 /** Releases a held lock. */
@@ -32,9 +31,13 @@ export async function acquireLock(spec: LockSpec, timeoutMs: number): Promise<Re
   const retries = Math.max(0, Math.ceil(timeoutMs / 100));
   try {
     // One registry key per lock: proper-lockfile tracks held locks by this path.
+    // Imported here: commands that take no lock (status, list) do not pay for loading it.
+    const lockfile = await import("proper-lockfile");
     return await lockfile.lock(path, {
-      stale: 15_000,
-      update: 5_000,
+      // A holder refreshes its lock every second; a lock not refreshed for 5 s belongs to a process
+      // that died, and is taken over (well within the default 10 s wait).
+      stale: 5_000,
+      update: 1_000,
       retries: { retries, factor: 1, minTimeout: 100, maxTimeout: 100 },
       realpath: false,
     });

@@ -4,7 +4,7 @@
  * ever added, deployed, pulled or fetched is kept, so the exact base of a deployment can always be
  * read back for a three-way merge.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { manifest, parseManifest, sha256Hex, type TreeEntry } from "../core/tree-hash.js";
@@ -35,6 +35,7 @@ export class ObjectStore {
    * little changed). Returns its hash, which equals `tree.sha`.
    */
   async putDiskTree(tree: DiskTree): Promise<string> {
+    if (this.hasTreeSync(tree.sha)) return tree.sha;
     await inParallel(tree.entries, WRITE_CONCURRENCY, async (e) => {
       const p = objectPath(this.root, "blobs", e.sha);
       if (await exists(p)) return;
@@ -62,6 +63,14 @@ export class ObjectStore {
     const sha = sha256Hex(data);
     await writeFileIfAbsent(objectPath(this.root, "blobs", sha), data, { mode: 0o444 });
     return sha;
+  }
+
+  /**
+   * True when the tree object is stored. Blobs are always written before their tree, so a stored
+   * tree means its blobs are there too (unless someone deleted objects by hand).
+   */
+  hasTreeSync(sha: string): boolean {
+    return existsSync(objectPath(this.root, "trees", sha));
   }
 
   /** True when the tree and all its blobs are stored. */

@@ -138,6 +138,8 @@ export interface AddOptions {
   sourceFor?: (c: Candidate) => string;
   /** Commit to record as `resolved-ref` (git sources). */
   resolvedRef?: string;
+  /** Create the collection (in the same transaction) when it does not exist yet. */
+  createCollection?: boolean;
 }
 
 /** What `add` did for one artifact. */
@@ -159,7 +161,7 @@ export async function addArtifacts(
   ws: Workspace,
   opts: AddOptions,
 ): Promise<{ results: AddResult[]; snapshotId?: string }> {
-  requireCollection(ws);
+  if (!opts.createCollection) requireCollection(ws);
   const candidates = opts.paths.flatMap((p) => findCandidates(p, opts.kind));
   const seen = new Set<string>();
   for (const c of candidates) {

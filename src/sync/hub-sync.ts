@@ -631,7 +631,7 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
             result(id, { direction: "pull", strategy_used: "fast-forward", previous_hash: localTree.sha }),
           );
         } else {
-          setBase(ws, remote.name, inc.kind, inc.name, null);
+          if (!opts.preview) setBase(ws, remote.name, inc.kind, inc.name, null);
           results.push(
             result(id, {
               direction: "pull",
@@ -664,7 +664,7 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
         continue;
       }
       if (localTree.sha === hubTree) {
-        setBase(ws, remote.name, inc.kind, inc.name, newBase);
+        if (!opts.preview) setBase(ws, remote.name, inc.kind, inc.name, newBase);
         continue;
       }
       if (base && localTree.sha === base.tree) {
@@ -723,7 +723,7 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
           version: hub.version,
           pendingKey: inc,
         });
-        setBase(ws, remote.name, inc.kind, inc.name, newBase);
+        if (!opts.preview) setBase(ws, remote.name, inc.kind, inc.name, newBase);
         results.push(result(id, { direction: "pull", strategy_used: "fork", new_hash: hashOf(files) }));
         continue;
       }

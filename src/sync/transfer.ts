@@ -128,6 +128,19 @@ export interface TransferReport {
 
 const LABELS = { project: "project", collection: "collection", base: "base" } as const;
 
+/** `f`, evaluated at most once, on first use. */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value;
+  };
+}
+
 function filesOf(_ws: Workspace, side: Sides["collection"]): TreeFile[] {
   if (!side) return [];
   const files = loadTreeFiles(side.tree);
@@ -222,18 +235,20 @@ async function transferLocked(
     }
     const form = s.collection?.loc.form ?? s.project?.loc.form ?? (s.kind === "skill" ? "folder" : "file");
     const baseSha = s.record?.sha;
-    const baseFiles =
-      baseSha && (await ws.objects.hasTree(baseSha)) ? ws.objects.readTree(baseSha) : undefined;
-    const cFiles = s.collection ? filesOf(ws, s.collection) : undefined;
-    const pFiles = s.project ? filesOf(ws, s.project) : undefined;
-    const pChanged =
-      baseSha !== undefined && s.project?.tree.sha !== baseSha
-        ? !(baseFiles && pFiles && onlyPreservedDiffer(baseFiles, pFiles, sections, form))
-        : false;
-    const cChanged =
-      baseSha !== undefined && s.collection?.tree.sha !== baseSha
-        ? !(baseFiles && cFiles && onlyPreservedDiffer(baseFiles, cFiles, sections, form))
-        : false;
+    // Files are read only for artifacts whose hashes differ: an in-sync artifact costs no reads.
+    const baseFiles = once(() =>
+      baseSha && ws.objects.hasTreeSync(baseSha) ? ws.objects.readTree(baseSha) : undefined,
+    );
+    const cFiles = once(() => (s.collection ? filesOf(ws, s.collection) : undefined));
+    const pFiles = once(() => (s.project ? filesOf(ws, s.project) : undefined));
+    const changed = (side: Sides["collection"], files: () => TreeFile[] | undefined): boolean => {
+      if (baseSha === undefined || side?.tree.sha === baseSha) return false;
+      const b = baseFiles();
+      const f = files();
+      return !(b && f && onlyPreservedDiffer(b, f, sections, form));
+    };
+    const pChanged = changed(s.project, pFiles);
+    const cChanged = changed(s.collection, cFiles);
     const action = planArtifact({
       op: opts.op,
       ...(s.collection ? { collection: s.collection.tree.sha } : {}),
@@ -257,9 +272,15 @@ async function transferLocked(
       autoResolve,
       prompter,
       diff3: Boolean(opts.diff3),
-      baseFiles,
-      cFiles,
-      pFiles,
+      get baseFiles() {
+        return baseFiles();
+      },
+      get cFiles() {
+        return cFiles();
+      },
+      get pFiles() {
+        return pFiles();
+      },
       form,
       sections,
       project,
@@ -396,12 +417,11 @@ interface ResolveCtx {
 async function resolveStep(ws: Workspace, step: Step, x: ResolveCtx): Promise<void> {
   const r = step.result;
   const a = step.action;
+  if (a.type === "none") return;
   const c = x.cFiles ?? [];
   const p = x.pFiles ?? [];
   const cSha = step.sides.collection?.tree.sha;
   switch (a.type) {
-    case "none":
-      return;
     case "record-only":
       step.newBase = cSha ?? null;
       r.direction = "none";

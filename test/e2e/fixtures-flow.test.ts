@@ -328,12 +328,7 @@ describe("fixtures: add, deploy, drift status, refusals, undeploy", () => {
       mangled(recordPath(), (t) => `${t}\n[[[broken\n`, ["status", "--project", w.project], { line: true });
     });
 
-    // Skipped, a bug reported to the lead: an entry name with '/' or '..' in the lock file or the
-    // deployment record is accepted (issue 2: such names are refused everywhere). Reproduce: set the
-    // first `name = "..."` of skillsync.lock to "../evil" and run `skillsync add DIR` (exit 0, the lock
-    // is rewritten), or the first name of .claude/.skillsync-deployed.toml to "../../victim" and run
-    // `skillsync status` (exit 1, lists `skill/../../victim` as removed).
-    it.skip("an entry name that escapes (with '/' or '..') in the lock file or the record is refused", () => {
+    it("an entry name that escapes (with '/' or '..') in the lock file or the record is refused", () => {
       mangled(lockPath(), (t) => t.replace(/^name = ".*"$/m, 'name = "../evil"'), ["add", good]);
       mangled(recordPath(), (t) => t.replace(/^name = ".*"$/m, 'name = "a/b"'), [
         "status",

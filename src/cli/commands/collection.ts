@@ -60,13 +60,13 @@ export function registerCollection(program: Command): void {
       wrapCommand(
         async (paths: string[], o: { kind?: string; force?: boolean; pick?: string }, cmd: Command) => {
           const { ctx, ws } = await workspaceFor(cmd);
-          await initCollection(ws); // add into a collection that does not exist yet creates it
           const kind = kindOption(o.kind);
           const gitSpecs = paths.filter(isGitSpec);
           if (gitSpecs.length > 0) {
             if (gitSpecs.length !== paths.length)
               throw new SkillsyncError("USAGE", "add git sources and local paths in separate commands");
             const { addFromGit } = await import("../../sync/git-source.js");
+            await initCollection(ws);
             const results = [];
             for (const spec of gitSpecs)
               results.push(
@@ -93,7 +93,13 @@ export function registerCollection(program: Command): void {
                   );
             return;
           }
-          const r = await addArtifacts(ws, { paths, ...(kind ? { kind } : {}), force: Boolean(o.force) });
+          // Adding into a collection that does not exist yet creates it, with the artifacts, in one step.
+          const r = await addArtifacts(ws, {
+            paths,
+            ...(kind ? { kind } : {}),
+            force: Boolean(o.force),
+            createCollection: true,
+          });
           if (ctx.out.jsonMode) {
             ctx.out.json(r);
             return;

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,7 +44,11 @@ export function registerQuickstart(program: Command): void {
         out.line(color.bold(`3. skillsync deploy --all --project ${project}`));
         for (const r of dep.results) out.line(`     ${r.artifact_name} → ${shortHash(r.new_hash)}`);
         const edited = join(project, ".claude", "skills", "commit-message", "SKILL.md");
-        appendFileSync(edited, "\n- Prefer 'Fix' over 'Fixed' in subjects.\n");
+        // An edit in the body (not in the skill's own "## Memory" section, which belongs to the project).
+        writeFileSync(
+          edited,
+          readFileSync(edited, "utf8").replace("at most 72 characters", "at most 50 characters"),
+        );
         out.line(color.bold(`4. (edit) ${edited}`));
         out.line(color.bold(`5. skillsync status --project ${project}`));
         const st = projectStatus(ws, project);
