@@ -32,7 +32,16 @@ export function sha256Hex(bytes: Uint8Array | string): string {
 
 /** Bytewise (UTF-8) comparison of two paths, the manifest order. */
 export function comparePathsBytewise(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Below the surrogates, UTF-16 code unit order is UTF-8 byte order; past them it is not.
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(Buffer.from(a.slice(i), "utf8"), Buffer.from(b.slice(i), "utf8"));
+  }
+  return a.length - b.length;
 }
 
 /** The mode recorded for a file given its POSIX permission bits: `755` if any execute bit is set. */

@@ -178,10 +178,13 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
     };
     walk(opts.path, "");
   }
-  if (opts.cache && (changed || !cached || cached.files.size !== seen.size))
-    opts.cache.record(opts.path, seen, now());
+  const same = cached !== undefined && !changed && cached.files.size === seen.size;
   const sorted = sortEntries(entries);
-  return { entries: sorted, sha: treeHash(sorted), abs };
+  // Nothing changed since the cache row was written: its tree hash still holds.
+  if (same && cached.tree) return { entries: sorted, sha: cached.tree, abs };
+  const sha = treeHash(sorted);
+  if (opts.cache) opts.cache.record(opts.path, seen, now(), sha);
+  return { entries: sorted, sha, abs };
 }
 
 /**

@@ -66,6 +66,8 @@ export function readSides(
 ): { sides: Sides[]; record: DeployRecord | undefined } {
   requireCollection(ws);
   const record = readProjectRecord(project);
+  ws.statCache.preload(ws.collectionDir);
+  ws.statCache.preload(project);
   const byId = new Map<string, Sides>();
   const get = (kind: Kind, name: string) => {
     const id = `${kind}/${name}`;
