@@ -469,7 +469,7 @@ async function saveArtifact(ws: Workspace, opts: ArtifactRef & { req: SaveReques
     });
     const tx = transaction(ws);
     try {
-      for (const w of writes) await tx.writeFile(w.abs, w.text, w.mode);
+      for (const w of writes) await tx.stageFile(w.abs, w.text, w.mode);
       await tx.commit();
     } catch (e) {
       await tx.abort();
@@ -931,7 +931,7 @@ async function resolveConflict(
     try {
       for (const w of writes) {
         if (w.content === null) await tx.remove(w.abs);
-        else await tx.writeFile(w.abs, w.content);
+        else await tx.stageFile(w.abs, w.content);
       }
       await tx.commit();
     } catch (e) {

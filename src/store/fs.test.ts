@@ -72,7 +72,7 @@ describe("Transaction", () => {
     await writeFileAtomic(join(dir, "skill", "old.md"), "old");
     await writeFileAtomic(join(dir, "gone.md"), "bye");
     const tx = new Transaction(join(dir, "journal"));
-    await tx.writeFile(join(dir, "lock"), "new lock");
+    await tx.stageFile(join(dir, "lock"), "new lock");
     await tx.replaceDir(join(dir, "skill"), [
       { path: "SKILL.md", data: Buffer.from("new"), mode: 0o644 },
       { path: "scripts/run.sh", data: Buffer.from("#!/bin/sh\n"), mode: 0o755 },
@@ -99,7 +99,7 @@ describe("Transaction", () => {
     const run = async () => {
       const tx = new Transaction(join(dir, "w", "journal"));
       try {
-        await tx.writeFile(join(dir, "w", "lock"), "L1");
+        await tx.stageFile(join(dir, "w", "lock"), "L1");
         await tx.replaceDir(join(dir, "w", "skill"), [
           { path: "SKILL.md", data: Buffer.from("S1"), mode: 0o644 },
         ]);
@@ -136,7 +136,7 @@ describe("Transaction", () => {
   it("abort discards staged temps and changes nothing", async () => {
     writeFileSync(join(dir, "f"), "old");
     const tx = new Transaction(join(dir, "journal"));
-    await tx.writeFile(join(dir, "f"), "new");
+    await tx.stageFile(join(dir, "f"), "new");
     await tx.replaceDir(join(dir, "d"), [{ path: "a", data: Buffer.from("x"), mode: 0o644 }]);
     await tx.abort();
     expect(readFileSync(join(dir, "f"), "utf8")).toBe("old");

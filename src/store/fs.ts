@@ -267,7 +267,7 @@ export class Transaction {
   }
 
   /** Stages a whole-file write of `final`. */
-  async writeFile(final: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+  async stageFile(final: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
     await ensureDir(dirname(final));
     await this.noteTempDir(dirname(final));
     const tmp = tempNameFor(final, this.id);

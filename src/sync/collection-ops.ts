@@ -234,7 +234,7 @@ export async function addArtifacts(
             : "replaced";
         if (status !== "unchanged") {
           if (dest.form === "folder") await tx.replaceDir(dest.path, p.files.map(toWrite));
-          else await tx.writeFile(dest.path, p.files[0]!.data, modeBits(p.files[0]!));
+          else await tx.stageFile(dest.path, p.files[0]!.data, modeBits(p.files[0]!));
         }
         const source = opts.sourceFor ? opts.sourceFor(p.c) : `local:${p.c.source.path}`;
         const entry: LockEntry = {
@@ -287,7 +287,7 @@ export async function stageLock(ws: Workspace, tx: Transaction, lock: LockFile):
   } catch {
     old = undefined;
   }
-  if (old !== text) await tx.writeFile(ws.lockPath, text);
+  if (old !== text) await tx.stageFile(ws.lockPath, text);
 }
 
 /**

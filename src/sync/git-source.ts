@@ -1038,7 +1038,7 @@ async function stageFiles(
   if (loc.form === "folder") await tx.replaceDir(loc.path, files.map(toWrite));
   else {
     const f = files[0];
-    if (f) await tx.writeFile(loc.path, f.data, modeBits(f));
+    if (f) await tx.stageFile(loc.path, f.data, modeBits(f));
   }
 }
 

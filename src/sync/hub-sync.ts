@@ -780,7 +780,7 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
             lock = removeLockEntry(lock, w.loc.kind, w.loc.name);
           } else {
             if (w.loc.form === "folder") await tx.replaceDir(w.loc.path, w.files.map(toWrite));
-            else await tx.writeFile(w.loc.path, w.files[0]!.data, w.files[0]!.mode === "755" ? 0o755 : 0o644);
+            else await tx.stageFile(w.loc.path, w.files[0]!.data, w.files[0]!.mode === "755" ? 0o755 : 0o644);
             await ws.objects.putTree(w.files);
             const prevEntry = findLockEntry(lock, w.loc.kind, w.loc.name);
             lock = upsertLockEntry(lock, {

@@ -86,7 +86,7 @@ export async function mirror(ws: Workspace, opts: MirrorOptions): Promise<Mirror
         written.push(src.kind === "skill" ? src.name : `${src.kind}/${src.name}`);
         if (opts.dryRun) continue;
         if (dest.form === "folder") await tx.replaceDir(dest.path, next.map(toWrite));
-        else await tx.writeFile(dest.path, next[0]!.data, next[0]!.mode === "755" ? 0o755 : 0o644);
+        else await tx.stageFile(dest.path, next[0]!.data, next[0]!.mode === "755" ? 0o755 : 0o644);
       }
       if (!opts.dryRun && written.length > 0) {
         await ensureDir(target);

@@ -223,7 +223,7 @@ export async function rollback(ws: Workspace, opts: RollbackOptions): Promise<Ro
             loc.path,
             files.map((f) => ({ path: f.path, data: f.data, mode: f.mode === "755" ? 0o755 : 0o644 })),
           );
-        else await tx.writeFile(loc.path, files[0]!.data, files[0]!.mode === "755" ? 0o755 : 0o644);
+        else await tx.stageFile(loc.path, files[0]!.data, files[0]!.mode === "755" ? 0o755 : 0o644);
         restored.push(`${a.kind}/${a.name}`);
       }
       if (!opts.names?.length) {
@@ -233,7 +233,7 @@ export async function rollback(ws: Workspace, opts: RollbackOptions): Promise<Ro
           removed.push(`${loc.kind}/${loc.name}`);
         }
         if (snap.state_file !== null && readText(stateFile) !== snap.state_file)
-          await tx.writeFile(stateFile, snap.state_file);
+          await tx.stageFile(stateFile, snap.state_file);
       }
       await tx.commit();
     } catch (e) {

@@ -155,7 +155,7 @@ function hashOf(files: TreeFile[]): string {
   return treeHash(entriesOf(files));
 }
 
-function rename(files: TreeFile[], form: "folder" | "file", from: string, to: string): TreeFile[] {
+function renameArtifactFiles(files: TreeFile[], form: "folder" | "file", from: string, to: string): TreeFile[] {
   const enc = new TextEncoder();
   const dec = new TextDecoder();
   return files.map((f) => {
@@ -504,7 +504,7 @@ async function resolveDiverged(
     const suffix = intoWhere === "collection" ? slug(basename(x.project)) : slug(ws.collection);
     const forkName = `${step.name}-${suffix}`;
     const incoming = intoWhere === "collection" ? p : c;
-    step.fork = { where: intoWhere, name: forkName, files: rename(incoming, x.form, step.name, forkName) };
+    step.fork = { where: intoWhere, name: forkName, files: renameArtifactFiles(incoming, x.form, step.name, forkName) };
     r.new_hash = hashOf(step.fork.files);
     r.direction = intoWhere === "collection" ? "pull" : "push";
     step.diffs.push(diffTrees([], step.fork.files, "a", `b/${intoWhere}/${forkName}`));
@@ -702,7 +702,7 @@ async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
     };
     const text = serializeDeployRecord(record);
     const old = existsSync(recordPath) ? readFileSync(recordPath, "utf8") : undefined;
-    if (old === undefined || stripStamp(old) !== stripStamp(text)) await tx.writeFile(recordPath, text);
+    if (old === undefined || stripStamp(old) !== stripStamp(text)) await tx.stageFile(recordPath, text);
     await tx.commit();
   } catch (e) {
     await tx.abort();
@@ -740,7 +740,7 @@ async function stageArtifact(tx: Transaction, loc: Located, files: TreeFile[]): 
   else {
     const f = files[0];
     if (!f) await tx.remove(loc.path);
-    else await tx.writeFile(loc.path, f.data, modeBits(f));
+    else await tx.stageFile(loc.path, f.data, modeBits(f));
   }
 }
 
@@ -779,7 +779,7 @@ export async function undeploy(
           (e) => !targets.some((t) => t.kind === e.type && t.name === e.name),
         ),
       };
-      await tx.writeFile(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")), serializeDeployRecord(rec));
+      await tx.stageFile(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")), serializeDeployRecord(rec));
       await tx.commit();
     } catch (e) {
       await tx.abort();
