@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { EXIT } from "../../core/errors.js";
 import { shortHash } from "../../core/tree-hash.js";
-import { ensureDir } from "../../store/fs.js";
+import { ensureDir, writeFileAtomic } from "../../store/fs.js";
 import { addArtifacts, initCollection } from "../../sync/collection-ops.js";
 import { projectStatus } from "../../sync/status.js";
 import { transfer } from "../../sync/transfer.js";
