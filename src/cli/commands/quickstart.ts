@@ -45,7 +45,7 @@ export function registerQuickstart(program: Command): void {
         for (const r of dep.results) out.line(`     ${r.artifact_name} → ${shortHash(r.new_hash)}`);
         const edited = join(project, ".claude", "skills", "commit-message", "SKILL.md");
         // An edit in the body (not in the skill's own "## Memory" section, which belongs to the project).
-        writeFileSync(
+        await writeFileAtomic(
           edited,
           readFileSync(edited, "utf8").replace("at most 72 characters", "at most 50 characters"),
         );
