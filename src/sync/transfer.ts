@@ -155,7 +155,12 @@ function hashOf(files: TreeFile[]): string {
   return treeHash(entriesOf(files));
 }
 
-function renameArtifactFiles(files: TreeFile[], form: "folder" | "file", from: string, to: string): TreeFile[] {
+function renameArtifactFiles(
+  files: TreeFile[],
+  form: "folder" | "file",
+  from: string,
+  to: string,
+): TreeFile[] {
   const enc = new TextEncoder();
   const dec = new TextDecoder();
   return files.map((f) => {
@@ -504,7 +509,11 @@ async function resolveDiverged(
     const suffix = intoWhere === "collection" ? slug(basename(x.project)) : slug(ws.collection);
     const forkName = `${step.name}-${suffix}`;
     const incoming = intoWhere === "collection" ? p : c;
-    step.fork = { where: intoWhere, name: forkName, files: renameArtifactFiles(incoming, x.form, step.name, forkName) };
+    step.fork = {
+      where: intoWhere,
+      name: forkName,
+      files: renameArtifactFiles(incoming, x.form, step.name, forkName),
+    };
     r.new_hash = hashOf(step.fork.files);
     r.direction = intoWhere === "collection" ? "pull" : "push";
     step.diffs.push(diffTrees([], step.fork.files, "a", `b/${intoWhere}/${forkName}`));
