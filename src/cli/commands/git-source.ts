@@ -6,10 +6,10 @@
 import type { Command } from "commander";
 import { EXIT } from "../../core/errors.js";
 import { shortHash } from "../../core/tree-hash.js";
-import type { UpdatePrompter, UpdateReport } from "../../sync/git-source.js";
+import type { UpdateReport } from "../../sync/git-source.js";
 import { color, type Output } from "../output.js";
 import { wrapCommand } from "../run.js";
-import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES } from "../strategy.js";
+import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES, terminalPrompter } from "../strategy.js";
 import { workspaceFor } from "../workspace.js";
 
 interface UpdateFlags {
@@ -19,32 +19,6 @@ interface UpdateFlags {
   preview?: boolean;
   frozen?: boolean;
   diff3?: boolean;
-}
-
-/** Asks per conflicting file on a terminal; undefined when stdin/stdout is not a TTY. */
-async function terminalPrompter(): Promise<UpdatePrompter | undefined> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) return undefined;
-  const { createInterface } = await import("node:readline/promises");
-  return async (q) => {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    try {
-      for (;;) {
-        const a = (
-          await rl.question(
-            `${q.artifact}: conflict in ${q.path}: keep [c]ollection, take [u]pstream, write [m]arkers into the collection, show [d]iff? `,
-          )
-        )
-          .trim()
-          .toLowerCase();
-        if (a === "c") return "collection";
-        if (a === "u") return "upstream";
-        if (a === "m") return "markers";
-        if (a === "d") process.stdout.write(q.diff);
-      }
-    } finally {
-      rl.close();
-    }
-  };
 }
 
 function printUpdate(out: Output, r: UpdateReport, preview: boolean): number {
@@ -145,7 +119,14 @@ export function registerGitSource(program: Command): void {
         const { ctx, ws } = await workspaceFor(cmd);
         const strategy = parseStrategy(o.strategy);
         const autoResolve = parseAutoResolve(o.autoResolve);
-        const prompter = strategy === "prompt" ? await terminalPrompter() : undefined;
+        const prompter =
+          strategy === "prompt"
+            ? await terminalPrompter({
+                c: ["collection", "keep [c]ollection"],
+                u: ["upstream", "take [u]pstream"],
+                m: ["markers", "write [m]arkers into the collection"],
+              } as const)
+            : undefined;
         const { updateFromGit } = await import("../../sync/git-source.js");
         const r = await updateFromGit(ws, {
           names: names ?? [],
@@ -156,7 +137,7 @@ export function registerGitSource(program: Command): void {
           frozen: Boolean(o.frozen),
           diff3: Boolean(o.diff3),
           ...(prompter ? { prompter } : {}),
-        });
+        }).finally(() => prompter?.close());
         return printUpdate(ctx.out, r, Boolean(o.preview));
       }),
     );

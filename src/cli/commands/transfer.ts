@@ -3,12 +3,12 @@ import { EXIT } from "../../core/errors.js";
 import type { Operation } from "../../core/plan.js";
 import { shortHash } from "../../core/tree-hash.js";
 import { projectStatus } from "../../sync/status.js";
-import { type ConflictPrompter, type TransferReport, transfer, undeploy } from "../../sync/transfer.js";
+import { type TransferReport, transfer, undeploy } from "../../sync/transfer.js";
 import { resolveProject } from "../../sync/workspace.js";
 import type { Output } from "../output.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
-import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES } from "../strategy.js";
+import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES, terminalPrompter } from "../strategy.js";
 import { workspaceFor } from "../workspace.js";
 
 interface TransferFlags {
@@ -35,32 +35,6 @@ function addTransferOptions(cmd: Command, withStrategy = true): Command {
       .option("--auto-resolve <r>", `merge conflicts: ${AUTO_RESOLVE.join("|")}`, "abort")
       .option("--diff3", "conflict markers include the base (|||||||)");
   return cmd;
-}
-
-/** A terminal prompter for `--strategy prompt`, or undefined when stdin/stdout is not a TTY. */
-async function terminalPrompter(): Promise<ConflictPrompter | undefined> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) return undefined;
-  const { createInterface } = await import("node:readline/promises");
-  return async (q) => {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    try {
-      for (;;) {
-        const a = (
-          await rl.question(
-            `${q.artifact}: conflict in ${q.path}: keep [p]roject, keep [c]ollection, write [m]arkers into the project, show [d]iff? `,
-          )
-        )
-          .trim()
-          .toLowerCase();
-        if (a === "p") return "project";
-        if (a === "c") return "collection";
-        if (a === "m") return "markers";
-        if (a === "d") process.stdout.write(q.diff);
-      }
-    } finally {
-      rl.close();
-    }
-  };
 }
 
 function printReport(out: Output, r: TransferReport, preview: boolean): number {
@@ -104,7 +78,14 @@ function runTransfer(op: Operation) {
       cmd.getOptionValueSource("strategy") === "default" ? undefined : o.strategy,
     );
     const autoResolve = parseAutoResolve(o.autoResolve);
-    const prompter = strategy === "prompt" ? await terminalPrompter() : undefined;
+    const prompter =
+      strategy === "prompt"
+        ? await terminalPrompter({
+            p: ["project", "keep [p]roject"],
+            c: ["collection", "keep [c]ollection"],
+            m: ["markers", "write [m]arkers into the project"],
+          } as const)
+        : undefined;
     const r = await transfer(ws, {
       op,
       ...(o.project ? { project: o.project } : {}),
@@ -117,7 +98,7 @@ function runTransfer(op: Operation) {
       yes: Boolean(o.yes),
       diff3: Boolean(o.diff3),
       ...(prompter ? { prompter } : {}),
-    });
+    }).finally(() => prompter?.close());
     if (op === "sync" && !o.preview && Object.keys(ws.config.remotes).length > 0) {
       // The next sync with a reachable hub replays the outbox.
       const hubSync = await import("../../sync/hub-sync.js");
