@@ -4,7 +4,7 @@
  * hub back → the queue is replayed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -70,6 +70,7 @@ beforeAll(async () => {
     expect(l.code, l.stderr).toBe(0);
     expect(l.stdout).toContain("as alice");
     expect(readFileSync(join(root, home, "credentials.toml"), "utf8")).toContain(token);
+    expect(statSync(join(root, home, "credentials.toml")).mode & 0o777).toBe(0o600);
     expect(cli(home, "remote", "list").stdout).not.toContain(token);
   }
 }, 60_000);
