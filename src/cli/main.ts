@@ -24,6 +24,7 @@ import { registerRemote } from "./commands/remote.js";
 import { registerSnapshot } from "./commands/snapshot.js";
 import { registerTransfer } from "./commands/transfer.js";
 import { registerUi } from "./commands/ui.js";
+import { reportError } from "./run.js";
 import { VERSION } from "./version.js";
 
 const EXIT_HELP = `
@@ -84,4 +85,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Not a top-level await: a command that ends when its input closes (mcp on stdio) lets the event loop
+// drain, and Node then exits with process.exitCode instead of 13 ("unsettled top-level await").
+main().catch((e: unknown) => {
+  process.exitCode = reportError(e);
+});

@@ -97,12 +97,8 @@ export function registerHub(program: Command): void {
             await store.close();
             throw e;
           });
-          process.stdout.write(`skillsync hub listening on ${running.url} (${store.dialect})\n`);
-          if (!["127.0.0.1", "::1", "localhost"].includes(o.host))
-            process.stderr.write(
-              `warning: the hub speaks plain HTTP on ${o.host}; put a TLS-terminating proxy in front before tokens cross a network\n`,
-            );
-          await new Promise<void>((resolve) => {
+          // Signal handlers go in before the "listening" line: whoever reads it may stop us at once.
+          const stopped = new Promise<void>((resolve) => {
             const stop = (): void => {
               process.off("SIGINT", stop);
               process.off("SIGTERM", stop);
@@ -111,6 +107,12 @@ export function registerHub(program: Command): void {
             process.on("SIGINT", stop);
             process.on("SIGTERM", stop);
           });
+          process.stdout.write(`skillsync hub listening on ${running.url} (${store.dialect})\n`);
+          if (!["127.0.0.1", "::1", "localhost"].includes(o.host))
+            process.stderr.write(
+              `warning: the hub speaks plain HTTP on ${o.host}; put a TLS-terminating proxy in front before tokens cross a network\n`,
+            );
+          await stopped;
           await running.close();
           await store.close();
           process.stdout.write("skillsync hub stopped\n");
