@@ -52,7 +52,7 @@ async function setEnabled(cmd: Command, on: boolean): Promise<number> {
 export function registerAuto(program: Command): void {
   const auto = program
     .command("auto")
-    .description("Automatic sync by the daemon: status, enable, disable, history");
+    .description("automatic sync by the daemon: status, enable, disable, history");
 
   auto
     .command("status")
@@ -125,19 +125,19 @@ export function registerAuto(program: Command): void {
 
   auto
     .command("enable")
-    .description("Turn automatic sync on (config daemon.enabled = true)")
+    .description("turn automatic sync on (config daemon.enabled = true)")
     .option("--json", "print as JSON")
     .action(wrapCommand(async (_opts: unknown, cmd: Command) => setEnabled(cmd, true)));
 
   auto
     .command("disable")
-    .description("Turn automatic sync off; the daemon keeps serving the API and UI")
+    .description("turn automatic sync off; the daemon keeps serving the API and UI")
     .option("--json", "print as JSON")
     .action(wrapCommand(async (_opts: unknown, cmd: Command) => setEnabled(cmd, false)));
 
   auto
     .command("history")
-    .description("Past syncs, newest first: time, trigger, artifacts, result, duration")
+    .description("past syncs, newest first: time, trigger, artifacts, result, duration")
     .option("--limit <n>", "how many (default 20)", "20")
     .option("--json", "print as JSON")
     .action(

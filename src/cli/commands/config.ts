@@ -32,11 +32,11 @@ function printable(value: unknown): string {
 export function registerConfig(program: Command): void {
   const config = program
     .command("config")
-    .description("Show, read and change the config ($SKILLSYNC_HOME/config.toml); see docs/config.md");
+    .description("show, read and change the config ($SKILLSYNC_HOME/config.toml); see docs/config.md");
 
   config
     .command("show")
-    .description("Print the whole config with defaults filled in")
+    .description("print the whole config with defaults filled in")
     .option("--json", "print as JSON")
     .action(
       wrapCommand(async (_opts: unknown, cmd: Command) => {
@@ -53,7 +53,7 @@ export function registerConfig(program: Command): void {
 
   config
     .command("get <key>")
-    .description("Print the value of a dotted key, e.g. daemon.debounce_ms")
+    .description("print the value of a dotted key, e.g. daemon.debounce_ms")
     .option("--json", "print as JSON")
     .action(
       wrapCommand(async (key: string, _opts: unknown, cmd: Command) => {

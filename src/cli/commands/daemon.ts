@@ -16,7 +16,7 @@ export function registerDaemon(program: Command): void {
   program
     .command("daemon")
     .description(
-      "Run the sync daemon in the foreground: watch the collection and projects, run schedules, follow hubs, serve the local API and web UI on 127.0.0.1",
+      "run the sync daemon in the foreground: watch the collection and projects, run schedules, follow hubs, serve the local API and web UI on 127.0.0.1",
     )
     .option("--port <n>", "port on 127.0.0.1 (default config daemon.port, 7077; 0 = any free port)")
     .option("--verbose", "mirror the JSON log lines to stderr")

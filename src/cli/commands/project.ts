@@ -13,11 +13,11 @@ import { wrapCommand } from "../run.js";
 export function registerProject(program: Command): void {
   const project = program
     .command("project")
-    .description("Manage the projects the daemon keeps in sync with the collection");
+    .description("manage the projects the daemon keeps in sync with the collection");
 
   project
     .command("add <dir>")
-    .description("Register a project folder (stored as an absolute path in config 'projects')")
+    .description("register a project folder (stored as an absolute path in config 'projects')")
     .option("--json", "print the result as JSON")
     .action(
       wrapCommand(async (dir: string, _opts: unknown, cmd: Command) => {
@@ -46,7 +46,7 @@ export function registerProject(program: Command): void {
 
   project
     .command("list")
-    .description("List registered projects")
+    .description("list registered projects")
     .option("--json", "print as JSON")
     .action(
       wrapCommand(async (_opts: unknown, cmd: Command) => {
@@ -73,7 +73,7 @@ export function registerProject(program: Command): void {
   project
     .command("remove <dir>")
     .alias("rm")
-    .description("Unregister a project (its files are not touched)")
+    .description("unregister a project (its files are not touched)")
     .option("--json", "print the result as JSON")
     .action(
       wrapCommand(async (dir: string, _opts: unknown, cmd: Command) => {
