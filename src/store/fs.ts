@@ -84,8 +84,8 @@ export async function inParallel<T>(
 /** Marker in the names of temporary files and folders; anything carrying it is ours to clean up. */
 export const TEMP_MARKER = ".skillsync-tmp-";
 
-function tempNameFor(path: string, tag: string): string {
-  return join(dirname(path), `.${basename(path)}${TEMP_MARKER}${tag}`);
+function tempNameFor(path: string, tag: string, dir = dirname(path)): string {
+  return join(dir, `.${basename(path)}${TEMP_MARKER}${tag}`);
 }
 
 function newTag(): string {
@@ -151,6 +151,11 @@ async function writeTemp(tmp: string, data: Uint8Array | string, mode: number): 
 export interface WriteOptions {
   /** Permission bits, default `0o644`. */
   mode?: number;
+  /**
+   * Folder for the temp file (same file system as `path`), default beside `path`. The object store
+   * writes all its temps into one folder so that leftovers of a kill are found with one `readdir`.
+   */
+  tempDir?: string;
 }
 
 /**
@@ -164,7 +169,10 @@ export async function writeFileAtomic(
   opts: WriteOptions = {},
 ): Promise<void> {
   await ensureDir(dirname(path));
-  const tmp = tempNameFor(path, newTag());
+  if (opts.tempDir) await ensureDir(opts.tempDir);
+  const tag = newTag();
+  const tmp = tempNameFor(path, tag, opts.tempDir);
+  liveTags.add(tag); // a sweep in this process must not take the temp while it is being written
   try {
     await writeTemp(tmp, data, opts.mode ?? 0o644);
     faultPoint("rename", path);
@@ -172,6 +180,8 @@ export async function writeFileAtomic(
   } catch (e) {
     await fsp.rm(tmp, { force: true });
     throw e;
+  } finally {
+    liveTags.delete(tag);
   }
   await fsyncPath(dirname(path), "fsync-dir");
 }

@@ -19,13 +19,21 @@ function objectPath(root: string, type: "blobs" | "trees", sha: string): string 
 
 /** The object store rooted at `root` (normally `$SKILLSYNC_HOME/objects`). */
 export class ObjectStore {
-  constructor(readonly root: string) {}
+  /** Where object writes stage their temp files (`objects/tmp`). */
+  readonly tempDir: string;
+
+  constructor(readonly root: string) {
+    this.tempDir = join(root, "tmp");
+  }
 
   /** Stores the bytes of `files` and their tree; returns the tree hash. Idempotent. */
   async putTree(files: readonly TreeFile[]): Promise<string> {
     const entries: TreeEntry[] = files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) }));
     await inParallel(entries, WRITE_CONCURRENCY, (e, i) =>
-      writeFileIfAbsent(objectPath(this.root, "blobs", e.sha), files[i]!.data, { mode: 0o444 }),
+      writeFileIfAbsent(objectPath(this.root, "blobs", e.sha), files[i]!.data, {
+        mode: 0o444,
+        tempDir: this.tempDir,
+      }),
     );
     return this.putManifest(entries);
   }
@@ -45,7 +53,7 @@ export class ObjectStore {
           "CONFLICT",
           `${tree.abs.get(e.path)} changed while it was being read; run the command again`,
         );
-      await writeFileIfAbsent(p, data, { mode: 0o444 });
+      await writeFileIfAbsent(p, data, { mode: 0o444, tempDir: this.tempDir });
     });
     return this.putManifest(tree.entries);
   }
@@ -54,14 +62,20 @@ export class ObjectStore {
   async putManifest(entries: readonly TreeEntry[]): Promise<string> {
     const text = manifest(entries);
     const sha = sha256Hex(text);
-    await writeFileIfAbsent(objectPath(this.root, "trees", sha), text, { mode: 0o444 });
+    await writeFileIfAbsent(objectPath(this.root, "trees", sha), text, {
+      mode: 0o444,
+      tempDir: this.tempDir,
+    });
     return sha;
   }
 
   /** Stores one blob; returns its hash. */
   async putBlob(data: Uint8Array): Promise<string> {
     const sha = sha256Hex(data);
-    await writeFileIfAbsent(objectPath(this.root, "blobs", sha), data, { mode: 0o444 });
+    await writeFileIfAbsent(objectPath(this.root, "blobs", sha), data, {
+      mode: 0o444,
+      tempDir: this.tempDir,
+    });
     return sha;
   }
 

@@ -9,7 +9,7 @@ import { SkillsyncError } from "../core/errors.js";
 import { COLLECTION_LAYOUT, DEFAULT_PROFILE, type Layout, PROJECT_PROFILES } from "../core/layout.js";
 import { artifactNameProblem } from "../core/names.js";
 import { type Config, loadConfig } from "../store/config.js";
-import { recoverTransactions, Transaction } from "../store/fs.js";
+import { recoverTransactions, sweepTemps, Transaction } from "../store/fs.js";
 import { collectionDir, type HomePaths, homePaths, resolveHome } from "../store/home.js";
 import { type LockSpec, withLocks } from "../store/lock.js";
 import { ObjectStore } from "../store/object-store.js";
@@ -64,8 +64,10 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
   const problem = artifactNameProblem("command", collection);
   if (problem) throw new SkillsyncError("INVALID_NAME", `collection ${problem}`);
   const dir = collectionDir(home, collection);
-  // Finishes or discards what a crashed or killed skillsync left behind (collection and projects).
+  // Finishes or discards what a crashed or killed skillsync left behind (collection and projects),
+  // then the temps of its single-file writes in the home's flat folders (one readdir each).
   await recoverTransactions(paths.journal);
+  for (const d of [paths.journal, paths.snapshots, join(paths.objects, "tmp")]) await sweepTemps(d, 1);
   const db = openStateDb(paths.stateDb);
   return {
     home,

@@ -415,20 +415,13 @@ describe("crash test: a pull over the fixtures interrupted at every write step",
     for (const r of settled) if (r.status === "rejected") throw r.reason;
     if (homeLeftovers.size > 0)
       console.info(
-        `crash test: temp files left in $SKILLSYNC_HOME after a kill (not swept; see the skipped test):\n${[
-          ...homeLeftovers,
-        ]
+        `crash test: temp files left in $SKILLSYNC_HOME after a kill:\n${[...homeLeftovers]
           .map(([n, l]) => `  fault point ${n} (${stepOf.get(n)}): ${l.join(", ")}`)
           .join("\n")}`,
       );
   }, 240_000);
 
-  // Skipped, a known gap reported to the lead: a kill while writing an object, a snapshot or the
-  // journal itself leaves that write's temp file (`.<name>.skillsync-tmp-<pid>-<hex>`) under
-  // $SKILLSYNC_HOME/objects, /snapshots or /journal; openWorkspace sweeps only the collection and the
-  // project, and recoverTransactions skips journal temps without removing them. Harmless to
-  // correctness (nothing reads them) but they accumulate. Reproduce: the kill test above prints them.
-  it.skip("a kill leaves no temp files in $SKILLSYNC_HOME either (objects/, snapshots/, journal/)", () => {
+  it("a kill leaves no temp files in $SKILLSYNC_HOME either (objects/, snapshots/, journal/)", () => {
     expect([...homeLeftovers]).toEqual([]);
   });
 });
