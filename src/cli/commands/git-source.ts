@@ -5,11 +5,9 @@
  */
 import type { Command } from "commander";
 import { EXIT } from "../../core/errors.js";
-import { shortHash } from "../../core/tree-hash.js";
-import type { UpdateReport } from "../../sync/git-source.js";
-import { color, type Output } from "../output.js";
 import { wrapCommand } from "../run.js";
 import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES, terminalPrompter } from "../strategy.js";
+import { printSyncReport } from "../sync-report.js";
 import { workspaceFor } from "../workspace.js";
 
 interface UpdateFlags {
@@ -19,35 +17,6 @@ interface UpdateFlags {
   preview?: boolean;
   frozen?: boolean;
   diff3?: boolean;
-}
-
-function printUpdate(out: Output, r: UpdateReport, preview: boolean): number {
-  for (const n of r.notes) out.warn(n);
-  if (out.jsonMode) out.json(preview ? { preview: r.preview, results: r.results } : r.results);
-  else if (preview) {
-    for (const p of r.preview) {
-      out.line(`${color.bold(p.artifact)}: ${p.action} (${p.reason})`);
-      if (p.diff) out.line(p.diff.trimEnd());
-    }
-    out.line(color.dim("preview: nothing was written"));
-  } else {
-    const rows = r.results.map((x) => [
-      x.artifact_name,
-      x.success && x.conflicts_remaining === 0 ? color.green("ok") : color.red("blocked"),
-      x.direction,
-      x.strategy_used,
-      x.conflicts_remaining ? String(x.conflicts_remaining) : "",
-      `${shortHash(x.previous_hash)} → ${shortHash(x.new_hash)}`,
-    ]);
-    if (rows.length === 0) out.line("no git-sourced artifacts in the collection");
-    else out.table(["artifact", "result", "direction", "strategy", "conflicts", "change"], rows);
-    for (const x of r.results) if (x.error) out.line(`${color.yellow(x.artifact_name)}: ${x.error}`);
-    if (r.snapshots.length > 0)
-      out.line(
-        color.dim(`snapshot ${r.snapshots.join(", ")} taken first ('skillsync rollback ID' restores)`),
-      );
-  }
-  return r.results.some((x) => !x.success || x.conflicts_remaining > 0) ? EXIT.drift : EXIT.ok;
 }
 
 /**
@@ -138,7 +107,10 @@ export function registerGitSource(program: Command): void {
           diff3: Boolean(o.diff3),
           ...(prompter ? { prompter } : {}),
         }).finally(() => prompter?.close());
-        return printUpdate(ctx.out, r, Boolean(o.preview));
+        return printSyncReport(ctx.out, r, {
+          preview: Boolean(o.preview),
+          empty: "no git-sourced artifacts in the collection",
+        });
       }),
     );
 }

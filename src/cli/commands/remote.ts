@@ -1,23 +1,9 @@
 import type { Command } from "commander";
-import { EXIT, SkillsyncError } from "../../core/errors.js";
-import { shortHash } from "../../core/tree-hash.js";
-import type { SyncResult } from "../../sync/transfer.js";
-import type { Output } from "../output.js";
+import { SkillsyncError } from "../../core/errors.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
+import { printSyncResults, syncExitCode } from "../sync-report.js";
 import { workspaceFor } from "../workspace.js";
-
-function printResults(out: Output, results: SyncResult[]): void {
-  const rows = results.map((r) => [
-    r.artifact_name,
-    r.success ? color.green("ok") : color.red("conflict"),
-    r.direction,
-    r.strategy_used,
-    `${shortHash(r.previous_hash)} → ${shortHash(r.new_hash)}`,
-  ]);
-  if (rows.length > 0) out.table(["artifact", "result", "direction", "strategy", "change"], rows);
-  for (const r of results) if (r.error) out.line(`${color.yellow(r.artifact_name)}: ${r.error}`);
-}
 
 /** Registers remote add/list/remove, login, publish and fetch. */
 export function registerRemote(program: Command): void {
@@ -113,9 +99,9 @@ export function registerRemote(program: Command): void {
           else {
             if (r.replayed.length > 0) {
               ctx.out.line(`replayed ${r.replayed.length} queued change(s):`);
-              printResults(ctx.out, r.replayed);
+              printSyncResults(ctx.out, r.replayed);
             }
-            printResults(ctx.out, r.results);
+            printSyncResults(ctx.out, r.results);
             if (r.queued > 0)
               ctx.out.line(
                 color.yellow(
@@ -123,7 +109,7 @@ export function registerRemote(program: Command): void {
                 ),
               );
           }
-          return [...r.results, ...r.replayed].some((x) => !x.success) ? EXIT.drift : EXIT.ok;
+          return syncExitCode([...r.results, ...r.replayed]);
         },
       ),
     );
@@ -166,12 +152,12 @@ export function registerRemote(program: Command): void {
           else {
             if (r.replayed.length > 0) {
               ctx.out.line(`replayed ${r.replayed.length} queued change(s):`);
-              printResults(ctx.out, r.replayed);
+              printSyncResults(ctx.out, r.replayed);
             }
             if (r.results.length === 0) ctx.out.line(`up to date with '${r.remote}' (cursor ${r.cursor})`);
-            else printResults(ctx.out, r.results);
+            else printSyncResults(ctx.out, r.results);
           }
-          return [...r.results, ...r.replayed].some((x) => !x.success) ? EXIT.drift : EXIT.ok;
+          return syncExitCode([...r.results, ...r.replayed]);
         },
       ),
     );

@@ -3,12 +3,12 @@ import { EXIT } from "../../core/errors.js";
 import type { Operation } from "../../core/plan.js";
 import { shortHash } from "../../core/tree-hash.js";
 import { projectStatus } from "../../sync/status.js";
-import { type TransferReport, transfer, undeploy } from "../../sync/transfer.js";
+import { transfer, undeploy } from "../../sync/transfer.js";
 import { resolveProject } from "../../sync/workspace.js";
-import type { Output } from "../output.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
 import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES, terminalPrompter } from "../strategy.js";
+import { printSyncReport } from "../sync-report.js";
 import { workspaceFor } from "../workspace.js";
 
 interface TransferFlags {
@@ -35,40 +35,6 @@ function addTransferOptions(cmd: Command, withStrategy = true): Command {
       .option("--auto-resolve <r>", `merge conflicts: ${AUTO_RESOLVE.join("|")}`, "abort")
       .option("--diff3", "conflict markers include the base (|||||||)");
   return cmd;
-}
-
-function printReport(out: Output, r: TransferReport, preview: boolean): number {
-  for (const n of r.notes) out.warn(n);
-  if (out.jsonMode) {
-    out.json(preview ? { preview: r.preview, results: r.results } : r.results);
-  } else {
-    if (preview) {
-      for (const p of r.preview) {
-        out.line(`${color.bold(p.artifact)}: ${p.action} (${p.reason})`);
-        if (p.diff) out.line(p.diff.trimEnd());
-      }
-      out.line(color.dim("preview: nothing was written"));
-    } else {
-      const rows = r.results
-        .filter((x) => x.direction !== "none" || !x.success || x.new_hash)
-        .map((x) => [
-          x.artifact_name,
-          x.success ? color.green("ok") : color.red("blocked"),
-          x.direction,
-          x.strategy_used,
-          x.conflicts_remaining ? String(x.conflicts_remaining) : "",
-          `${shortHash(x.previous_hash)} → ${shortHash(x.new_hash)}`,
-        ]);
-      if (rows.length === 0) out.line("nothing to do: everything is in sync");
-      else out.table(["artifact", "result", "direction", "strategy", "conflicts", "change"], rows);
-      for (const x of r.results) if (x.error) out.line(`${color.yellow(x.artifact_name)}: ${x.error}`);
-      if (r.snapshots.length > 0)
-        out.line(
-          color.dim(`snapshot ${r.snapshots.join(", ")} taken first ('skillsync rollback ID' restores)`),
-        );
-    }
-  }
-  return r.results.some((x) => !x.success || x.conflicts_remaining > 0) ? EXIT.drift : EXIT.ok;
 }
 
 function runTransfer(op: Operation) {
@@ -115,7 +81,10 @@ function runTransfer(op: Operation) {
         }
       }
     }
-    return printReport(ctx.out, r, Boolean(o.preview));
+    return printSyncReport(ctx.out, r, {
+      preview: Boolean(o.preview),
+      empty: "nothing to do: everything is in sync",
+    });
   });
 }
 

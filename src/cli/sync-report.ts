@@ -1,0 +1,69 @@
+/**
+ * Printing of sync results (DESIGN.md's sync JSON objects) for pull, push, sync, deploy, update,
+ * publish and fetch: one table, the error lines, the plan with diffs for `--preview`, and the exit
+ * status (1 when anything is blocked or left in conflict).
+ */
+import { EXIT } from "../core/errors.js";
+import { shortHash } from "../core/tree-hash.js";
+import type { SyncResult } from "../sync/transfer.js";
+import { color, type Output } from "./output.js";
+
+/** What an operation reports; every field but `results` is optional. */
+export interface SyncReportLike {
+  results: SyncResult[];
+  preview?: { artifact: string; action: string; reason: string; diff: string }[];
+  snapshots?: string[];
+  notes?: string[];
+}
+
+/** Prints the table of results that did something (and the error lines); returns how many rows. */
+export function printSyncResults(out: Output, results: SyncResult[]): number {
+  const rows = results
+    .filter((x) => x.direction !== "none" || !x.success || x.new_hash || x.error)
+    .map((x) => [
+      x.artifact_name,
+      x.success && x.conflicts_remaining === 0
+        ? color.green("ok")
+        : color.red(x.conflicts_remaining > 0 ? "conflict" : "blocked"),
+      x.direction,
+      x.strategy_used,
+      x.conflicts_remaining ? String(x.conflicts_remaining) : "",
+      `${shortHash(x.previous_hash)} → ${shortHash(x.new_hash)}`,
+    ]);
+  if (rows.length > 0)
+    out.table(["artifact", "result", "direction", "strategy", "conflicts", "change"], rows);
+  for (const x of results) if (x.error) out.line(`${color.yellow(x.artifact_name)}: ${x.error}`);
+  return rows.length;
+}
+
+/** The exit status for `results`: 1 when any is blocked or has conflicts left, else 0. */
+export function syncExitCode(results: SyncResult[]): number {
+  return results.some((x) => !x.success || x.conflicts_remaining > 0) ? EXIT.drift : EXIT.ok;
+}
+
+/**
+ * Prints a report as JSON or for people (`--preview`: the plan and unified diffs) and returns the
+ * exit status. `empty` is said when nothing happened.
+ */
+export function printSyncReport(
+  out: Output,
+  r: SyncReportLike,
+  opts: { preview: boolean; empty: string },
+): number {
+  for (const n of r.notes ?? []) out.warn(n);
+  if (out.jsonMode) out.json(opts.preview ? { preview: r.preview ?? [], results: r.results } : r.results);
+  else if (opts.preview) {
+    for (const p of r.preview ?? []) {
+      out.line(`${color.bold(p.artifact)}: ${p.action} (${p.reason})`);
+      if (p.diff) out.line(p.diff.trimEnd());
+    }
+    out.line(color.dim("preview: nothing was written"));
+  } else {
+    if (printSyncResults(out, r.results) === 0) out.line(opts.empty);
+    if (r.snapshots && r.snapshots.length > 0)
+      out.line(
+        color.dim(`snapshot ${r.snapshots.join(", ")} taken first ('skillsync rollback ID' restores)`),
+      );
+  }
+  return syncExitCode(r.results);
+}
