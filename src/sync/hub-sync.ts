@@ -650,17 +650,30 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
       const newBase: HubBase = { owner: inc.owner, revision: hub.revision, tree: hubTree };
       await ws.objects.putTree(hubFiles);
       const prev = localTree?.sha ?? null;
-      if (!local || !localTree) {
+      // The hub's version replaces the collection's (whole: preserved sections belong to deployment
+      // targets, not to the collection, which is the user's master copy).
+      const takeHub = (strategyUsed: SyncResult["strategy_used"]) => {
+        const h = hub!;
         writes.push({
           loc,
           files: hubFiles,
           lockSource,
           base: newBase,
           id,
-          version: hub.version,
+          version: h.version,
           pendingKey: inc,
         });
-        results.push(result(id, { direction: "pull", strategy_used: "fast-forward", new_hash: hubTree }));
+        results.push(
+          result(id, {
+            direction: "pull",
+            strategy_used: strategyUsed,
+            previous_hash: prev,
+            new_hash: hubTree,
+          }),
+        );
+      };
+      if (!local || !localTree) {
+        takeHub("fast-forward");
         continue;
       }
       if (localTree.sha === hubTree) {
@@ -668,46 +681,12 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
         continue;
       }
       if (base && localTree.sha === base.tree) {
-        // The collection is the user's master copy: preserved sections belong to deployment targets,
-        // not to the collection, so a hub update is taken whole.
-        writes.push({
-          loc,
-          files: hubFiles,
-          lockSource,
-          base: newBase,
-          id,
-          version: hub.version,
-          pendingKey: inc,
-        });
-        results.push(
-          result(id, {
-            direction: "pull",
-            strategy_used: "fast-forward",
-            previous_hash: prev,
-            new_hash: hubTree,
-          }),
-        );
+        takeHub("fast-forward");
         continue;
       }
       const strategy = opts.strategy === "prompt" ? "merge" : (opts.strategy ?? "merge");
       if (strategy === "overwrite") {
-        writes.push({
-          loc,
-          files: hubFiles,
-          lockSource,
-          base: newBase,
-          id,
-          version: hub.version,
-          pendingKey: inc,
-        });
-        results.push(
-          result(id, {
-            direction: "pull",
-            strategy_used: "overwrite",
-            previous_hash: prev,
-            new_hash: hubTree,
-          }),
-        );
+        takeHub("overwrite");
         continue;
       }
       if (strategy === "fork") {
