@@ -53,6 +53,7 @@ import { ensureSchema, openStateDb } from "../store/state-db.js";
 import { loadTreeFiles, readTree, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree } from "./artifact-info.js";
 import { type AddResult, addArtifacts, modeBits, stageLock, toWrite } from "./collection-ops.js";
+import { forkFiles } from "./fork.js";
 import { takeSnapshot } from "./snapshot.js";
 import type { AutoResolve, Strategy, SyncResult } from "./transfer.js";
 import { withPreserved } from "./transfer.js";
@@ -646,27 +647,6 @@ interface UpdateStep {
   result: SyncResult;
 }
 
-/** `files` renamed from artifact `from` to `to` (the `.md` file name, and `name:` in the frontmatter). */
-function renamed(files: TreeFile[], form: "folder" | "file", from: string, to: string): TreeFile[] {
-  const enc = new TextEncoder();
-  const dec = new TextDecoder();
-  const esc = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return files.map((f) => {
-    const main = form === "file" || f.path === "SKILL.md";
-    const data = main
-      ? enc.encode(
-          dec
-            .decode(f.data)
-            .replace(
-              new RegExp(`^(---\\r?\\n(?:[\\s\\S]*?\\r?\\n)?name:[ \\t]*)["']?${esc}["']?`, "m"),
-              `$1${to}`,
-            ),
-        )
-      : f.data;
-    return { ...f, path: form === "file" ? `${to}.md` : f.path, data };
-  });
-}
-
 function selectEntries(ws: Workspace, all: GitEntry[], names: string[], every: boolean): GitEntry[] {
   if (every || names.length === 0) {
     if (!every)
@@ -933,7 +913,7 @@ async function planStep(ws: Workspace, s: UpdateStep, x: PlanCtx): Promise<void>
   if (x.strategy === "fork") {
     const name = `${s.g.entry.name}-upstream`;
     const loc = locate(ws.collectionDir, ws.layout, s.g.entry.type, name);
-    const files = renamed(theirs, form, s.g.entry.name, name);
+    const files = forkFiles(theirs, form, s.g.entry.name, name);
     s.fork = { name, loc, files };
     s.advance = false; // the original keeps its commit; the fork tracks upstream
     r.new_hash = hashFiles(files);

@@ -27,6 +27,7 @@ import { ensureSchema, openStateDb, type StateDb } from "../store/state-db.js";
 import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree, treeMeta, validateLocated } from "./artifact-info.js";
 import { stageLock, toWrite } from "./collection-ops.js";
+import { forkFiles } from "./fork.js";
 import {
   createHubClient,
   type HubArtifact,
@@ -691,8 +692,7 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
       }
       if (strategy === "fork") {
         const forkLoc = locate(ws.collectionDir, ws.layout, inc.kind, `${inc.name}-hub`);
-        const files =
-          loc.form === "file" ? hubFiles.map((f) => ({ ...f, path: `${inc.name}-hub.md` })) : hubFiles;
+        const files = forkFiles(hubFiles, loc.form, inc.name, `${inc.name}-hub`);
         writes.push({
           loc: forkLoc,
           files,

@@ -30,6 +30,7 @@ import { takeSnapshot } from "./snapshot.js";
 /** Re-exported for callers that merge into a target (git sources). */
 export { withPreserved };
 
+import { forkFiles } from "./fork.js";
 import { readSides, type Sides } from "./status.js";
 import { diffTrees, emptySyncResult as emptyResult } from "./tree-diff.js";
 import { VERSION_STRING } from "./version.js";
@@ -153,30 +154,6 @@ function entriesOf(files: TreeFile[]): TreeEntry[] {
 
 function hashOf(files: TreeFile[]): string {
   return treeHash(entriesOf(files));
-}
-
-function renameArtifactFiles(
-  files: TreeFile[],
-  form: "folder" | "file",
-  from: string,
-  to: string,
-): TreeFile[] {
-  const enc = new TextEncoder();
-  const dec = new TextDecoder();
-  return files.map((f) => {
-    const isMain = form === "file" ? true : f.path === "SKILL.md";
-    let data = f.data;
-    if (isMain) {
-      const text = dec.decode(f.data);
-      data = enc.encode(
-        text.replace(
-          new RegExp(`^(---\\r?\\n(?:[\\s\\S]*?\\r?\\n)?name:[ \\t]*)["']?${from}["']?`, "m"),
-          `$1${to}`,
-        ),
-      );
-    }
-    return { ...f, path: form === "file" ? `${to}.md` : f.path, data };
-  });
 }
 
 function slug(s: string): string {
@@ -512,7 +489,7 @@ async function resolveDiverged(
     step.fork = {
       where: intoWhere,
       name: forkName,
-      files: renameArtifactFiles(incoming, x.form, step.name, forkName),
+      files: forkFiles(incoming, x.form, step.name, forkName),
     };
     r.new_hash = hashOf(step.fork.files);
     r.direction = intoWhere === "collection" ? "pull" : "push";

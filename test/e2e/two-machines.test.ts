@@ -162,6 +162,35 @@ describe("two machines and one hub", () => {
     expect(readFileSync(skillFile("b", "review-checklist"), "utf8")).toContain("Offline edit two.");
   });
 
+  it("fetch --strategy fork keeps both; --strategy overwrite takes the hub's version after a snapshot", () => {
+    const edit = (home: string, name: string, to: string) => {
+      const f = skillFile(home, name);
+      writeFileSync(f, readFileSync(f, "utf8").replace(/^(# .*)$/m, `$1 ${to}`));
+    };
+    edit("a", "commit-message", "(A)");
+    expect(cli("a", "publish", "commit-message").code).toBe(0);
+    edit("b", "commit-message", "(B)");
+    const fork = cli("b", "fetch", "--strategy", "fork");
+    expect(fork.code, fork.stdout).toBe(0);
+    expect(readFileSync(skillFile("b", "commit-message-hub"), "utf8")).toContain("(A)");
+    expect(readFileSync(skillFile("b", "commit-message-hub"), "utf8")).toContain("name: commit-message-hub");
+    expect(readFileSync(skillFile("b", "commit-message"), "utf8")).toContain("(B)");
+
+    edit("a", "changelog-entry", "(A2)");
+    expect(cli("a", "publish", "changelog-entry").code).toBe(0);
+    edit("b", "changelog-entry", "(B2)");
+    const over = cli("b", "fetch", "--strategy", "overwrite", "--json");
+    expect(over.code, over.stdout).toBe(0);
+    const res = JSON.parse(over.stdout).results.find(
+      (x: { artifact_name: string }) => x.artifact_name === "skill/changelog-entry",
+    );
+    expect(res).toMatchObject({ success: true, strategy_used: "overwrite" });
+    expect(res.snapshot_id).toMatch(/^[0-9a-f]{12}$/);
+    expect(readFileSync(skillFile("b", "changelog-entry"))).toEqual(
+      readFileSync(skillFile("a", "changelog-entry")),
+    );
+  });
+
   it("a refused token gets one clear line and exit 3", () => {
     const r = runCli(["login", "--token", "skh_bad_token"], { home: join(root, "a") });
     expect(r.code).toBe(3);
