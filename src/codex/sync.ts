@@ -131,6 +131,64 @@ function seconds(start: number, end: number): number {
   return Math.round(end - start) / 1000;
 }
 
+/** The plan of one direction, its counts, and the deletion-threshold decision. */
+interface GatedPlan {
+  plan: SyncPlan;
+  counts: Pick<CodexSyncResult, "files_synced" | "files_added" | "files_modified" | "files_deleted">;
+  exceeded: boolean;
+  /** Set when the threshold stops the sync (no `--force`): the outcome to return, nothing changed. */
+  blocked?: CodexSyncOutcome;
+}
+
+/**
+ * Plans copying `source` over `dest` (path → hash) and applies the deletion thresholds; both
+ * directions share it.
+ */
+function planWithThreshold(x: {
+  source: Map<string, string>;
+  dest: Map<string, string>;
+  settings: CodexSettings;
+  opts: CodexSyncOptions;
+  base: CodexSyncResult;
+  start: number;
+  warnings: string[];
+  commit?: string;
+}): GatedPlan {
+  const plan = planSync(x.source, x.dest);
+  const counts = {
+    files_synced: x.source.size,
+    files_added: plan.add.length,
+    files_modified: plan.modify.length,
+    files_deleted: plan.delete.length,
+  };
+  const decision = checkDeletionThreshold({
+    deletions: plan.delete.length,
+    existing: x.dest.size,
+    maxCount: x.settings.deletionThreshold,
+    maxPercent: x.settings.deletionThresholdPercent,
+  });
+  if (!decision.exceeded || x.opts.force) return { plan, counts, exceeded: decision.exceeded };
+  x.warnings.push(`${decision.reason}; nothing was changed. Rerun with --force to delete them.`);
+  return {
+    plan,
+    counts,
+    exceeded: true,
+    blocked: {
+      result: {
+        ...x.base,
+        ...counts,
+        status: "blocked",
+        files_synced: 0,
+        deletion_threshold_exceeded: true,
+        duration_seconds: seconds(x.start, x.opts.now()),
+      },
+      plan,
+      warnings: x.warnings,
+      ...(x.commit ? { commit: x.commit } : {}),
+    },
+  };
+}
+
 async function openRepo(s: CodexSettings, partial: Partial<CodexSyncResult>): Promise<CodexRepo> {
   try {
     const url = requireRepo(s);
@@ -185,42 +243,25 @@ async function fromCodex(opts: CodexSyncOptions): Promise<CodexSyncOutcome> {
     return inPhase(e, "copy", null);
   }
   const source = new Map([...selection.files].map(([p, f]) => [p, f.hash]));
-  const plan = planSync(source, dest);
   const warnings = [...selection.warnings];
-  const counts = {
-    files_synced: source.size,
-    files_added: plan.add.length,
-    files_modified: plan.modify.length,
-    files_deleted: plan.delete.length,
-  };
-  const decision = checkDeletionThreshold({
-    deletions: plan.delete.length,
-    existing: dest.size,
-    maxCount: s.deletionThreshold,
-    maxPercent: s.deletionThresholdPercent,
+  const gated = planWithThreshold({
+    source,
+    dest,
+    settings: s,
+    opts,
+    base,
+    start,
+    warnings,
+    commit: repo.commit,
   });
-  if (decision.exceeded && !opts.force) {
-    warnings.push(`${decision.reason}; nothing was changed. Rerun with --force to delete them.`);
-    return {
-      result: {
-        ...base,
-        ...counts,
-        status: "blocked",
-        files_synced: 0,
-        deletion_threshold_exceeded: true,
-        duration_seconds: seconds(start, opts.now()),
-      },
-      plan,
-      warnings,
-      commit: repo.commit,
-    };
-  }
+  if (gated.blocked) return gated.blocked;
+  const { plan, counts, exceeded } = gated;
   if (dryRun) {
     return {
       result: {
         ...base,
         ...counts,
-        deletion_threshold_exceeded: decision.exceeded,
+        deletion_threshold_exceeded: exceeded,
         duration_seconds: seconds(start, opts.now()),
       },
       plan,
@@ -278,7 +319,7 @@ async function fromCodex(opts: CodexSyncOptions): Promise<CodexSyncOutcome> {
     result: {
       ...base,
       ...counts,
-      deletion_threshold_exceeded: decision.exceeded,
+      deletion_threshold_exceeded: exceeded,
       cache_index_updated: true,
       duration_seconds: seconds(start, opts.now()),
     },
@@ -339,40 +380,15 @@ async function toCodex(opts: CodexSyncOptions): Promise<CodexSyncOutcome> {
   } catch (e) {
     return inPhase(e, "copy", null);
   }
-  const plan = planSync(source, dest);
   const warnings: string[] = [];
-  const counts = {
-    files_synced: source.size,
-    files_added: plan.add.length,
-    files_modified: plan.modify.length,
-    files_deleted: plan.delete.length,
-  };
-  const decision = checkDeletionThreshold({
-    deletions: plan.delete.length,
-    existing: dest.size,
-    maxCount: s.deletionThreshold,
-    maxPercent: s.deletionThresholdPercent,
-  });
-  if (decision.exceeded && !opts.force) {
-    warnings.push(`${decision.reason}; nothing was changed. Rerun with --force to delete them.`);
-    return {
-      result: {
-        ...base,
-        ...counts,
-        status: "blocked",
-        files_synced: 0,
-        deletion_threshold_exceeded: true,
-        duration_seconds: seconds(start, opts.now()),
-      },
-      plan,
-      warnings,
-    };
-  }
+  const gated = planWithThreshold({ source, dest, settings: s, opts, base, start, warnings });
+  if (gated.blocked) return gated.blocked;
+  const { plan, counts, exceeded } = gated;
   const finish = (extra: Partial<CodexSyncOutcome> = {}): CodexSyncOutcome => ({
     result: {
       ...base,
       ...counts,
-      deletion_threshold_exceeded: decision.exceeded,
+      deletion_threshold_exceeded: exceeded,
       duration_seconds: seconds(start, opts.now()),
     },
     plan,
