@@ -19,32 +19,20 @@
  * catch (e) { if (e instanceof HubConflictError) mergeWith(e.currentRevision); else throw e; }
  */
 import { SkillsyncError } from "../core/errors.js";
+import type { ArtifactKey, ArtifactMeta, ChangeEntry, ChangePage, VersionMeta } from "../core/hub-wire.js";
 import type { Kind } from "../core/names.js";
 import type { FileMode } from "../core/tree-hash.js";
 
-/** An artifact's address on a hub: owner is a user or team name (one namespace). */
-export interface HubKey {
-  owner: string;
-  kind: Kind;
-  name: string;
-}
-
-/** Metadata of an artifact version on the hub (wire format, snake_case as in the API). */
-export interface HubArtifactMeta {
-  owner: string;
-  kind: Kind;
-  name: string;
-  version: string;
-  /** DESIGN.md tree hash (lowercase hex); "" for a delete. */
-  tree_hash: string;
-  /** +1 per write and per delete, starting at 1. */
-  revision: number;
-  /** ISO 8601 UTC. */
-  created_at: string;
-  /** ISO 8601 UTC. */
-  updated_at: string;
-  updated_by: string;
-}
+/** An artifact's address on a hub (core/hub-wire.ts). */
+export type HubKey = ArtifactKey;
+/** Metadata of an artifact version on the hub (core/hub-wire.ts). */
+export type HubArtifactMeta = ArtifactMeta;
+/** One change in the hub's feed (core/hub-wire.ts). */
+export type HubChange = ChangeEntry;
+/** A page of changes: pass `cursor` as `after` next; `more` means ask again at once (core/hub-wire.ts). */
+export type HubChangePage = ChangePage;
+/** One entry of an artifact's history (core/hub-wire.ts). */
+export type HubVersion = VersionMeta;
 
 /** One file of an artifact: relative `/` path, mode, bytes. */
 export interface HubFile {
@@ -56,37 +44,6 @@ export interface HubFile {
 /** An artifact with its files (decoded). */
 export interface HubArtifact extends HubArtifactMeta {
   files: HubFile[];
-}
-
-/** One change in the hub's feed. */
-export interface HubChange {
-  cursor: number;
-  op: "put" | "delete";
-  owner: string;
-  kind: Kind;
-  name: string;
-  revision: number;
-  version: string;
-  tree_hash: string;
-  /** ISO 8601 UTC. */
-  at: string;
-}
-
-/** A page of changes: pass `cursor` as `after` next; `more` means ask again at once. */
-export interface HubChangePage {
-  changes: HubChange[];
-  cursor: number;
-  more: boolean;
-}
-
-/** One entry of an artifact's history. */
-export interface HubVersion {
-  revision: number;
-  op: "put" | "delete";
-  version: string;
-  tree_hash: string;
-  created_at: string;
-  created_by: string;
 }
 
 /** `GET /api/v1/me`. */

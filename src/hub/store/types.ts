@@ -9,8 +9,12 @@
  * sees artifacts owned by itself and by every team it belongs to; it writes its own and those of
  * teams where its role is `writer` or `admin`.
  */
+
+import type { ArtifactKey, ArtifactMeta, ChangeEntry, ChangePage, VersionMeta } from "../../core/hub-wire.js";
 import type { Kind } from "../../core/names.js";
 import type { FileMode } from "../../core/tree-hash.js";
+
+export type { ArtifactKey, ArtifactMeta, ChangeEntry, ChangePage, VersionMeta };
 
 /** Team roles, weakest first. */
 export const TEAM_ROLES = ["reader", "writer", "admin"] as const;
@@ -53,69 +57,9 @@ export interface StoredFile {
   data: Buffer;
 }
 
-/** An artifact's address. */
-export interface ArtifactKey {
-  owner: string;
-  kind: Kind;
-  name: string;
-}
-
-/** Metadata of the current version of an artifact (no file bytes). */
-export interface ArtifactMeta {
-  owner: string;
-  kind: Kind;
-  name: string;
-  /** Free-form version label given by the publisher ("" when none). */
-  version: string;
-  /** DESIGN.md tree hash of the files (lowercase hex). */
-  tree_hash: string;
-  /** Starts at 1, +1 on every write and on delete. */
-  revision: number;
-  /** ISO 8601 UTC. */
-  created_at: string;
-  /** ISO 8601 UTC. */
-  updated_at: string;
-  /** Name of the user who wrote this revision. */
-  updated_by: string;
-}
-
 /** An artifact with its files (current version or one from history). */
 export interface ArtifactWithFiles extends ArtifactMeta {
   files: StoredFile[];
-}
-
-/** One entry of an artifact's history. `op: "delete"` entries carry the tree hash of nothing (""). */
-export interface VersionMeta {
-  revision: number;
-  op: "put" | "delete";
-  version: string;
-  tree_hash: string;
-  /** ISO 8601 UTC. */
-  created_at: string;
-  created_by: string;
-}
-
-/** One change in the feed. `cursor` is monotonic across the whole hub. */
-export interface ChangeEntry {
-  cursor: number;
-  op: "put" | "delete";
-  owner: string;
-  kind: Kind;
-  name: string;
-  revision: number;
-  version: string;
-  tree_hash: string;
-  /** ISO 8601 UTC. */
-  at: string;
-}
-
-/** A page of the change feed: visible changes after the asked cursor, and the cursor to ask next. */
-export interface ChangePage {
-  changes: ChangeEntry[];
-  /** Cursor to pass as `after` next time (the last visible change returned, or the asked cursor). */
-  cursor: number;
-  /** True when `limit` cut the page short: ask again right away. */
-  more: boolean;
 }
 
 /** The precondition of a write: create only (`If-None-Match: *`) or replace revision N (`If-Match: N`). */
