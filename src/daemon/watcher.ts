@@ -1,8 +1,11 @@
 /**
  * One watcher over the collection and the registered projects. Only the folders that can hold
  * artifacts are descended into (the layouts' folders, e.g. `.claude/skills`, and the fixed part of
- * each trigger glob). Excluded paths, ignored segments (`.git`, `node_modules`) and skillsync's own
- * temp files are never reported.
+ * each trigger glob). Ignored segments (`.git`, `node_modules`) and skillsync's own temp files are
+ * never reported, nor descended into. Excluded paths are not descended into either, except inside an
+ * artifact location: every file there is part of the artifact's tree (the tree reader skips only
+ * ignored segments and temp files), so the fsmonitor log ({@link WatcherOptions.onObserved}) must
+ * hear it even though the daemon does not sync on it ({@link WatcherOptions.onChange} never sees it).
  *
  * Two backends behind one interface:
  * - `folders` (default): one `fs.watch` per folder and none per file, as issue 5 asks ("at most one
@@ -12,6 +15,7 @@
  * - `chokidar`: chokidar 5, for platforms where folder watches miss file changes.
  */
 import picomatch from "picomatch";
+import { placeChange } from "../core/fsmonitor.js";
 import { IGNORED_SEGMENTS } from "../core/tree-hash.js";
 import { TEMP_MARKER } from "../store/fs.js";
 import type { Classifier, Priority } from "./classify.js";
@@ -29,6 +33,16 @@ export interface WatchedChange {
   event: string;
 }
 
+/** A change as the watcher saw it, before the sync's exclusions and trigger filters. */
+export interface ObservedChange {
+  /** Absolute path of the file or folder that changed. */
+  abs: string;
+  /** Path relative to its root, `/`-separated; `""` for the root itself. */
+  rel: string;
+  root: ScanRoot;
+  event: string;
+}
+
 /** Options of {@link startWatcher}. */
 export interface WatcherOptions {
   roots: readonly ScanRoot[];
@@ -36,6 +50,12 @@ export interface WatcherOptions {
   /** Trigger globs, to find the folders worth watching. */
   triggerPatterns: readonly string[];
   onChange(change: WatchedChange): void;
+  /**
+   * Every change under a root, before exclusions and triggers filter it for {@link onChange} (only
+   * ignored segments, temp files and paths off the watched folders are left out): the fsmonitor
+   * log. Called synchronously while the OS event is handled.
+   */
+  onObserved?(change: ObservedChange): void;
   /** A watcher error (e.g. out of inotify watches): the daemon rescans everything. */
   onError(error: Error): void;
   /** `folders` (default) or `chokidar`. */
@@ -87,12 +107,16 @@ function placement(opts: WatcherOptions, roots: readonly ScanRoot[]): Placement 
       const { rel, root } = hit;
       if (rel === "") return false;
       if (rel.split("/").some((s) => IGNORED_SEGMENTS.has(s) || s.includes(TEMP_MARKER))) return true;
-      if (opts.classifier.excluded(rel)) return true;
-      return !onWatchedPath(rel, dirsByRoot.get(root.root) ?? []);
+      if (!onWatchedPath(rel, dirsByRoot.get(root.root) ?? [])) return true;
+      // Inside an artifact an excluded path is still watched (for the fsmonitor log); report()
+      // drops it for the sync, as classify() refuses excluded paths.
+      return opts.classifier.excluded(rel) && placeChange(root.layout, rel).place === "outside";
     },
     report(abs, event) {
       const hit = locate(abs);
-      if (!hit || hit.rel === "") return;
+      if (!hit) return;
+      opts.onObserved?.({ abs, rel: hit.rel, root: hit.root, event });
+      if (hit.rel === "") return;
       const priority = opts.classifier.classify(hit.rel);
       if (priority === undefined) return;
       opts.onChange({ abs, rel: hit.rel, root: hit.root, priority, event });
@@ -139,22 +163,30 @@ async function startFolderWatcher(
 ): Promise<Watcher> {
   const fs = await import("node:fs");
   const { join, sep } = await import("node:path");
-  const watchers = new Map<string, import("node:fs").FSWatcher>();
+  /** Watched folder → its watch and the folder's identity (`dev:ino`) when the watch was added. */
+  const watchers = new Map<string, { w: import("node:fs").FSWatcher; id: string }>();
   let closed = false;
+  const identity = (st: import("node:fs").Stats) => `${st.dev}:${st.ino}`;
 
   const unwatchTree = (dir: string) => {
-    for (const [d, w] of watchers)
+    for (const [d, { w }] of watchers)
       if (d === dir || d.startsWith(dir + sep)) {
         w.close();
         watchers.delete(d);
       }
   };
 
-  /** Watches `dir` and every allowed folder below it; `announce` reports each file found (a folder moved in). */
+  /**
+   * Watches `dir` and every allowed folder below it; `announce` reports each file found (a folder
+   * moved in). Synchronous, so a folder created inside a watched one is watched before the next OS
+   * event is handled (the fsmonitor's cookie barrier relies on that).
+   */
   const watchTree = (dir: string, announce: boolean) => {
     if (closed || watchers.has(dir) || place.ignored(dir)) return;
     let w: import("node:fs").FSWatcher;
+    let id: string;
     try {
+      id = identity(fs.statSync(dir));
       w = fs.watch(dir, { persistent: true }, (event, name) => onEvent(dir, event, name));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
@@ -166,7 +198,7 @@ async function startFolderWatcher(
       unwatchTree(dir);
       if (!closed && fs.existsSync(dir)) opts.onError(e);
     });
-    watchers.set(dir, w);
+    watchers.set(dir, { w, id });
     let entries: import("node:fs").Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -188,22 +220,27 @@ async function startFolderWatcher(
     }
     const abs = join(dir, String(name));
     if (place.ignored(abs)) return;
-    let isDir = false;
-    let exists = true;
+    let st: import("node:fs").Stats | undefined;
     try {
-      isDir = fs.lstatSync(abs).isDirectory();
+      st = fs.lstatSync(abs);
     } catch {
-      exists = false;
+      st = undefined;
     }
-    if (!exists) {
+    if (!st) {
       if (watchers.has(abs)) unwatchTree(abs);
       place.report(abs, "unlink");
       return;
     }
-    if (isDir && !watchers.has(abs)) {
-      place.report(abs, "addDir");
-      watchTree(abs, true);
-      return;
+    if (st.isDirectory()) {
+      const had = watchers.get(abs);
+      // A folder replaced under the same name (moved away and another moved in, as an atomic
+      // replace does) keeps the old folder's watch, which would miss every later change in it.
+      if (had && had.id !== identity(st)) unwatchTree(abs);
+      if (!watchers.has(abs)) {
+        place.report(abs, "addDir");
+        watchTree(abs, true);
+        return;
+      }
     }
     place.report(abs, event === "rename" ? "add" : "change");
   };
@@ -213,7 +250,7 @@ async function startFolderWatcher(
     ready: Promise.resolve(),
     close: async () => {
       closed = true;
-      for (const w of watchers.values()) w.close();
+      for (const { w } of watchers.values()) w.close();
       watchers.clear();
     },
   };
