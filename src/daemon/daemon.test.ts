@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { stringify } from "smol-toml";
 import { afterEach, describe, expect, it } from "vitest";
 import { isSkillsyncError } from "../core/errors.js";
+import type { FsmonitorResponse } from "../core/fsmonitor.js";
 import { closeStateDbs } from "../store/state-db.js";
 import { readTree } from "../store/tree-read.js";
 import type { DaemonStatus, SyncStatus } from "./context.js";
@@ -485,6 +486,73 @@ describe("daemon", () => {
     );
     const page = await (await fetch(`${h.url}/some/client/route`)).text();
     expect(page).toContain(`<meta name="skillsync-token" content="${token}">`);
+  });
+
+  it("answers POST /api/fsmonitor: token required, body checked, changed artifacts since a token", async () => {
+    const s = setup({ enabled: false });
+    const h = await start(s);
+    const token = fs.readFileSync(path.join(s.home, "daemon.token"), "utf8").trim();
+    const ask = (body: string, headers: Record<string, string> = { "x-skillsync-token": token }) =>
+      fetch(`${h.url}/api/fsmonitor`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      });
+    const query = async (since: string | null, roots = [s.collection, s.project]) => {
+      const res = await ask(JSON.stringify({ roots, since }));
+      expect(res.status).toBe(200);
+      return (await res.json()) as FsmonitorResponse;
+    };
+    expect((await ask(JSON.stringify({ roots: [s.collection], since: null }), {})).status).toBe(403);
+    const notJson = await ask("{roots");
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toEqual({ error: "invalid fsmonitor request: the body is not JSON" });
+    const bad = await ask(JSON.stringify({ roots: ["relative"], since: null }));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/roots\.0: must be an absolute path/);
+
+    const first = await query(null);
+    expect(first.token).toMatch(/^[0-9a-f]+:\d+$/);
+    expect(first.roots[s.collection]).toMatchObject({ all: true });
+    expect(first.roots[s.project]).toMatchObject({ all: true });
+    const skill = path.join(s.collection, "skills", "internal-comms");
+    fs.appendFileSync(path.join(skill, "SKILL.md"), "\nedited\n");
+    const elsewhere = path.join(s.home, "not-a-project");
+    fs.mkdirSync(elsewhere);
+    const second = await query(first.token, [s.collection, s.project, elsewhere]);
+    expect(second.roots).toEqual({
+      [s.collection]: { all: false, changed: [skill] },
+      [s.project]: { all: false, changed: [] },
+      [elsewhere]: { all: true, reason: expect.stringMatching(/not a root the daemon watches/) },
+    });
+    expect((await query(second.token)).roots[s.collection]).toEqual({ all: false, changed: [] });
+
+    // another daemon start (here with the chokidar backend) cannot vouch for the old token
+    handles.splice(handles.indexOf(h), 1);
+    await h.stop();
+    const h2 = await start(s, { watcherBackend: "chokidar" });
+    const again = (await (
+      await fetch(`${h2.url}/api/fsmonitor`, {
+        method: "POST",
+        headers: { "x-skillsync-token": token },
+        body: JSON.stringify({ roots: [s.collection], since: second.token }),
+      })
+    ).json()) as FsmonitorResponse;
+    expect(again.roots[s.collection]).toMatchObject({
+      all: true,
+      reason: expect.stringMatching(/restarted/),
+    });
+    const chokidar = (await (
+      await fetch(`${h2.url}/api/fsmonitor`, {
+        method: "POST",
+        headers: { "x-skillsync-token": token },
+        body: JSON.stringify({ roots: [s.collection], since: again.token }),
+      })
+    ).json()) as FsmonitorResponse;
+    expect(chokidar.roots[s.collection]).toMatchObject({
+      all: true,
+      reason: expect.stringMatching(/chokidar/),
+    });
   });
 
   it("refuses a second daemon for the same home, naming the running one", async () => {

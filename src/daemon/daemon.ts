@@ -6,6 +6,7 @@
  */
 import { existsSync, type FSWatcher, watch as fsWatch, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import type { Hono } from "hono";
 import { parse as parseToml } from "smol-toml";
 import { SkillsyncError } from "../core/errors.js";
@@ -22,6 +23,7 @@ import type {
   RunOutcome,
   SyncStatus,
 } from "./context.js";
+import { Fsmonitor } from "./fsmonitor.js";
 import { type HubWatch, watchHub } from "./hub-watch.js";
 import {
   acquireDaemonLock,
@@ -436,16 +438,24 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
     let watcher: Watcher | undefined;
     let rescanSoon: unknown;
     let watching: Promise<void> = Promise.resolve();
+    /** `POST /api/fsmonitor`: which artifact locations changed since a token (docs/daemon.md). */
+    const fsmonitor = new Fsmonitor({ cookieDir: join(paths.root, "fsmonitor") });
     const restartWatcher = async () => {
+      fsmonitor.watchStopped();
       await watcher?.close();
       watcher = undefined;
       if (stopping) return;
       watchedRoots = existingRoots();
+      const backend = opts.watcherBackend ?? config.daemon.watcher;
+      const watchRoots = roots;
       watcher = await startWatcher({
-        roots,
+        roots: watchRoots,
         classifier,
         triggerPatterns: config.daemon.triggers.map((t) => t.pattern),
-        backend: opts.watcherBackend ?? config.daemon.watcher,
+        backend,
+        // Every change under a root, before exclusions and triggers: the fsmonitor log must name
+        // an artifact whose excluded or non-trigger file changed, though no sync follows.
+        onObserved: (c) => fsmonitor.observe(c),
         onChange: (c) => {
           const prev = dirty.get(c.abs);
           const rank = { low: 0, medium: 1, high: 2 } as const;
@@ -454,6 +464,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
           debouncer.touch();
         },
         onError: (e) => {
+          fsmonitor.watcherError(e);
           // A burst of errors (e.g. one per folder when the OS runs out of watches) is one rescan.
           if (rescanSoon !== undefined) return;
           const hint = /ENOSPC|EMFILE/.test(e.message)
@@ -468,8 +479,11 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
           }, 1000);
         },
       });
+      const started = watcher;
       watching = watcher.ready;
       await watching;
+      // Still the current watcher (not closed by a restart meanwhile): its roots are watched now.
+      if (watcher === started && !stopping) fsmonitor.watchStarted(watchRoots, backend);
     };
 
     // --- schedules, hub, rescan timer -------------------------------------------------------
@@ -616,6 +630,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
       ...(opts.webRoot ? { webRoot: opts.webRoot } : {}),
       ...(registerUi ? { registerUi } : {}),
       remoteArtifacts: () => remoteArtifacts,
+      fsmonitor: (req) => fsmonitor.query(req),
     });
     const { serve } = await import("@hono/node-server");
     const wanted = opts.port ?? config.daemon.port;
@@ -660,6 +675,8 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
         for (const h of hubs) h.stop();
         if (rescanTimer !== undefined) timers.clearTimeout(rescanTimer);
         if (rescanSoon !== undefined) timers.clearTimeout(rescanSoon);
+        fsmonitor.watchStopped();
+        fsmonitor.close();
         await watcher?.close();
         await scheduler.stop();
         changed();

@@ -11,7 +11,9 @@ import { promises as fsp } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Hono } from "hono";
+import type { FsmonitorRequest, FsmonitorResponse } from "../core/fsmonitor.js";
 import type { DaemonContext, LocalSkill } from "./context.js";
+import { parseFsmonitorRequest } from "./fsmonitor.js";
 import { COLLECTION_LOCATION } from "./scan.js";
 
 /** Options of {@link createApp}. */
@@ -25,6 +27,8 @@ export interface AppOptions {
   registerUi?: (app: Hono, ctx: DaemonContext) => void;
   /** Remote artifacts the daemon learned from hub fetches: remote → `kind/name` → tree hash. */
   remoteArtifacts?: () => Map<string, Map<string, string | null>>;
+  /** Answers `POST /api/fsmonitor` (`Fsmonitor.query` of fsmonitor.ts); without it the route is absent. */
+  fsmonitor?: (req: FsmonitorRequest) => Promise<FsmonitorResponse>;
 }
 
 /** Header carrying the per-home token. */
@@ -232,6 +236,22 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
       }
     }),
   );
+
+  const fsmonitor = opts.fsmonitor;
+  if (fsmonitor)
+    // Mutating for the rules above (POST: token and Host checked): it writes a cookie file, and its
+    // answer names paths under the user's projects.
+    app.post("/api/fsmonitor", async (c) => {
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        return c.json({ error: "invalid fsmonitor request: the body is not JSON" }, 400);
+      }
+      const parsed = parseFsmonitorRequest(body);
+      if (!parsed.ok) return c.json({ error: parsed.error }, 400);
+      return c.json(await fsmonitor(parsed.request));
+    });
 
   opts.registerUi?.(app, ctx);
 
