@@ -67,6 +67,12 @@ const backupSchema = z
   })
   .strict();
 
+const statusSchema = z
+  .object({
+    fsmonitor: z.boolean().default(false),
+  })
+  .strict();
+
 const remoteSchema = z.object({ url: z.string().url() }).strict();
 
 /** The whole config; see docs/config.md for each key. */
@@ -87,6 +93,7 @@ export const configSchema = z
     daemon: daemonSchema.default(daemonSchema.parse({})),
     codex: codexSchema.default(codexSchema.parse({})),
     backup: backupSchema.default(backupSchema.parse({})),
+    status: statusSchema.default(statusSchema.parse({})),
   })
   .strict();
 

@@ -19,13 +19,41 @@ export interface StatEntry {
   sha: string;
 }
 
+/**
+ * What was seen of one folder of an artifact, taken before it was listed. While a folder keeps these
+ * stats its listing is unchanged (adding, removing or renaming an entry changes the folder's mtime and
+ * ctime), so the listing need not be read again (git's untracked cache relies on the same rule).
+ */
+export interface DirStat {
+  /** Folder path relative to the artifact, `/`-separated; `""` for the artifact folder itself. */
+  rel: string;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+
 /** The cached stats of one artifact location, by relative path, and when they were recorded (ms). */
 export interface LocationStats {
   files: Map<string, StatEntry>;
+  /**
+   * Every folder of a folder artifact, parents before children, when the artifact held no symlinks;
+   * lets a status check the artifact with `lstat` calls only (see `readTree`).
+   */
+  dirs?: DirStat[];
   /** Wall-clock ms when this row was written; entries with mtime >= its second are racy. */
   writtenAtMs: number;
   /** The tree hash of exactly these files, when known. */
   tree?: string;
+}
+
+/**
+ * What {@link StatCache.peek} tells without decoding a row's files: the tree hash and whether the row
+ * can be trusted without looking at the files' stats (no file's mtime falls in or after the second
+ * the row was written — the racy-timestamp rule — and the row records its files' newest mtime).
+ */
+export interface LocationSummary {
+  tree: string;
+  settled: boolean;
 }
 
 const MIGRATIONS = [
@@ -35,18 +63,43 @@ const MIGRATIONS = [
      files TEXT NOT NULL
    )`,
   "ALTER TABLE stat_cache ADD COLUMN tree TEXT",
+  // Newest mtime (ms) among the row's files: a row is settled when it is older than written_at_ms's second.
+  "ALTER TABLE stat_cache ADD COLUMN max_mtime_ms REAL",
+  "ALTER TABLE stat_cache ADD COLUMN dirs TEXT",
 ];
 
-type Row = { location?: string; written_at_ms: number; files: string; tree: string | null };
+type Row = {
+  location?: string;
+  written_at_ms: number;
+  files: string;
+  tree: string | null;
+  max_mtime_ms: number | null;
+  dirs: string | null;
+};
+
+function settled(row: Row): boolean {
+  return (
+    row.max_mtime_ms !== null && Math.floor(row.max_mtime_ms / 1000) < Math.floor(row.written_at_ms / 1000)
+  );
+}
 
 function decode(row: Row): LocationStats {
   const files = new Map<string, StatEntry>();
   const arr = JSON.parse(row.files) as [string, number, number, number, number, number, string][];
   for (const [p, size, mtimeMs, ctimeMs, ino, mode, sha] of arr)
     files.set(p, { size, mtimeMs, ctimeMs, ino, mode, sha });
-  return row.tree
-    ? { files, writtenAtMs: row.written_at_ms, tree: row.tree }
-    : { files, writtenAtMs: row.written_at_ms };
+  const out: LocationStats = { files, writtenAtMs: row.written_at_ms };
+  if (row.tree) out.tree = row.tree;
+  if (row.dirs)
+    out.dirs = (JSON.parse(row.dirs) as [string, number, number, number][]).map(
+      ([rel, mtimeMs, ctimeMs, ino]) => ({
+        rel,
+        mtimeMs,
+        ctimeMs,
+        ino,
+      }),
+    );
+  return out;
 }
 
 /** A stat cache bound to an open state database. */
@@ -55,27 +108,41 @@ export class StatCache {
   private readonly put: import("better-sqlite3").Statement;
   private readonly del: import("better-sqlite3").Statement;
   private readonly pending = new Map<string, LocationStats>();
-  private readonly preloaded = new Map<string, LocationStats>();
+  /** Rows read by {@link preload}, decoded only when {@link load} asks for them. */
+  private readonly preloaded = new Map<string, Row>();
   private readonly range: import("better-sqlite3").Statement;
 
   constructor(private readonly db: StateDb) {
     ensureSchema(db, "stat-cache", MIGRATIONS);
-    this.get = db.prepare("SELECT written_at_ms, files, tree FROM stat_cache WHERE location = ?");
+    this.get = db.prepare(
+      "SELECT written_at_ms, files, tree, max_mtime_ms, dirs FROM stat_cache WHERE location = ?",
+    );
     this.range = db.prepare(
-      "SELECT location, written_at_ms, files, tree FROM stat_cache WHERE location >= ? AND location < ?",
+      "SELECT location, written_at_ms, files, tree, max_mtime_ms, dirs FROM stat_cache WHERE location >= ? AND location < ?",
     );
     this.put = db.prepare(
-      "INSERT INTO stat_cache (location, written_at_ms, files, tree) VALUES (?, ?, ?, ?) ON CONFLICT(location) DO UPDATE SET written_at_ms = excluded.written_at_ms, files = excluded.files, tree = excluded.tree",
+      "INSERT INTO stat_cache (location, written_at_ms, files, tree, max_mtime_ms, dirs) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(location) DO UPDATE SET written_at_ms = excluded.written_at_ms, files = excluded.files, tree = excluded.tree, max_mtime_ms = excluded.max_mtime_ms, dirs = excluded.dirs",
     );
     this.del = db.prepare("DELETE FROM stat_cache WHERE location = ?");
   }
 
   /** The cached stats of `location` (an absolute artifact path), or undefined. */
   load(location: string): LocationStats | undefined {
-    const pre = this.preloaded.get(location);
-    if (pre) return pre;
-    const row = this.get.get(location) as Row | undefined;
+    const queued = this.pending.get(location);
+    if (queued) return queued;
+    const row = this.preloaded.get(location) ?? (this.get.get(location) as Row | undefined);
     return row ? decode(row) : undefined;
+  }
+
+  /**
+   * The tree hash of `location` and whether it is settled, without decoding its files; undefined when
+   * there is no row or it has no tree hash. Used with a file-system monitor's answer
+   * (src/sync/fsmonitor-client.ts): an untouched location with a settled row needs no stat at all.
+   */
+  peek(location: string): LocationSummary | undefined {
+    if (this.pending.has(location)) return undefined;
+    const row = this.preloaded.get(location) ?? (this.get.get(location) as Row | undefined);
+    return row?.tree ? { tree: row.tree, settled: settled(row) } : undefined;
   }
 
   /**
@@ -86,12 +153,20 @@ export class StatCache {
     const p = prefix.endsWith("/") ? prefix : `${prefix}/`;
     // Every path starting with p sorts between p and p with its last character incremented.
     const end = `${p.slice(0, -1)}${String.fromCharCode(p.charCodeAt(p.length - 1) + 1)}`;
-    for (const row of this.range.all(p, end) as Row[]) this.preloaded.set(row.location!, decode(row));
+    for (const row of this.range.all(p, end) as Row[]) this.preloaded.set(row.location!, row);
   }
 
   /** Queues the stats of `location` to be written by {@link flush}. */
-  record(location: string, files: Map<string, StatEntry>, nowMs: number, tree?: string): void {
-    const s: LocationStats = tree ? { files, writtenAtMs: nowMs, tree } : { files, writtenAtMs: nowMs };
+  record(
+    location: string,
+    files: Map<string, StatEntry>,
+    nowMs: number,
+    tree?: string,
+    dirs?: DirStat[],
+  ): void {
+    const s: LocationStats = { files, writtenAtMs: nowMs };
+    if (tree) s.tree = tree;
+    if (dirs) s.dirs = dirs;
     this.pending.set(location, s);
     this.preloaded.delete(location);
   }
@@ -110,8 +185,23 @@ export class StatCache {
     this.pending.clear();
     this.db.transaction(() => {
       for (const [loc, s] of rows) {
-        const arr = [...s.files].map(([p, e]) => [p, e.size, e.mtimeMs, e.ctimeMs, e.ino, e.mode, e.sha]);
-        this.put.run(loc, s.writtenAtMs, JSON.stringify(arr), s.tree ?? null);
+        let maxMtime = 0;
+        const arr = [...s.files].map(([p, e]) => {
+          if (e.mtimeMs > maxMtime) maxMtime = e.mtimeMs;
+          return [p, e.size, e.mtimeMs, e.ctimeMs, e.ino, e.mode, e.sha];
+        });
+        const dirs = s.dirs?.map((d) => {
+          if (d.mtimeMs > maxMtime) maxMtime = d.mtimeMs;
+          return [d.rel, d.mtimeMs, d.ctimeMs, d.ino];
+        });
+        this.put.run(
+          loc,
+          s.writtenAtMs,
+          JSON.stringify(arr),
+          s.tree ?? null,
+          maxMtime,
+          dirs ? JSON.stringify(dirs) : null,
+        );
       }
     })();
   }
@@ -136,4 +226,23 @@ export function statEntryFresh(
   )
     return false;
   return Math.floor(now.mtimeMs / 1000) < Math.floor(writtenAtMs / 1000);
+}
+
+/**
+ * True when a folder whose current stats are `now` still has the listing it had when `cached` was
+ * taken: mtime, ctime and inode equal, and the mtime strictly older than the second in which the row
+ * was written (the racy-timestamp rule, as for files: on a file system with whole-second timestamps
+ * two changes within one second leave the same stats).
+ */
+export function dirStatFresh(
+  cached: DirStat,
+  now: { mtimeMs: number; ctimeMs: number; ino: number },
+  writtenAtMs: number,
+): boolean {
+  return (
+    cached.mtimeMs === now.mtimeMs &&
+    cached.ctimeMs === now.ctimeMs &&
+    cached.ino === now.ino &&
+    Math.floor(now.mtimeMs / 1000) < Math.floor(writtenAtMs / 1000)
+  );
 }

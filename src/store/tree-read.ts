@@ -28,7 +28,14 @@ import {
   treeHash,
 } from "../core/tree-hash.js";
 import { TEMP_MARKER } from "./fs.js";
-import { type StatCache, type StatEntry, statEntryFresh } from "./stat-cache.js";
+import {
+  type DirStat,
+  dirStatFresh,
+  type LocationStats,
+  type StatCache,
+  type StatEntry,
+  statEntryFresh,
+} from "./stat-cache.js";
 
 /** A tree read from disk: its entries (manifest order), tree hash and absolute file paths. */
 export interface DiskTree {
@@ -36,6 +43,62 @@ export interface DiskTree {
   sha: string;
   /** Absolute path of each entry's bytes (for a symlink inside the artifact: the target). */
   abs: Map<string, string>;
+}
+
+/**
+ * A tree known by its hash whose entries are built on first use by `build` (which may return
+ * undefined when the artifact vanished: the tree then reads as empty). Status over 10,000 unchanged
+ * artifacts needs only their hashes.
+ */
+export function lazyDiskTree(sha: string, build: () => DiskTree | undefined): DiskTree {
+  let built: DiskTree | undefined;
+  const get = () => {
+    built ??= build() ?? { entries: [], sha, abs: new Map() };
+    return built;
+  };
+  return {
+    sha,
+    get entries() {
+      return get().entries;
+    },
+    get abs() {
+      return get().abs;
+    },
+  };
+}
+
+/**
+ * True when the folder artifact at `root` is exactly as `cached` recorded it, checked with `lstat`
+ * alone: every folder keeps its stats (so its listing is unchanged; `dirs` are taken before each
+ * listing, see {@link readTree}) and every file passes {@link statEntryFresh}. Folders, like files,
+ * obey the racy-timestamp rule: one modified in the second the row was written is not trusted.
+ */
+function unchangedSinceCached(
+  root: string,
+  rootStat: Stats,
+  cached: LocationStats,
+  dirs: DirStat[],
+): boolean {
+  for (const d of dirs) {
+    const st = d.rel === "" ? rootStat : lstatSync(join(root, d.rel), { throwIfNoEntry: false });
+    if (!st?.isDirectory() || !dirStatFresh(d, st, cached.writtenAtMs)) return false;
+  }
+  for (const [rel, e] of cached.files) {
+    const st = lstatSync(join(root, rel), { throwIfNoEntry: false });
+    if (!st?.isFile() || !statEntryFresh(e, st, cached.writtenAtMs)) return false;
+  }
+  return true;
+}
+
+/** The tree `cached` describes for the symlink-free folder artifact at `root`. */
+function treeFromCache(root: string, cached: LocationStats, sha: string): DiskTree {
+  const entries: TreeEntry[] = [];
+  const abs = new Map<string, string>();
+  for (const [rel, e] of cached.files) {
+    entries.push({ path: rel, mode: modeFromPermissions(e.mode), sha: e.sha });
+    abs.set(rel, join(root, rel));
+  }
+  return { entries: sortEntries(entries), sha, abs };
 }
 
 /** A file with its bytes, as merges and writes need it. */
@@ -99,7 +162,15 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
     throw unreadable(opts.path, e);
   }
   const cached = opts.cache?.load(opts.path);
+  if (cached?.tree && cached.dirs && opts.form === "folder" && rootStat.isDirectory()) {
+    if (unchangedSinceCached(opts.path, rootStat, cached, cached.dirs)) {
+      const root = opts.path;
+      return lazyDiskTree(cached.tree, () => treeFromCache(root, cached, cached.tree!));
+    }
+  }
   const seen = new Map<string, StatEntry>();
+  // Folder stats, each taken before the folder is listed; dropped when a symlink is met.
+  let dirs: DirStat[] | undefined = [];
   const entries: TreeEntry[] = [];
   const abs = new Map<string, string>();
   let changed = false;
@@ -135,9 +206,11 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
   } else {
     if (!rootStat.isDirectory()) return undefined;
     let rootReal: string | undefined;
-    const walk = (dir: string, rel: string) => {
+    const walk = (dir: string, rel: string, st: Stats | undefined) => {
       let list: Dirent[];
       try {
+        st ??= lstatSync(dir);
+        dirs?.push({ rel, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
         list = readdirSync(dir, { withFileTypes: true });
       } catch (e) {
         throw unreadable(dir, e);
@@ -148,7 +221,7 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
         const childRel = rel === "" ? name : `${rel}/${name}`;
         const child = join(dir, name);
         if (d.isDirectory()) {
-          walk(child, childRel);
+          walk(child, childRel, undefined);
         } else if (d.isFile()) {
           let st: Stats;
           try {
@@ -158,6 +231,7 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
           }
           addFile(childRel, child, st);
         } else if (d.isSymbolicLink()) {
+          dirs = undefined;
           rootReal ??= realpathSync(opts.path);
           let target: string;
           try {
@@ -176,15 +250,30 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
         }
       }
     };
-    walk(opts.path, "");
+    walk(opts.path, "", rootStat);
   }
   const same = cached !== undefined && !changed && cached.files.size === seen.size;
   const sorted = sortEntries(entries);
   // Nothing changed since the cache row was written: its tree hash still holds.
-  if (same && cached.tree) return { entries: sorted, sha: cached.tree, abs };
+  const folderStats = opts.form === "folder" ? dirs : undefined;
+  if (same && cached.tree) {
+    // Unchanged, but the row predates folder stats or they moved (e.g. a file was touched and
+    // restored): record them so the next read can take the lstat-only path.
+    if (opts.cache && folderStats && !sameDirs(cached.dirs, folderStats))
+      opts.cache.record(opts.path, seen, now(), cached.tree, folderStats);
+    return { entries: sorted, sha: cached.tree, abs };
+  }
   const sha = treeHash(sorted);
-  if (opts.cache) opts.cache.record(opts.path, seen, now(), sha);
+  if (opts.cache) opts.cache.record(opts.path, seen, now(), sha, folderStats);
   return { entries: sorted, sha, abs };
+}
+
+function sameDirs(a: DirStat[] | undefined, b: DirStat[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  return a.every((d, i) => {
+    const o = b[i]!;
+    return d.rel === o.rel && d.mtimeMs === o.mtimeMs && d.ctimeMs === o.ctimeMs && d.ino === o.ino;
+  });
 }
 
 /**

@@ -15,8 +15,8 @@ import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
 import { discoverArtifacts, type Located } from "../store/collection.js";
 import { type DeployRecord, type RecordEntry, readDeployRecord } from "../store/deploy-record.js";
-import { type DiskTree, loadTreeFiles } from "../store/tree-read.js";
-import { readArtifactTree, treeMeta } from "./artifact-info.js";
+import { type DiskTree, lazyDiskTree, loadTreeFiles } from "../store/tree-read.js";
+import { preloadTreeMeta, readArtifactTree, treeMeta } from "./artifact-info.js";
 import { onlyPreservedDiffer } from "./preserve.js";
 import { projectLayout, requireCollection, type Workspace } from "./workspace.js";
 
@@ -56,6 +56,17 @@ export function readProjectRecord(project: string): DeployRecord | undefined {
   return readDeployRecord(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")));
 }
 
+/** Options of {@link readSides}. */
+export interface ReadSidesOptions {
+  /**
+   * From a file-system monitor's answer (src/sync/fsmonitor-client.ts): true when nothing under the
+   * artifact at this absolute path changed since the last status. Such an artifact is not walked when
+   * its stat-cache row is settled; its tree hash comes from the row and its files are read only if
+   * asked for.
+   */
+  untouched?: (path: string) => boolean;
+}
+
 /**
  * Reads every artifact present in the collection, the project, or the record.
  * @throws SkillsyncError INVALID_RECORD for a corrupt deployment record
@@ -63,11 +74,20 @@ export function readProjectRecord(project: string): DeployRecord | undefined {
 export function readSides(
   ws: Workspace,
   project: string,
+  opts: ReadSidesOptions = {},
 ): { sides: Sides[]; record: DeployRecord | undefined } {
   requireCollection(ws);
   const record = readProjectRecord(project);
   ws.statCache.preload(ws.collectionDir);
   ws.statCache.preload(project);
+  preloadTreeMeta(ws);
+  const read = (loc: Located): DiskTree | undefined => {
+    if (opts.untouched?.(loc.path)) {
+      const row = ws.statCache.peek(loc.path);
+      if (row?.settled) return lazyDiskTree(row.tree, () => readArtifactTree(ws, loc));
+    }
+    return readArtifactTree(ws, loc);
+  };
   const byId = new Map<string, Sides>();
   const get = (kind: Kind, name: string) => {
     const id = `${kind}/${name}`;
@@ -76,11 +96,11 @@ export function readSides(
     return s;
   };
   for (const loc of discoverArtifacts(ws.collectionDir, ws.layout, (m) => ws.reporter.warn(m))) {
-    const tree = readArtifactTree(ws, loc);
+    const tree = read(loc);
     if (tree) get(loc.kind, loc.name).collection = { loc, tree, version: treeMeta(ws, loc, tree).version };
   }
   for (const loc of discoverArtifacts(project, projectLayout(ws), (m) => ws.reporter.warn(m))) {
-    const tree = readArtifactTree(ws, loc);
+    const tree = read(loc);
     if (tree) get(loc.kind, loc.name).project = { loc, tree, version: treeMeta(ws, loc, tree).version };
   }
   for (const e of record?.artifacts ?? []) get(e.type, e.name).record = e;
@@ -138,8 +158,8 @@ export function statusOf(s: Sides, ws?: Workspace): StatusArtifact {
  * The drift status of `project` (an existing folder, see `resolveProject`).
  * @throws SkillsyncError NOT_FOUND (no collection), INVALID_RECORD
  */
-export function projectStatus(ws: Workspace, project: string): StatusReport {
-  const { sides } = readSides(ws, project);
+export function projectStatus(ws: Workspace, project: string, opts: ReadSidesOptions = {}): StatusReport {
+  const { sides } = readSides(ws, project, opts);
   const artifacts = sides.map((s) => statusOf(s, ws));
   const drift_count = artifacts.filter((a) =>
     isDrift({ driftType: a.drift_type, driftSide: null, recommendation: null }),

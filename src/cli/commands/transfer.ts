@@ -2,9 +2,10 @@ import type { Command } from "commander";
 import { EXIT } from "../../core/errors.js";
 import type { Operation } from "../../core/plan.js";
 import { shortHash } from "../../core/tree-hash.js";
+import { type FsmonitorAnswer, queryFsmonitor } from "../../sync/fsmonitor-client.js";
 import { projectStatus } from "../../sync/status.js";
 import { transfer, undeploy } from "../../sync/transfer.js";
-import { resolveProject } from "../../sync/workspace.js";
+import { projectLayout, resolveProject } from "../../sync/workspace.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
 import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES, terminalPrompter } from "../strategy.js";
@@ -88,6 +89,14 @@ function runTransfer(op: Operation) {
   });
 }
 
+interface StatusOptions {
+  project?: string;
+  hub?: string | boolean;
+  all?: boolean;
+  /** false with --no-fsmonitor */
+  fsmonitor?: boolean;
+}
+
 /** Registers deploy, undeploy, status, pull, push and sync. */
 export function registerTransfer(program: Command): void {
   addTransferOptions(
@@ -134,12 +143,26 @@ export function registerTransfer(program: Command): void {
     .option("--json", "print JSON (schema in DESIGN.md)")
     .option("--hub [remote]", "also show drift against a hub remote (default: the default remote)")
     .option("--all", "list in-sync artifacts in the table too")
-    .addHelpText("after", "\nExit status: 0 nothing drifted, 1 drift found, 2 bad input.")
+    .option("--no-fsmonitor", "walk every file even when status.fsmonitor is on")
+    .addHelpText(
+      "after",
+      '\nWith status.fsmonitor = true and the daemon running, only artifacts the daemon saw change are\nread again (docs/daemon.md, "fsmonitor").\n\nExit status: 0 nothing drifted, 1 drift found, 2 bad input.',
+    )
     .action(
-      wrapCommand(async (o: { project?: string; hub?: string | boolean; all?: boolean }, cmd: Command) => {
+      wrapCommand(async (o: StatusOptions, cmd: Command) => {
         const { ctx, ws } = await workspaceFor(cmd);
         const project = await resolveProject(ws, o.project);
-        const r = projectStatus(ws, project);
+        let monitor: FsmonitorAnswer | undefined;
+        if (ws.config.status.fsmonitor && o.fsmonitor !== false) {
+          const a = await queryFsmonitor(ws, [
+            { root: ws.collectionDir, layout: ws.layout },
+            { root: project, layout: projectLayout(ws) },
+          ]);
+          if (typeof a === "string") ctx.out.warn(`fsmonitor: ${a}; reading every file`);
+          else monitor = a;
+        }
+        const r = projectStatus(ws, project, monitor ? { untouched: monitor.untouched } : {});
+        monitor?.commit();
         let hub: Awaited<ReturnType<typeof import("../../sync/hub-sync.js").hubStatus>> | undefined;
         if (o.hub !== undefined) {
           const { hubStatus } = await import("../../sync/hub-sync.js");

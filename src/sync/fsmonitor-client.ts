@@ -1,0 +1,198 @@
+/**
+ * The client side of the file-system monitor protocol (src/core/fsmonitor.ts): asks the running
+ * daemon of this home which artifact locations under the collection and a project changed since the
+ * last status, so `status` walks only those (git's `core.fsmonitor`). Opt-in with
+ * `status.fsmonitor = true`; every failure (no daemon, a timeout, a malformed answer, a root the daemon
+ * does not watch) falls back to the full walk, so the monitor can make a status faster, never wrong
+ * beyond the limits stated in docs/daemon.md ("fsmonitor").
+ *
+ * The last token per root is kept in `state.db` (table `fsmonitor_tokens`) and is replaced only by
+ * {@link FsmonitorAnswer.commit}, after the walk that the answer allowed has been recorded in the stat
+ * cache: a status that fails half-way asks again from the older token next time.
+ */
+import { readFileSync } from "node:fs";
+import { request } from "node:http";
+import { basename, dirname, join, sep } from "node:path";
+import type { FsmonitorResponse, FsmonitorRootAnswer } from "../core/fsmonitor.js";
+import type { Layout } from "../core/layout.js";
+import { ensureSchema, openStateDb } from "../store/state-db.js";
+import type { Workspace } from "./workspace.js";
+
+/** One root to ask about: its absolute folder (as the caller spells it) and its layout. */
+export interface MonitoredRoot {
+  root: string;
+  layout: Layout;
+}
+
+/** What the daemon vouched for, ready for `readSides`. */
+export interface FsmonitorAnswer {
+  /**
+   * True when nothing under the artifact at `path` (absolute, as located under one of the roots
+   * asked about) changed since the last committed status.
+   */
+  untouched(path: string): boolean;
+  /** Per root: `all` (walk everything, with the daemon's reason) or the number of changed locations. */
+  summary: Record<string, { all: true; reason: string } | { all: false; changed: number }>;
+  /** Saves the answer's token(s) as the starting point of the next status. */
+  commit(): void;
+}
+
+/** How long to wait for the daemon (ms) before walking everything instead. */
+export const FSMONITOR_TIMEOUT_MS = 3000;
+
+const MIGRATIONS = ["CREATE TABLE fsmonitor_tokens (root TEXT PRIMARY KEY, token TEXT NOT NULL)"];
+
+function post(port: number, token: string, body: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/api/fsmonitor",
+        agent: false,
+        headers: {
+          host: `127.0.0.1:${port}`,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          "x-skillsync-token": token,
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (res.statusCode === 200) resolve(text);
+          else reject(new Error(`daemon answered ${res.statusCode}: ${text.slice(0, 200)}`));
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The running daemon's port and the home's API token, or a reason why there is none. */
+function findDaemon(ws: Workspace): { port: number; token: string } | string {
+  let info: { pid?: unknown; port?: unknown };
+  try {
+    info = JSON.parse(readFileSync(join(ws.paths.root, "daemon.json"), "utf8")) as typeof info;
+  } catch {
+    return "no daemon is running for this home";
+  }
+  if (typeof info.pid !== "number" || typeof info.port !== "number" || !isAlive(info.pid))
+    return "no daemon is running for this home";
+  let token: string;
+  try {
+    token = readFileSync(ws.paths.daemonToken, "utf8").trim();
+  } catch {
+    return "the daemon's token (daemon.token) cannot be read";
+  }
+  return { port: info.port, token };
+}
+
+function validAnswer(a: unknown): a is FsmonitorRootAnswer {
+  if (!a || typeof a !== "object") return false;
+  const o = a as { all?: unknown; changed?: unknown };
+  if (o.all === true) return true;
+  return o.all === false && Array.isArray(o.changed) && o.changed.every((c) => typeof c === "string");
+}
+
+/**
+ * The location a daemon-reported path stands for under `root`: the daemon may spell the root
+ * differently (symlinks), but every location it reports is `<its root>/<layout dir>/<entry>`, so the
+ * layout folder and entry at the end identify it.
+ */
+function relocate(changed: string, root: MonitoredRoot): string[] {
+  const parent = dirname(changed);
+  const entry = basename(changed);
+  const out: string[] = [];
+  for (const p of Object.values(root.layout)) {
+    const dir = p.dir.split("/").join(sep);
+    if (parent === dir || parent.endsWith(`${sep}${dir}`)) out.push(join(root.root, dir, entry));
+  }
+  return out;
+}
+
+/**
+ * Asks the daemon about `roots`. Returns the answer, or a string saying why the monitor cannot be
+ * used this time (the caller walks everything and may mention it). Never throws.
+ */
+export async function queryFsmonitor(
+  ws: Workspace,
+  roots: readonly MonitoredRoot[],
+  timeoutMs = FSMONITOR_TIMEOUT_MS,
+): Promise<FsmonitorAnswer | string> {
+  const daemon = findDaemon(ws);
+  if (typeof daemon === "string") return daemon;
+  const db = openStateDb(ws.paths.stateDb);
+  ensureSchema(db, "fsmonitor", MIGRATIONS);
+  const getToken = db.prepare("SELECT token FROM fsmonitor_tokens WHERE root = ?");
+  // Roots last answered with the same token are asked about together; usually one request.
+  const groups = new Map<string, MonitoredRoot[]>();
+  for (const r of roots) {
+    const since = (getToken.get(r.root) as { token: string } | undefined)?.token ?? "";
+    const g = groups.get(since);
+    if (g) g.push(r);
+    else groups.set(since, [r]);
+  }
+  const all = new Set<string>();
+  const changed = new Set<string>();
+  const newTokens = new Map<string, string>();
+  const summary: FsmonitorAnswer["summary"] = {};
+  try {
+    for (const [since, group] of groups) {
+      const body = JSON.stringify({ roots: group.map((g) => g.root), since: since || null });
+      const res = JSON.parse(await post(daemon.port, daemon.token, body, timeoutMs)) as FsmonitorResponse;
+      if (typeof res?.token !== "string" || !res.roots || typeof res.roots !== "object")
+        return "the daemon's answer is malformed";
+      for (const g of group) {
+        const a = res.roots[g.root];
+        if (!validAnswer(a)) return `the daemon's answer for ${g.root} is malformed`;
+        newTokens.set(g.root, res.token);
+        if (a.all) {
+          all.add(g.root);
+          summary[g.root] = { all: true, reason: typeof a.reason === "string" ? a.reason : "unknown" };
+        } else {
+          for (const c of a.changed) for (const loc of relocate(c, g)) changed.add(loc);
+          summary[g.root] = { all: false, changed: a.changed.length };
+        }
+      }
+    }
+  } catch (e) {
+    return `the daemon did not answer: ${(e as Error).message}`;
+  }
+  const inside = (path: string, root: string) => path.startsWith(root.endsWith(sep) ? root : root + sep);
+  // A path belongs to the innermost root holding it (a collection may live inside a project).
+  const ownerOf = (path: string) =>
+    roots.filter((r) => inside(path, r.root)).sort((a, b) => b.root.length - a.root.length)[0];
+  return {
+    untouched: (path) => {
+      if (changed.has(path)) return false;
+      const owner = ownerOf(path);
+      return owner !== undefined && !all.has(owner.root);
+    },
+    summary,
+    commit: () => {
+      const put = db.prepare(
+        "INSERT INTO fsmonitor_tokens (root, token) VALUES (?, ?) ON CONFLICT(root) DO UPDATE SET token = excluded.token",
+      );
+      db.transaction(() => {
+        for (const [root, token] of newTokens) put.run(root, token);
+      })();
+    },
+  };
+}
