@@ -10,7 +10,10 @@ describe("placeChange", () => {
       place: "artifact",
       location: ".claude/skills/pdf",
     });
-    expect(placeChange(COLLECTION_LAYOUT, "skills/pdf")).toEqual({ place: "artifact", location: "skills/pdf" });
+    expect(placeChange(COLLECTION_LAYOUT, "skills/pdf")).toEqual({
+      place: "artifact",
+      location: "skills/pdf",
+    });
   });
   it("maps a direct entry of a file-form folder to itself, deeper paths to outside", () => {
     expect(placeChange(project, ".claude/commands/review.md")).toEqual({
