@@ -3,7 +3,7 @@
  * project profile). Discovery is by layout data only, so a new agent's layout needs no new code.
  */
 import { type Dirent, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { artifactRelPath, type Layout, singleFileEntryName } from "../core/layout.js";
 import { artifactNameProblem, KINDS, type Kind } from "../core/names.js";
 import { TEMP_MARKER } from "./fs.js";
@@ -63,7 +63,13 @@ export function discoverArtifacts(
         onSkip?.(`${join(dir, d.name)}: skipped: ${problem}`);
         continue;
       }
-      found.push(locate(root, layout, kind, name));
+      // Same as locate(root, layout, kind, name), without re-joining the folder for each entry.
+      const path = `${dir}${sep}${d.name}`;
+      found.push(
+        p.form === "folder"
+          ? { kind, name, path, form: "folder" }
+          : { kind, name, path, form: "file", entryName: singleFileEntryName(layout, kind, name) },
+      );
     }
   }
   return found.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) || (a.name < b.name ? -1 : 1));

@@ -110,7 +110,10 @@ export class StatCache {
   private readonly pending = new Map<string, LocationStats>();
   /** Rows read by {@link preload}, decoded only when {@link load} asks for them. */
   private readonly preloaded = new Map<string, Row>();
+  /** Tree hashes read by {@link preload} with `summariesOnly`. */
+  private readonly summaries = new Map<string, LocationSummary>();
   private readonly range: import("better-sqlite3").Statement;
+  private readonly rangeSummaries: import("better-sqlite3").Statement;
 
   constructor(private readonly db: StateDb) {
     ensureSchema(db, "stat-cache", MIGRATIONS);
@@ -119,6 +122,9 @@ export class StatCache {
     );
     this.range = db.prepare(
       "SELECT location, written_at_ms, files, tree, max_mtime_ms, dirs FROM stat_cache WHERE location >= ? AND location < ?",
+    );
+    this.rangeSummaries = db.prepare(
+      "SELECT location, written_at_ms, tree, max_mtime_ms FROM stat_cache WHERE location >= ? AND location < ?",
     );
     this.put = db.prepare(
       "INSERT INTO stat_cache (location, written_at_ms, files, tree, max_mtime_ms, dirs) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(location) DO UPDATE SET written_at_ms = excluded.written_at_ms, files = excluded.files, tree = excluded.tree, max_mtime_ms = excluded.max_mtime_ms, dirs = excluded.dirs",
@@ -141,18 +147,26 @@ export class StatCache {
    */
   peek(location: string): LocationSummary | undefined {
     if (this.pending.has(location)) return undefined;
+    const summary = this.summaries.get(location);
+    if (summary) return summary;
     const row = this.preloaded.get(location) ?? (this.get.get(location) as Row | undefined);
     return row?.tree ? { tree: row.tree, settled: settled(row) } : undefined;
   }
 
   /**
    * Loads every row under folder `prefix` in one query (one status reads 10,000 locations: one query
-   * instead of 10,000).
+   * instead of 10,000). With `summariesOnly`, only what {@link peek} needs is read (no per-file stats):
+   * for a status that a file-system monitor spares from looking at most artifacts.
    */
-  preload(prefix: string): void {
+  preload(prefix: string, opts: { summariesOnly?: boolean } = {}): void {
     const p = prefix.endsWith("/") ? prefix : `${prefix}/`;
     // Every path starting with p sorts between p and p with its last character incremented.
     const end = `${p.slice(0, -1)}${String.fromCharCode(p.charCodeAt(p.length - 1) + 1)}`;
+    if (opts.summariesOnly) {
+      for (const row of this.rangeSummaries.all(p, end) as Row[])
+        if (row.tree) this.summaries.set(row.location!, { tree: row.tree, settled: settled(row) });
+      return;
+    }
     for (const row of this.range.all(p, end) as Row[]) this.preloaded.set(row.location!, row);
   }
 
@@ -169,12 +183,14 @@ export class StatCache {
     if (dirs) s.dirs = dirs;
     this.pending.set(location, s);
     this.preloaded.delete(location);
+    this.summaries.delete(location);
   }
 
   /** Forgets `location`. */
   forget(location: string): void {
     this.pending.delete(location);
     this.preloaded.delete(location);
+    this.summaries.delete(location);
     this.del.run(location);
   }
 

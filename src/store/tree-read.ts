@@ -257,9 +257,14 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
   // Nothing changed since the cache row was written: its tree hash still holds.
   const folderStats = opts.form === "folder" ? dirs : undefined;
   if (same && cached.tree) {
-    // Unchanged, but the row predates folder stats or they moved (e.g. a file was touched and
-    // restored): record them so the next read can take the lstat-only path.
-    if (opts.cache && folderStats && !sameDirs(cached.dirs, folderStats))
+    // Unchanged, but the row predates folder stats, they moved (e.g. a file was added and removed),
+    // or they were racy when written: record them again so the next read can take the lstat-only path.
+    const racyFrom = Math.floor(cached.writtenAtMs / 1000);
+    if (
+      opts.cache &&
+      folderStats &&
+      (!sameDirs(cached.dirs, folderStats) || folderStats.some((d) => Math.floor(d.mtimeMs / 1000) >= racyFrom))
+    )
       opts.cache.record(opts.path, seen, now(), cached.tree, folderStats);
     return { entries: sorted, sha: cached.tree, abs };
   }

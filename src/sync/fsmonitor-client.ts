@@ -31,6 +31,8 @@ export interface FsmonitorAnswer {
    * asked about) changed since the last committed status.
    */
   untouched(path: string): boolean;
+  /** True when the daemon vouched for `root` (one of the roots asked about), i.e. did not answer `all`. */
+  vouches(root: string): boolean;
   /** Per root: `all` (walk everything, with the daemon's reason) or the number of changed locations. */
   summary: Record<string, { all: true; reason: string } | { all: false; changed: number }>;
   /** Saves the answer's token(s) as the starting point of the next status. */
@@ -175,16 +177,16 @@ export async function queryFsmonitor(
   } catch (e) {
     return `the daemon did not answer: ${(e as Error).message}`;
   }
-  const inside = (path: string, root: string) => path.startsWith(root.endsWith(sep) ? root : root + sep);
   // A path belongs to the innermost root holding it (a collection may live inside a project).
-  const ownerOf = (path: string) =>
-    roots.filter((r) => inside(path, r.root)).sort((a, b) => b.root.length - a.root.length)[0];
+  const innermostFirst = roots
+    .map((r) => ({ prefix: r.root.endsWith(sep) ? r.root : r.root + sep, vouched: !all.has(r.root) }))
+    .sort((a, b) => b.prefix.length - a.prefix.length);
   return {
     untouched: (path) => {
       if (changed.has(path)) return false;
-      const owner = ownerOf(path);
-      return owner !== undefined && !all.has(owner.root);
+      return innermostFirst.find((r) => path.startsWith(r.prefix))?.vouched ?? false;
     },
+    vouches: (root) => roots.some((r) => r.root === root) && !all.has(root),
     summary,
     commit: () => {
       const put = db.prepare(

@@ -59,12 +59,16 @@ export function readProjectRecord(project: string): DeployRecord | undefined {
 /** Options of {@link readSides}. */
 export interface ReadSidesOptions {
   /**
-   * From a file-system monitor's answer (src/sync/fsmonitor-client.ts): true when nothing under the
-   * artifact at this absolute path changed since the last status. Such an artifact is not walked when
-   * its stat-cache row is settled; its tree hash comes from the row and its files are read only if
-   * asked for.
+   * A file-system monitor's answer (src/sync/fsmonitor-client.ts). An artifact it calls untouched is
+   * not looked at when its stat-cache row is settled: its tree hash comes from the row and its files
+   * are read only if asked for.
    */
-  untouched?: (path: string) => boolean;
+  monitor?: {
+    /** True when nothing under the artifact at this absolute path changed since the last status. */
+    untouched(path: string): boolean;
+    /** True when the monitor vouches for the root folder `root` (it may still name changes in it). */
+    vouches(root: string): boolean;
+  };
 }
 
 /**
@@ -78,11 +82,12 @@ export function readSides(
 ): { sides: Sides[]; record: DeployRecord | undefined } {
   requireCollection(ws);
   const record = readProjectRecord(project);
-  ws.statCache.preload(ws.collectionDir);
-  ws.statCache.preload(project);
+  const monitor = opts.monitor;
+  for (const root of [ws.collectionDir, project])
+    ws.statCache.preload(root, { summariesOnly: monitor?.vouches(root) ?? false });
   preloadTreeMeta(ws);
   const read = (loc: Located): DiskTree | undefined => {
-    if (opts.untouched?.(loc.path)) {
+    if (monitor?.untouched(loc.path)) {
       const row = ws.statCache.peek(loc.path);
       if (row?.settled) return lazyDiskTree(row.tree, () => readArtifactTree(ws, loc));
     }

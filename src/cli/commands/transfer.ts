@@ -1,11 +1,8 @@
 import type { Command } from "commander";
 import { EXIT } from "../../core/errors.js";
 import type { Operation } from "../../core/plan.js";
-import { shortHash } from "../../core/tree-hash.js";
-import { type FsmonitorAnswer, queryFsmonitor } from "../../sync/fsmonitor-client.js";
-import { projectStatus } from "../../sync/status.js";
 import { transfer, undeploy } from "../../sync/transfer.js";
-import { projectLayout, resolveProject } from "../../sync/workspace.js";
+import { resolveProject } from "../../sync/workspace.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
 import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES, terminalPrompter } from "../strategy.js";
@@ -89,15 +86,7 @@ function runTransfer(op: Operation) {
   });
 }
 
-interface StatusOptions {
-  project?: string;
-  hub?: string | boolean;
-  all?: boolean;
-  /** false with --no-fsmonitor */
-  fsmonitor?: boolean;
-}
-
-/** Registers deploy, undeploy, status, pull, push and sync. */
+/** Registers deploy, undeploy, pull, push and sync (status: ./status.ts). */
 export function registerTransfer(program: Command): void {
   addTransferOptions(
     program
@@ -132,101 +121,6 @@ export function registerTransfer(program: Command): void {
         });
         if (ctx.out.jsonMode) ctx.out.json(r);
         else ctx.out.line(`removed ${r.removed.join(", ")} from ${r.project} (snapshot ${r.snapshot_id})`);
-      }),
-    );
-
-  program
-    .command("status")
-    .alias("sync-check")
-    .description("show drift between the collection, a project and the recorded base")
-    .option("--project <dir>", "project folder (default: the current folder)")
-    .option("--json", "print JSON (schema in DESIGN.md)")
-    .option("--hub [remote]", "also show drift against a hub remote (default: the default remote)")
-    .option("--all", "list in-sync artifacts in the table too")
-    .option("--no-fsmonitor", "walk every file even when status.fsmonitor is on")
-    .addHelpText(
-      "after",
-      '\nWith status.fsmonitor = true and the daemon running, only artifacts the daemon saw change are\nread again (docs/daemon.md, "fsmonitor").\n\nExit status: 0 nothing drifted, 1 drift found, 2 bad input.',
-    )
-    .action(
-      wrapCommand(async (o: StatusOptions, cmd: Command) => {
-        const { ctx, ws } = await workspaceFor(cmd);
-        const project = await resolveProject(ws, o.project);
-        let monitor: FsmonitorAnswer | undefined;
-        if (ws.config.status.fsmonitor && o.fsmonitor !== false) {
-          const a = await queryFsmonitor(ws, [
-            { root: ws.collectionDir, layout: ws.layout },
-            { root: project, layout: projectLayout(ws) },
-          ]);
-          if (typeof a === "string") ctx.out.warn(`fsmonitor: ${a}; reading every file`);
-          else monitor = a;
-        }
-        const r = projectStatus(ws, project, monitor ? { untouched: monitor.untouched } : {});
-        monitor?.commit();
-        let hub: Awaited<ReturnType<typeof import("../../sync/hub-sync.js").hubStatus>> | undefined;
-        if (o.hub !== undefined) {
-          const { hubStatus } = await import("../../sync/hub-sync.js");
-          hub = await hubStatus(ws, typeof o.hub === "string" ? o.hub : undefined);
-        }
-        const hubDrift = hub ? hub.artifacts.some((a) => a.drift_type !== "in-sync") : false;
-        const code = r.drift_detected || hubDrift ? EXIT.drift : EXIT.ok;
-        if (ctx.out.jsonMode) {
-          ctx.out.json(hub ? { ...r, hub } : r);
-          return code;
-        }
-        if (hub) {
-          ctx.out.line(
-            color.bold(
-              `Hub '${hub.remote}'${hub.reachable ? "" : " (unreachable: showing local changes only)"}${hub.queued ? `, ${hub.queued} queued` : ""}`,
-            ),
-          );
-          ctx.out.table(
-            ["artifact", "type", "drift", "side", "recommendation", "hub rev", "base rev"],
-            hub.artifacts.map((a) => [
-              a.name,
-              a.type,
-              a.drift_type,
-              a.drift_side ?? "",
-              a.recommendation ?? "",
-              a.hub_revision ?? "-",
-              a.base_revision ?? "-",
-            ]),
-          );
-          ctx.out.line();
-          ctx.out.line(color.bold(`Project ${project}`));
-        }
-        const drifted = r.artifacts.filter((a) => a.drift_type !== "in-sync");
-        const rows = o.all ? r.artifacts : drifted;
-        if (r.artifacts.length === 0) ctx.out.line("no artifacts in the collection or the project");
-        else {
-          if (rows.length > 0)
-            ctx.out.table(
-              ["artifact", "type", "drift", "side", "recommendation", "last deployed"],
-              rows.map((a) => [
-                a.name,
-                a.type,
-                a.drift_type === "in-sync" ? color.green(a.drift_type) : color.yellow(a.drift_type),
-                a.drift_side ?? "",
-                a.recommendation ?? "",
-                a.last_deployed ?? "never",
-              ]),
-            );
-          if (drifted.length > 0) {
-            ctx.out.line();
-            ctx.out.line(color.bold("Details"));
-            for (const a of drifted)
-              ctx.out.line(
-                `  ${a.type}/${a.name}: collection ${shortHash(a.collection_sha)}  project ${shortHash(a.project_sha)}  base ${shortHash(a.base_sha)}  (${a.collection_version ?? "-"} / ${a.project_version ?? "-"})`,
-              );
-          }
-          const inSync = r.artifacts.length - drifted.length;
-          ctx.out.line(
-            r.drift_detected
-              ? `${r.drift_count} drifted, ${inSync} in sync${o.all ? "" : " (--all lists every artifact)"}`
-              : `everything in sync (${inSync} artifacts)`,
-          );
-        }
-        return code;
       }),
     );
 
