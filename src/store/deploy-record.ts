@@ -6,7 +6,9 @@
  */
 import { stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
+import { isSkillsyncError } from "../core/errors.js";
 import { artifactNameProblem, KINDS, type Kind } from "../core/names.js";
+import type { ParsedCache } from "./parsed-cache.js";
 import { parseTomlDoc, readTomlDoc, type TomlFormat } from "./toml-doc.js";
 
 /** The deployment record format version this build reads and writes. */
@@ -60,11 +62,19 @@ const FORMAT: TomlFormat<DeployRecord> = {
 };
 
 /**
- * Reads the record at `file`; `undefined` when the project has none.
+ * Reads the record at `file`; `undefined` when the project has none. With `cache`, an unchanged
+ * record is not parsed again (see parsed-cache.ts).
  * @throws SkillsyncError INVALID_RECORD / UNSUPPORTED_VERSION / UNREADABLE with file and line
  */
-export function readDeployRecord(file: string): DeployRecord | undefined {
-  return readTomlDoc(file, FORMAT);
+export function readDeployRecord(file: string, cache?: ParsedCache): DeployRecord | undefined {
+  if (!cache) return readTomlDoc(file, FORMAT);
+  try {
+    return cache.read(file, FORMAT.what, (text) => parseTomlDoc(text, file, FORMAT));
+  } catch (e) {
+    if (isSkillsyncError(e)) throw e;
+    // Not a parse error (e.g. permissions): the uncached path reports it in the usual words.
+    return readTomlDoc(file, FORMAT);
+  }
 }
 
 /** Parses record text. */

@@ -123,9 +123,11 @@ export class StatCache {
     this.range = db.prepare(
       "SELECT location, written_at_ms, files, tree, max_mtime_ms, dirs FROM stat_cache WHERE location >= ? AND location < ?",
     );
-    this.rangeSummaries = db.prepare(
-      "SELECT location, written_at_ms, tree, max_mtime_ms FROM stat_cache WHERE location >= ? AND location < ?",
-    );
+    this.rangeSummaries = db
+      .prepare(
+        "SELECT location, written_at_ms, tree, max_mtime_ms FROM stat_cache WHERE location >= ? AND location < ?",
+      )
+      .raw(true);
     this.put = db.prepare(
       "INSERT INTO stat_cache (location, written_at_ms, files, tree, max_mtime_ms, dirs) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(location) DO UPDATE SET written_at_ms = excluded.written_at_ms, files = excluded.files, tree = excluded.tree, max_mtime_ms = excluded.max_mtime_ms, dirs = excluded.dirs",
     );
@@ -163,8 +165,18 @@ export class StatCache {
     // Every path starting with p sorts between p and p with its last character incremented.
     const end = `${p.slice(0, -1)}${String.fromCharCode(p.charCodeAt(p.length - 1) + 1)}`;
     if (opts.summariesOnly) {
-      for (const row of this.rangeSummaries.all(p, end) as Row[])
-        if (row.tree) this.summaries.set(row.location!, { tree: row.tree, settled: settled(row) });
+      // Arrays, not objects: 20,000 rows per status.
+      for (const [location, written, tree, maxMtime] of this.rangeSummaries.all(p, end) as [
+        string,
+        number,
+        string | null,
+        number | null,
+      ][])
+        if (tree)
+          this.summaries.set(location, {
+            tree,
+            settled: maxMtime !== null && Math.floor(maxMtime / 1000) < Math.floor(written / 1000),
+          });
       return;
     }
     for (const row of this.range.all(p, end) as Row[]) this.preloaded.set(row.location!, row);

@@ -263,7 +263,8 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
     if (
       opts.cache &&
       folderStats &&
-      (!sameDirs(cached.dirs, folderStats) || folderStats.some((d) => Math.floor(d.mtimeMs / 1000) >= racyFrom))
+      (!sameDirs(cached.dirs, folderStats) ||
+        folderStats.some((d) => Math.floor(d.mtimeMs / 1000) >= racyFrom))
     )
       opts.cache.record(opts.path, seen, now(), cached.tree, folderStats);
     return { entries: sorted, sha: cached.tree, abs };

@@ -15,6 +15,7 @@ import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
 import { discoverArtifacts, type Located } from "../store/collection.js";
 import { type DeployRecord, type RecordEntry, readDeployRecord } from "../store/deploy-record.js";
+import type { ParsedCache } from "../store/parsed-cache.js";
 import { type DiskTree, lazyDiskTree, loadTreeFiles } from "../store/tree-read.js";
 import { preloadTreeMeta, readArtifactTree, treeMeta } from "./artifact-info.js";
 import { onlyPreservedDiffer } from "./preserve.js";
@@ -52,8 +53,8 @@ export interface Sides {
 }
 
 /** The deployment record of `project`, if any (validated). */
-export function readProjectRecord(project: string): DeployRecord | undefined {
-  return readDeployRecord(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")));
+export function readProjectRecord(project: string, cache?: ParsedCache): DeployRecord | undefined {
+  return readDeployRecord(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")), cache);
 }
 
 /** Options of {@link readSides}. */
@@ -81,7 +82,7 @@ export function readSides(
   opts: ReadSidesOptions = {},
 ): { sides: Sides[]; record: DeployRecord | undefined } {
   requireCollection(ws);
-  const record = readProjectRecord(project);
+  const record = readProjectRecord(project, ws.parsedCache);
   const monitor = opts.monitor;
   for (const root of [ws.collectionDir, project])
     ws.statCache.preload(root, { summariesOnly: monitor?.vouches(root) ?? false });

@@ -13,6 +13,7 @@ import { recoverTransactions, sweepTemps, Transaction } from "../store/fs.js";
 import { collectionDir, type HomePaths, homePaths, resolveHome } from "../store/home.js";
 import { type LockSpec, withLocks } from "../store/lock.js";
 import { ObjectStore } from "../store/object-store.js";
+import { ParsedCache } from "../store/parsed-cache.js";
 import { StatCache } from "../store/stat-cache.js";
 import { openStateDb } from "../store/state-db.js";
 
@@ -35,6 +36,8 @@ export interface Workspace {
   lockPath: string;
   objects: ObjectStore;
   statCache: StatCache;
+  /** Validated parses of large files (deployment records) by path and stats. */
+  parsedCache: ParsedCache;
   layout: Layout;
   /** The current time; injectable for tests. */
   now: () => Date;
@@ -78,6 +81,7 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
     lockPath: join(dir, "skillsync.lock"),
     objects: new ObjectStore(paths.objects),
     statCache: new StatCache(db),
+    parsedCache: new ParsedCache(db),
     layout: COLLECTION_LAYOUT,
     now: opts.now ?? (() => new Date()),
     reporter: opts.reporter ?? silentReporter,
