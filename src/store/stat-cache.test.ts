@@ -4,7 +4,6 @@ import {
   mkdtempSync,
   readdirSync,
   rmSync,
-  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,

@@ -46,6 +46,12 @@ export function registerStatus(program: Command): void {
           ]);
           if (typeof a === "string") ctx.out.warn(`fsmonitor: ${a}; reading every file`);
           else monitor = a;
+          // Like GIT_TRACE_FSMONITOR: what the daemon vouched for, on stderr.
+          if (process.env.SKILLSYNC_TRACE_FSMONITOR && typeof a !== "string")
+            for (const [root, r] of Object.entries(a.summary))
+              process.stderr.write(
+                `fsmonitor: ${root}: ${r.all ? `all (${r.reason})` : `${r.changed} changed artifact(s)`}\n`,
+              );
         }
         const r = projectStatus(ws, project, monitor ? { monitor } : {});
         monitor?.commit();

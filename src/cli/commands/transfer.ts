@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import { EXIT } from "../../core/errors.js";
 import type { Operation } from "../../core/plan.js";
 import { transfer, undeploy } from "../../sync/transfer.js";
-import { resolveProject } from "../../sync/workspace.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
 import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES, terminalPrompter } from "../strategy.js";
