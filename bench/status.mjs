@@ -191,7 +191,7 @@ async function withDaemon({ project, env, cwd, skillsync }, fn) {
         cwd,
         ok: [0],
       });
-      const lines = r.stderr.split("\n").filter((l) => l.startsWith("fsmonitor:"));
+      const lines = r.stderr.split("\n").filter((l) => / changed artifact| all \(/.test(l));
       if (lines.length === 2 && lines.every((l) => / 0 changed/.test(l))) break;
       await new Promise((res) => setTimeout(res, 500));
     }

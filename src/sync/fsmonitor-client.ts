@@ -37,6 +37,12 @@ export interface FsmonitorAnswer {
   summary: Record<string, { all: true; reason: string } | { all: false; changed: number }>;
   /** Saves the answer's token(s) as the starting point of the next status. */
   commit(): void;
+  /** Per root: the token the question started from ("" on first use). */
+  since: ReadonlyMap<string, string>;
+  /** Per root: the token of this answer (saved by {@link commit}). */
+  tokens: ReadonlyMap<string, string>;
+  /** True when the daemon vouched for every root and named no change at all. */
+  quiet: boolean;
 }
 
 /** How long to wait for the daemon (ms) before walking everything instead. */
@@ -145,14 +151,17 @@ export async function queryFsmonitor(
   const getToken = db.prepare("SELECT token FROM fsmonitor_tokens WHERE root = ?");
   // Roots last answered with the same token are asked about together; usually one request.
   const groups = new Map<string, MonitoredRoot[]>();
+  const sinceByRoot = new Map<string, string>();
   for (const r of roots) {
     const since = (getToken.get(r.root) as { token: string } | undefined)?.token ?? "";
+    sinceByRoot.set(r.root, since);
     const g = groups.get(since);
     if (g) g.push(r);
     else groups.set(since, [r]);
   }
   const all = new Set<string>();
   const changed = new Set<string>();
+  let named = 0;
   const newTokens = new Map<string, string>();
   const summary: FsmonitorAnswer["summary"] = {};
   try {
@@ -169,6 +178,7 @@ export async function queryFsmonitor(
           all.add(g.root);
           summary[g.root] = { all: true, reason: typeof a.reason === "string" ? a.reason : "unknown" };
         } else {
+          named += a.changed.length;
           for (const c of a.changed) for (const loc of relocate(c, g)) changed.add(loc);
           summary[g.root] = { all: false, changed: a.changed.length };
         }
@@ -187,6 +197,9 @@ export async function queryFsmonitor(
       return innermostFirst.find((r) => path.startsWith(r.prefix))?.vouched ?? false;
     },
     vouches: (root) => roots.some((r) => r.root === root) && !all.has(root),
+    since: sinceByRoot,
+    tokens: newTokens,
+    quiet: all.size === 0 && named === 0,
     summary,
     commit: () => {
       const put = db.prepare(

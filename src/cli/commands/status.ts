@@ -3,6 +3,7 @@ import { EXIT } from "../../core/errors.js";
 import { shortHash } from "../../core/tree-hash.js";
 import { type FsmonitorAnswer, queryFsmonitor } from "../../sync/fsmonitor-client.js";
 import { projectStatus } from "../../sync/status.js";
+import { beginStatus } from "../../sync/status-cache.js";
 import { projectLayout, resolveProject } from "../../sync/workspace.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
@@ -53,8 +54,13 @@ export function registerStatus(program: Command): void {
                 `fsmonitor: ${root}: ${r.all ? `all (${r.reason})` : `${r.changed} changed artifact(s)`}\n`,
               );
         }
-        const r = projectStatus(ws, project, monitor ? { monitor } : {});
+        // With a quiet monitor, the last report may still hold (sync/status-cache.ts).
+        const lookup = monitor ? beginStatus(ws, project, monitor) : undefined;
+        if (lookup?.report && process.env.SKILLSYNC_TRACE_FSMONITOR)
+          process.stderr.write("fsmonitor: nothing changed; the last status report still holds\n");
+        const r = lookup?.report ?? projectStatus(ws, project, monitor ? { monitor } : {});
         monitor?.commit();
+        lookup?.store(r);
         let hub: Awaited<ReturnType<typeof import("../../sync/hub-sync.js").hubStatus>> | undefined;
         if (o.hub !== undefined) {
           const { hubStatus } = await import("../../sync/hub-sync.js");
