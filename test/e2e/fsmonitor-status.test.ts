@@ -5,7 +5,16 @@
  * only what the daemon saw change is read; without a daemon the status warns and walks everything.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, runCli } from "../helpers/cli.js";
@@ -122,7 +131,10 @@ describe("status with fsmonitor", () => {
     // The record belongs to no artifact (the daemon names no change), yet a hand edit of it shows.
     const rec = join(project, ".claude", ".skillsync-deployed.toml");
     const text = readFileSync(rec, "utf8");
+    const was = statSync(rec);
     writeFileSync(rec, text.replace(/deployed-at = "[^"]+"/g, 'deployed-at = "2020-01-01T00:00:00Z"'));
+    utimesSync(rec, was.atime, was.mtime); // even with its mtime put back
+
     const edited = cli("status", "--json");
     expect(trace(edited)).not.toContain(REUSED);
     const report = JSON.parse(edited.stdout) as { artifacts: { last_deployed: string | null }[] };
