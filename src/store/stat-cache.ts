@@ -83,6 +83,17 @@ function settled(row: Row): boolean {
   );
 }
 
+/** The columns of a `stat_cache` row, as selected by {@link STAT_ROW_COLUMNS}. */
+export type StatRow = Row;
+
+/** The columns {@link decodeStatRow} needs, for a `SELECT` of whole rows. */
+export const STAT_ROW_COLUMNS = "location, written_at_ms, files, tree, max_mtime_ms, dirs";
+
+/** Decodes a whole `stat_cache` row (for readers on their own connection, e.g. worker threads). */
+export function decodeStatRow(row: StatRow): LocationStats {
+  return decode(row);
+}
+
 function decode(row: Row): LocationStats {
   const files = new Map<string, StatEntry>();
   const arr = JSON.parse(row.files) as [string, number, number, number, number, number, string][];

@@ -73,6 +73,10 @@ export function lazyDiskTree(sha: string, build: () => DiskTree | undefined): Di
  * listing, see {@link readTree}) and every file passes {@link statEntryFresh}. Folders, like files,
  * obey the racy-timestamp rule: one modified in the second the row was written is not trusted.
  */
+/** `root` + `/`-separated `rel` as an OS path (plain concatenation where `/` is the separator). */
+const under: (root: string, rel: string) => string =
+  sep === "/" ? (root, rel) => `${root}/${rel}` : (root, rel) => join(root, rel);
+
 function unchangedSinceCached(
   root: string,
   rootStat: Stats,
@@ -80,14 +84,25 @@ function unchangedSinceCached(
   dirs: DirStat[],
 ): boolean {
   for (const d of dirs) {
-    const st = d.rel === "" ? rootStat : lstatSync(join(root, d.rel), { throwIfNoEntry: false });
+    const st = d.rel === "" ? rootStat : lstatSync(under(root, d.rel), { throwIfNoEntry: false });
     if (!st?.isDirectory() || !dirStatFresh(d, st, cached.writtenAtMs)) return false;
   }
   for (const [rel, e] of cached.files) {
-    const st = lstatSync(join(root, rel), { throwIfNoEntry: false });
+    const st = lstatSync(under(root, rel), { throwIfNoEntry: false });
     if (!st?.isFile() || !statEntryFresh(e, st, cached.writtenAtMs)) return false;
   }
   return true;
+}
+
+/**
+ * True when the folder artifact at `path` is exactly as its stat-cache row `cached` recorded it,
+ * checked with `lstat` calls alone (see {@link readTree}); false when the row cannot tell (no tree
+ * hash or folder stats, e.g. the artifact holds a symlink) or anything differs.
+ */
+export function verifyCachedFolder(path: string, cached: LocationStats): boolean {
+  if (!cached.tree || !cached.dirs) return false;
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  return st?.isDirectory() === true && unchangedSinceCached(path, st, cached, cached.dirs);
 }
 
 /** The tree `cached` describes for the symlink-free folder artifact at `root`. */

@@ -15,7 +15,9 @@ import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
 import { discoverArtifacts, type Located } from "../store/collection.js";
 import { type DeployRecord, type RecordEntry, readDeployRecord } from "../store/deploy-record.js";
+import { verifyUnchangedFolders } from "../store/parallel-verify.js";
 import type { ParsedCache } from "../store/parsed-cache.js";
+import { openStateDb } from "../store/state-db.js";
 import { type DiskTree, lazyDiskTree, loadTreeFiles } from "../store/tree-read.js";
 import { preloadTreeMeta, readArtifactTree, treeMeta } from "./artifact-info.js";
 import { onlyPreservedDiffer } from "./preserve.js";
@@ -70,6 +72,28 @@ export interface ReadSidesOptions {
     /** True when the monitor vouches for the root folder `root` (it may still name changes in it). */
     vouches(root: string): boolean;
   };
+  /**
+   * Folder artifacts already checked unchanged since their stat-cache rows ({@link verifyForStatus}):
+   * absolute path → tree hash. They are not read again; their files are read only if asked for.
+   */
+  verified?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Checks, on one worker thread per tree, which folder artifacts of the collection and `project` are
+ * unchanged since their stat-cache rows (lstat calls only), for {@link ReadSidesOptions.verified}.
+ */
+export async function verifyForStatus(ws: Workspace, project: string): Promise<Map<string, string>> {
+  const jobs = [
+    { root: ws.collectionDir, layout: ws.layout },
+    { root: project, layout: projectLayout(ws) },
+  ].map(({ root, layout }) => ({
+    root,
+    locations: discoverArtifacts(root, layout)
+      .filter((l) => l.form === "folder")
+      .map((l) => l.path),
+  }));
+  return verifyUnchangedFolders(openStateDb(ws.paths.stateDb), ws.paths.stateDb, jobs);
 }
 
 /**
@@ -84,10 +108,14 @@ export function readSides(
   requireCollection(ws);
   const record = readProjectRecord(project, ws.parsedCache);
   const monitor = opts.monitor;
-  for (const root of [ws.collectionDir, project])
-    ws.statCache.preload(root, { summariesOnly: monitor?.vouches(root) ?? false });
+  // Rows of verified artifacts are not needed; the few others are read one by one.
+  if (!opts.verified)
+    for (const root of [ws.collectionDir, project])
+      ws.statCache.preload(root, { summariesOnly: monitor?.vouches(root) ?? false });
   preloadTreeMeta(ws);
   const read = (loc: Located): DiskTree | undefined => {
+    const tree = opts.verified?.get(loc.path);
+    if (tree) return lazyDiskTree(tree, () => readArtifactTree(ws, loc));
     if (monitor?.untouched(loc.path)) {
       const row = ws.statCache.peek(loc.path);
       if (row?.settled) return lazyDiskTree(row.tree, () => readArtifactTree(ws, loc));

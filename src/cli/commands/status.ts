@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { EXIT } from "../../core/errors.js";
 import { shortHash } from "../../core/tree-hash.js";
 import { type FsmonitorAnswer, queryFsmonitor } from "../../sync/fsmonitor-client.js";
-import { projectStatus } from "../../sync/status.js";
+import { projectStatus, verifyForStatus } from "../../sync/status.js";
 import { beginStatus } from "../../sync/status-cache.js";
 import { projectLayout, resolveProject } from "../../sync/workspace.js";
 import { color } from "../output.js";
@@ -58,7 +58,13 @@ export function registerStatus(program: Command): void {
         const lookup = monitor ? beginStatus(ws, project, monitor) : undefined;
         if (lookup?.report && process.env.SKILLSYNC_TRACE_FSMONITOR)
           process.stderr.write("fsmonitor: nothing changed; the last status report still holds\n");
-        const r = lookup?.report ?? projectStatus(ws, project, monitor ? { monitor } : {});
+        const r =
+          lookup?.report ??
+          projectStatus(
+            ws,
+            project,
+            monitor ? { monitor } : { verified: await verifyForStatus(ws, project) },
+          );
         monitor?.commit();
         lookup?.store(r);
         let hub: Awaited<ReturnType<typeof import("../../sync/hub-sync.js").hubStatus>> | undefined;
