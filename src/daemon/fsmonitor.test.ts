@@ -6,7 +6,13 @@ import type { FsmonitorResponse, FsmonitorRootAnswer } from "../core/fsmonitor.j
 import { COLLECTION_LAYOUT, PROJECT_PROFILES } from "../core/layout.js";
 import { defaultConfig } from "../store/config.js";
 import { createClassifier } from "./classify.js";
-import { Fsmonitor, FsmonitorLog, parseFsmonitorRequest, type ResolvedRoot } from "./fsmonitor.js";
+import {
+  Fsmonitor,
+  FsmonitorLog,
+  networkFileSystem,
+  parseFsmonitorRequest,
+  type ResolvedRoot,
+} from "./fsmonitor.js";
 import type { ScanRoot } from "./scan.js";
 import { startWatcher, type Watcher } from "./watcher.js";
 
@@ -281,5 +287,20 @@ describe("Fsmonitor with the real folders watcher", () => {
     const t = fsm.log.token();
     const r = await fsm.query({ roots: [tmp], since: t });
     expect(reasonOf(r.roots[tmp])).toMatch(/cookie/);
+  });
+});
+
+describe("networkFileSystem", () => {
+  it("names network mounts by their statfs type on Linux, and nothing elsewhere", () => {
+    const nfs = () => ({ type: 0x6969 });
+    expect(networkFileSystem("/mnt/share", "linux", nfs)).toBe("nfs");
+    expect(networkFileSystem("/mnt/share", "linux", () => ({ type: 0xff534d42 }))).toBe("cifs");
+    expect(networkFileSystem("/home/me", "linux", () => ({ type: 0xef53 }))).toBeUndefined(); // ext4
+    expect(networkFileSystem("/mnt/share", "darwin", nfs)).toBeUndefined();
+    expect(
+      networkFileSystem("/gone", "linux", () => {
+        throw new Error("ENOENT");
+      }),
+    ).toBeUndefined();
   });
 });

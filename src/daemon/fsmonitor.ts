@@ -293,11 +293,49 @@ export interface FsmonitorOptions {
   orderedEvents?: boolean;
 }
 
+/**
+ * File-system types (statfs `f_type`, Linux magic numbers) on which a local watcher cannot see every
+ * change: edits made by other machines to a network mount reach no local inotify watch (git's
+ * fsmonitor refuses such mounts too, `fsmonitor.allowRemote`).
+ */
+const NETWORK_FS: ReadonlyMap<number, string> = new Map([
+  [0x6969, "nfs"],
+  [0x517b, "smb"],
+  [0xfe534d42, "smb2"],
+  [0xff534d42, "cifs"],
+  [0x564c, "ncp"],
+  [0x65735546, "fuse"],
+  [0x01021997, "9p"],
+  [0x47504653, "gpfs"],
+  [0x0bd00bd0, "lustre"],
+  [0x00c36400, "ceph"],
+  [0x5346414f, "afs"],
+]);
+
+/** The network file system `path` lives on (see {@link NETWORK_FS}), or undefined (Linux only). */
+export function networkFileSystem(
+  path: string,
+  platform: NodeJS.Platform = process.platform,
+  statfs: (path: string) => { type: number | bigint } = fs.statfsSync,
+): string | undefined {
+  if (platform !== "linux") return undefined;
+  try {
+    return NETWORK_FS.get(Number(statfs(path).type));
+  } catch {
+    return undefined;
+  }
+}
+
 function identify(path: string): { real: string; id: string } | { error: string } {
   try {
     const real = fs.realpathSync(path);
     const st = fs.statSync(real);
     if (!st.isDirectory()) return { error: `${path} is not a folder` };
+    const remote = networkFileSystem(real);
+    if (remote)
+      return {
+        error: `${path} is on a network file system (${remote}); changes made elsewhere are not seen`,
+      };
     return { real, id: `${st.dev}:${st.ino}` };
   } catch (e) {
     return { error: `cannot resolve ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };

@@ -74,3 +74,40 @@ describe.each(["folders", "chokidar"] as const)("startWatcher (%s)", (backend) =
     expect(seen.every((c) => c.priority === "high")).toBe(true);
   });
 });
+
+describe("queue overflow guard (folders)", () => {
+  it("reports a watcher error when half the kernel's event queue arrives in one read", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skillsync-watch-burst-"));
+    temps.push(tmp);
+    const col = path.join(tmp, "col");
+    fs.mkdirSync(path.join(col, "skills", "a"), { recursive: true });
+    const errors: Error[] = [];
+    const daemon = defaultConfig().daemon;
+    const prev = process.env.SKILLSYNC_WATCH_QUEUE;
+    process.env.SKILLSYNC_WATCH_QUEUE = "200"; // a 200-event queue: the guard fires at 100 in one read
+    try {
+      const w = await startWatcher({
+        roots: [{ location: "collection", root: col, layout: COLLECTION_LAYOUT }],
+        classifier: createClassifier(daemon),
+        triggerPatterns: daemon.triggers.map((t) => t.pattern),
+        onChange: () => {},
+        onError: (e) => errors.push(e),
+        backend: "folders",
+      });
+      open.push(w);
+      await w.ready;
+      // A few events: no alarm.
+      for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(col, "skills", "a", `f${i}.md`), "x");
+      await new Promise((r) => setTimeout(r, 300));
+      expect(errors).toEqual([]);
+      // 300 files written before the loop reads any event: they arrive together.
+      for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(col, "skills", "a", `g${i}.md`), "x");
+      await waitFor("overflow alarm", () => errors.length > 0);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.message).toMatch(/may have overflowed/);
+    } finally {
+      if (prev === undefined) delete process.env.SKILLSYNC_WATCH_QUEUE;
+      else process.env.SKILLSYNC_WATCH_QUEUE = prev;
+    }
+  });
+});

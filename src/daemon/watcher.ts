@@ -14,6 +14,7 @@
  *   and adds ~30 MiB, where chokidar (which also watches every file) took ~10 s and ~200 MiB.
  * - `chokidar`: chokidar 5, for platforms where folder watches miss file changes.
  */
+import { readFileSync } from "node:fs";
 import picomatch from "picomatch";
 import { placeChange } from "../core/fsmonitor.js";
 import { IGNORED_SEGMENTS } from "../core/tree-hash.js";
@@ -67,6 +68,21 @@ export interface Watcher {
   /** Resolves once the initial crawl is done (events after this are reported). */
   ready: Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Length of the kernel's inotify event queue (`/proc/sys/fs/inotify/max_queued_events`; 16384 where
+ * it cannot be read). `SKILLSYNC_WATCH_QUEUE` overrides it (tests).
+ */
+export function maxQueuedEvents(): number {
+  const forced = Number(process.env.SKILLSYNC_WATCH_QUEUE);
+  if (Number.isInteger(forced) && forced > 0) return forced;
+  try {
+    const n = Number(readFileSync("/proc/sys/fs/inotify/max_queued_events", "utf8").trim());
+    return Number.isInteger(n) && n > 0 ? n : 16384;
+  } catch {
+    return 16384;
+  }
 }
 
 /** The folders (relative to a root) worth watching: layout folders plus each trigger's fixed base. */
@@ -212,8 +228,32 @@ async function startFolderWatcher(
     }
   };
 
+  // Queue overflow guard. Node does not report inotify's IN_Q_OVERFLOW, but an overflow means the
+  // kernel held max_queued_events unread events, and libuv then reads the whole queue in one poll
+  // phase: so when half that many events arrive in one phase, some may have been dropped. It is then
+  // reported as a watcher error (the daemon rescans; the fsmonitor answers "all").
+  const burstLimit = Math.max(64, Math.floor(maxQueuedEvents() / 2));
+  let burst = 0;
+  let burstReported = false;
+  const countEvent = () => {
+    if (burst++ === 0)
+      setImmediate(() => {
+        burst = 0;
+        burstReported = false;
+      });
+    if (burst >= burstLimit && !burstReported) {
+      burstReported = true;
+      opts.onError(
+        new Error(
+          `${burst} file events in one read: the OS event queue may have overflowed and dropped some`,
+        ),
+      );
+    }
+  };
+
   const onEvent = (dir: string, event: string, name: string | Buffer | null) => {
     if (closed) return;
+    countEvent();
     if (name === null || name === undefined) {
       place.report(dir, "change");
       return;
