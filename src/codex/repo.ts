@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { exists, removePath } from "../store/fs.js";
 import { hashFile } from "./files.js";
-import { type GitAuth, gitBytes, runGit, tryGit } from "./git.js";
+import { type GitAuth, gitBytes, runGit, tryGit } from "../store/git.js";
 import { sparseFolders } from "./plan.js";
 
 /** Options for {@link openCodexRepo}. */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import type { Config } from "../store/config.js";
 import { type LockSpec, withLocks } from "../store/lock.js";
-import { type GitAuth, gitAuthFor } from "./git.js";
+import { type GitAuth, gitAuthFor } from "../store/git.js";
 import { segmentProblem } from "./plan.js";
 
 /** Resolved codex settings. */

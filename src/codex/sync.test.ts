@@ -7,7 +7,7 @@ import { SkillsyncError } from "../core/errors.js";
 import { defaultConfig } from "../store/config.js";
 import { cacheRootFor, clearCache, ensureGitignored, listCache, loadCacheIndex } from "./cache.js";
 import { CodexRepoCache, cacheHealth, readCodexDocument } from "./fetch.js";
-import { scrubSecrets } from "./git.js";
+import { scrubSecrets } from "../store/git.js";
 import { codexSettings } from "./settings.js";
 import { failureJson, runCodexSync } from "./sync.js";
 

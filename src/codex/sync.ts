@@ -13,7 +13,7 @@ import { SkillsyncError } from "../core/errors.js";
 import { removePath, writeFileAtomic } from "../store/fs.js";
 import { cacheFile, cacheRootFor, ensureGitignored, loadCacheIndex, saveCacheIndex } from "./cache.js";
 import { hashTree, walkFiles } from "./files.js";
-import { runGit, tryGit } from "./git.js";
+import { runGit, tryGit } from "../store/git.js";
 import {
   type CacheEntry,
   checkDeletionThreshold,

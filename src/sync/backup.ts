@@ -16,7 +16,7 @@
  * - A push is never forced; a rejected push is reported (`GIT`, exit 3) and the commit stays local.
  * - One backup at a time per backup repository (a lock under `$SKILLSYNC_HOME/locks`).
  */
-import { execFile } from "node:child_process";
+
 import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { homedir } from "node:os";
@@ -27,6 +27,7 @@ import type { Problem } from "../core/validate.js";
 import { discoverArtifacts } from "../store/collection.js";
 import type { Config } from "../store/config.js";
 import { ensureDir, exists, removePath, TEMP_MARKER, writeFileAtomic } from "../store/fs.js";
+import { firstErrorLine, scrubSecrets, tryGit } from "../store/git.js";
 import { collectionDir, homePaths } from "../store/home.js";
 import { withLocks } from "../store/lock.js";
 import { validateLocated } from "./artifact-info.js";
@@ -104,12 +105,6 @@ export interface BackupResult {
 // ---------------------------------------------------------------------------------------------------
 // git
 
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]+@/gi, "$1***@");
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***");
-  return out;
-}
-
 interface Git {
   (args: readonly string[]): Promise<string>;
   /** Runs git; returns `{code, stdout, stderr}` without throwing on a non-zero exit. */
@@ -117,39 +112,23 @@ interface Git {
 }
 
 function gitIn(cwd: string, extraEnv: Record<string, string>, secrets: string[]): Git {
-  const runRaw = (args: readonly string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolvePromise, reject) => {
-      execFile(
-        "git",
-        [...args],
-        {
-          cwd,
-          env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...extraEnv },
-          maxBuffer: 64 * 1024 * 1024,
-          encoding: "utf8",
-        },
-        (err, stdout, stderr) => {
-          if (!err) return resolvePromise({ code: 0, stdout, stderr });
-          const e = err as NodeJS.ErrnoException;
-          if (e.code === "ENOENT" && !stderr)
-            return reject(new SkillsyncError("GIT", "git is not installed or not on PATH; install git"));
-          resolvePromise({ code: typeof e.code === "number" ? e.code : 1, stdout, stderr });
-        },
-      );
-    });
+  const runRaw = async (args: readonly string[]) => {
+    const r = await tryGit(args, { cwd, env: extraEnv, timeoutMs: 0 });
+    return "exitCode" in r
+      ? { code: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr }
+      : { code: 0, stdout: r.stdout, stderr: r.stderr };
+  };
   const git = (async (args: readonly string[]) => {
     const r = await runRaw(args);
     if (r.code !== 0) {
-      const line =
-        r.stderr
-          .split("\n")
-          .map((l) => l.trim())
-          .find((l) => /^(fatal|error):/.test(l)) ??
-        r.stderr.trim().split("\n")[0] ??
-        `exit status ${r.code}`;
-      throw new SkillsyncError("GIT", scrub(`git ${args.join(" ")} failed in ${cwd}: ${line}`, secrets), {
-        details: { stderr: scrub(r.stderr, secrets) },
-      });
+      const line = firstErrorLine(r.stderr) || `exit status ${r.code}`;
+      throw new SkillsyncError(
+        "GIT",
+        scrubSecrets(`git ${args.join(" ")} failed in ${cwd}: ${line}`, secrets),
+        {
+          details: { stderr: scrubSecrets(r.stderr, secrets) },
+        },
+      );
     }
     return r.stdout;
   }) as Git;
@@ -338,7 +317,7 @@ async function prepareRepo(opts: {
     const fetched = await git.try(["fetch", "--quiet", "origin"]);
     if (fetched.code !== 0) {
       opts.warn(
-        `could not fetch the backup remote (${scrub(fetched.stderr.trim().split("\n")[0] ?? "", auth.secrets)}); committing locally`,
+        `could not fetch the backup remote (${scrubSecrets(fetched.stderr.trim().split("\n")[0] ?? "", auth.secrets)}); committing locally`,
       );
       return { git, fetched: false };
     }
@@ -577,7 +556,7 @@ async function pushBackup(git: Git, path: string, result: BackupResult): Promise
         .find((l) => /rejected|^error:|^fatal:/.test(l)) ?? "push failed";
     throw new SkillsyncError(
       "GIT",
-      `${rejected ? "the backup remote rejected the push" : "push to the backup remote failed"} (${scrub(why.replace(/\s+/g, " "), [])}); ` +
+      `${rejected ? "the backup remote rejected the push" : "push to the backup remote failed"} (${scrubSecrets(why.replace(/\s+/g, " "), [])}); ` +
         `the backup commit ${result.commit?.slice(0, 12) ?? "HEAD"} is kept in ${path}. Merge the remote's changes there (git pull) and run 'skillsync backup --push' again; skillsync never force-pushes`,
       { details: { result } },
     );

@@ -24,7 +24,6 @@
  * nothing (the cache may be fetched); an artifact whose merge has unresolved conflicts with
  * auto-resolve `abort` is left untouched.
  */
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -47,6 +46,7 @@ import type { Kind } from "../core/names.js";
 import { sha256Hex, treeHash } from "../core/tree-hash.js";
 import { type Located, locate } from "../store/collection.js";
 import { exists, removePath } from "../store/fs.js";
+import { type GitAuth, gitAuthFor, runGit, scrubSecrets as scrub, tryGit } from "../store/git.js";
 import { withLocks } from "../store/lock.js";
 import { findLockEntry, type LockEntry, readLockFile, upsertLockEntry } from "../store/lock-file.js";
 import { ensureSchema, openStateDb } from "../store/state-db.js";
@@ -63,13 +63,8 @@ import { collectionLock, isoNow, requireCollection, transaction, type Workspace 
 // ---------------------------------------------------------------------------------------------------
 // git runner
 
-/** Environment and secrets for git runs against one URL. */
-export interface GitAuth {
-  /** Extra environment variables (the token header, when there is one). */
-  env: Record<string, string>;
-  /** Strings scrubbed from every message (the token and its Basic-auth form). */
-  secrets: string[];
-}
+export type { GitAuth } from "../store/git.js";
+export { gitAuthFor, scrubSecrets as scrub } from "../store/git.js";
 
 interface RunOptions {
   cwd?: string;
@@ -79,94 +74,17 @@ interface RunOptions {
 }
 
 /**
- * `text` with URL userinfo (`scheme://user:pw@` → `scheme://***@`, except a plain `user@` such as
- * `ssh://git@`) and every secret (≥ 4 characters) replaced by `***`.
- */
-export function scrub(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]*:[^/@\s'"]*@/gi, "$1***@");
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***");
-  return out;
-}
-
-function firstErrorLine(stderr: string): string {
-  const lines = stderr
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0 && !l.startsWith("hint:") && !l.startsWith("warning:"));
-  return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? "";
-}
-
-type GitOutcome = { ok: true; stdout: string } | { ok: false; code: number | null; stderr: string };
-
-function spawnGit(args: readonly string[], opts: RunOptions): Promise<GitOutcome> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      [...args],
-      {
-        cwd: opts.cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...opts.auth?.env },
-        maxBuffer: 256 * 1024 * 1024,
-        timeout: opts.timeoutMs ?? 120_000,
-        encoding: "utf8",
-      },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ ok: true, stdout });
-        const e = err as NodeJS.ErrnoException & { code?: unknown };
-        if (e.code === "ENOENT" && !stderr)
-          return reject(
-            new SkillsyncError("GIT", "git is not installed or not on PATH; install git 2.31 or newer"),
-          );
-        resolve({ ok: false, code: typeof e.code === "number" ? e.code : null, stderr });
-      },
-    );
-  });
-}
-
-/**
  * Runs `git <args>` and returns stdout.
  * @throws SkillsyncError GIT naming the (scrubbed) command and git's first error line
  */
 async function git(args: readonly string[], opts: RunOptions = {}): Promise<string> {
-  const r = await spawnGit(args, opts);
-  if (r.ok) return r.stdout;
-  const secrets = opts.auth?.secrets ?? [];
-  const what = scrub(`git ${args.join(" ")}`, secrets);
-  const why = scrub(firstErrorLine(r.stderr) || `exit status ${r.code}`, secrets);
-  throw new SkillsyncError("GIT", `${what} failed: ${why}`);
+  return (await runGit(args, opts)).stdout;
 }
 
 /** Runs git; `undefined` instead of an error on a non-zero exit. */
 async function gitMaybe(args: readonly string[], opts: RunOptions = {}): Promise<string | undefined> {
-  const r = await spawnGit(args, opts);
-  return r.ok ? r.stdout : undefined;
-}
-
-/**
- * The auth for `url`: with config `git_token_env` naming a set variable, an HTTPS URL gets an
- * `Authorization: Basic base64(x-access-token:TOKEN)` header (GitHub's convention, also accepted by
- * GitLab and Gitea) appended to any `GIT_CONFIG_COUNT` entries already in the environment (git ≥ 2.31).
- * Other URLs use git's own credentials; the token is still scrubbed from messages.
- */
-export function gitAuthFor(
-  url: string,
-  varName: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): GitAuth {
-  const token = varName ? env[varName] : undefined;
-  if (!token) return { env: {}, secrets: [] };
-  const basic = Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
-  const secrets = [token, basic];
-  if (!/^https:\/\//i.test(url)) return { env: {}, secrets };
-  const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10) || 0;
-  return {
-    env: {
-      GIT_CONFIG_COUNT: String(n + 1),
-      [`GIT_CONFIG_KEY_${n}`]: "http.extraHeader",
-      [`GIT_CONFIG_VALUE_${n}`]: `Authorization: Basic ${basic}`,
-    },
-    secrets,
-  };
+  const r = await tryGit(args, opts);
+  return "exitCode" in r ? undefined : r.stdout;
 }
 
 // ---------------------------------------------------------------------------------------------------

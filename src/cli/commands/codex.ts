@@ -45,7 +45,7 @@ export function registerCodex(program: Command): void {
           throw new SkillsyncError("USAGE", "choose one of --from-codex and --to-codex");
         const { assertProjectDir, codexSettings } = await import("../../codex/settings.js");
         const { failureJson, runCodexSync } = await import("../../codex/sync.js");
-        const { scrubSecrets } = await import("../../codex/git.js");
+        const { scrubSecrets } = await import("../../store/git.js");
         const settings = codexSettings({
           config: ctx.config,
           projectDir: assertProjectDir(resolve(flags.projectDir ?? process.cwd())),

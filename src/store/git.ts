@@ -1,5 +1,6 @@
 /**
- * A small wrapper around the system `git` (run through `execFile`, never a shell). Every failure
+ * The one wrapper around the system `git` (run through `execFile`, never a shell), used by git
+ * sources (sync/git-source.ts), the backup (sync/backup.ts) and the codex (codex/). Every failure
  * becomes a {@link SkillsyncError} `GIT` (exit 3) whose message names the git command and git's own
  * first error line, with credentials scrubbed: `https://user:token@host` becomes
  * `https://***@host`, and the value of any secret handed in is replaced by `***`.
@@ -9,14 +10,24 @@
 import { execFile } from "node:child_process";
 import { SkillsyncError } from "../core/errors.js";
 
+/** Environment and secrets for git runs against one URL (from {@link gitAuthFor}). */
+export interface GitAuth {
+  /** Extra environment variables (the token header, when there is one). */
+  env: Record<string, string>;
+  /** Strings scrubbed from every message (the token and its Basic-auth form). */
+  secrets: string[];
+}
+
 /** Options for {@link runGit}. */
 export interface GitOptions {
   /** Working directory; default the process's. */
   cwd?: string;
-  /** Extra environment variables, merged over `process.env`. */
+  /** Extra environment variables, merged over `process.env` (after `auth.env`). */
   env?: Record<string, string | undefined>;
-  /** Strings to scrub from messages (tokens). */
+  /** Strings to scrub from messages (tokens), besides `auth.secrets`. */
   secrets?: readonly string[];
+  /** The token environment and secrets of the remote, from {@link gitAuthFor}. */
+  auth?: GitAuth;
   /** Kill git after this many milliseconds; default 120 000. */
   timeoutMs?: number;
   /** Bytes to write to git's stdin. */
@@ -38,22 +49,33 @@ export interface GitFailure {
 }
 
 /**
- * Replaces credentials in `text`: userinfo in URLs (`scheme://user:pw@` → `scheme://***@`) and every
- * non-empty string of `secrets`.
+ * Replaces credentials in `text`: userinfo in URLs (`scheme://user:pw@` or `scheme://token@` →
+ * `scheme://***@`; the conventional `ssh://git@` is kept) and every string of `secrets` of 4 or more
+ * characters.
  */
 export function scrubSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]+@/gi, "$1***@");
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s'"]+)@/gi, (m, scheme: string, user: string) =>
+    user === "git" ? m : `${scheme}***@`,
+  );
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***");
   return out;
 }
 
-/** The first meaningful line of git's stderr (skipping `hint:` lines). */
-function firstErrorLine(stderr: string): string {
+/** The first meaningful line of git's stderr (skipping `hint:` and `warning:` lines). */
+export function firstErrorLine(stderr: string): string {
   const lines = stderr
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => l.length > 0 && !l.startsWith("hint:"));
+    .filter((l) => l.length > 0 && !l.startsWith("hint:") && !l.startsWith("warning:"));
   return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? "";
+}
+
+function secretsOf(opts: GitOptions): string[] {
+  return [...(opts.secrets ?? []), ...(opts.auth?.secrets ?? [])];
+}
+
+function envOf(opts: GitOptions): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...opts.auth?.env, ...opts.env };
 }
 
 /**
@@ -64,7 +86,7 @@ function firstErrorLine(stderr: string): string {
 export async function runGit(args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   const r = await tryGit(args, opts);
   if ("exitCode" in r) {
-    const secrets = opts.secrets ?? [];
+    const secrets = secretsOf(opts);
     const what = scrubSecrets(`git ${args.join(" ")}`, secrets);
     const why = scrubSecrets(firstErrorLine(r.stderr) || `exit status ${r.exitCode}`, secrets);
     throw new SkillsyncError("GIT", `${what} failed: ${why}`, {
@@ -85,7 +107,7 @@ export function tryGit(args: readonly string[], opts: GitOptions = {}): Promise<
       [...args],
       {
         cwd: opts.cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...opts.env },
+        env: envOf(opts),
         maxBuffer: 256 * 1024 * 1024,
         timeout: opts.timeoutMs ?? 120_000,
         encoding: "utf8",
@@ -112,14 +134,14 @@ export function gitBytes(args: readonly string[], opts: GitOptions = {}): Promis
       [...args],
       {
         cwd: opts.cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...opts.env },
+        env: envOf(opts),
         maxBuffer: 256 * 1024 * 1024,
         timeout: opts.timeoutMs ?? 120_000,
         encoding: "buffer",
       },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
-        const secrets = opts.secrets ?? [];
+        const secrets = secretsOf(opts);
         const why = scrubSecrets(firstErrorLine(stderr.toString("utf8")) || err.message, secrets);
         reject(new SkillsyncError("GIT", `${scrubSecrets(`git ${args.join(" ")}`, secrets)} failed: ${why}`));
       },
@@ -128,30 +150,10 @@ export function gitBytes(args: readonly string[], opts: GitOptions = {}): Promis
 }
 
 /**
- * Environment that hands an HTTPS token to git without putting it on the command line or in a URL:
- * an `http.extraHeader` with Basic auth `x-access-token:<token>` (GitHub's convention, accepted by
- * GitLab and Gitea too), passed through `GIT_CONFIG_COUNT` (git ≥ 2.31).
- * @returns an empty object when `token` is undefined or empty
- */
-export function tokenEnv(token: string | undefined): Record<string, string> {
-  if (!token) return {};
-  const basic = Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
-  return {
-    GIT_CONFIG_COUNT: "1",
-    GIT_CONFIG_KEY_0: "http.extraHeader",
-    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
-  };
-}
-
-/** Git settings for one repository: token (from the env var named by `git_token_env`) and secrets. */
-export interface GitAuth {
-  env: Record<string, string>;
-  secrets: string[];
-}
-
-/**
- * Reads the token from the environment variable `varName` (config `git_token_env`) and returns the
- * env and the secrets to scrub. Only HTTPS URLs get the header; other URLs use git's own credentials.
+ * The auth for `url`: with config `git_token_env` naming a set variable, an HTTPS URL gets an
+ * `Authorization: Basic base64(x-access-token:TOKEN)` header (GitHub's convention, also accepted by
+ * GitLab and Gitea) appended to any `GIT_CONFIG_COUNT` entries already in the environment (git ≥ 2.31).
+ * Other URLs use git's own credentials; the token is still scrubbed from messages.
  */
 export function gitAuthFor(
   url: string,
@@ -161,10 +163,15 @@ export function gitAuthFor(
   const token = varName ? env[varName] : undefined;
   if (!token) return { env: {}, secrets: [] };
   const basic = Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
-  return { env: /^https:\/\//i.test(url) ? tokenEnv(token) : {}, secrets: [token, basic] };
-}
-
-/** True when `err` looks like git could not reach the remote (network, missing repo, auth). */
-export function isUnreachable(err: unknown): boolean {
-  return err instanceof SkillsyncError && err.code === "GIT";
+  const secrets = [token, basic];
+  if (!/^https:\/\//i.test(url)) return { env: {}, secrets };
+  const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? "0", 10) || 0;
+  return {
+    env: {
+      GIT_CONFIG_COUNT: String(n + 1),
+      [`GIT_CONFIG_KEY_${n}`]: "http.extraHeader",
+      [`GIT_CONFIG_VALUE_${n}`]: `Authorization: Basic ${basic}`,
+    },
+    secrets,
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SkillsyncError } from "../core/errors.js";
-import { gitAuthFor, runGit, tokenEnv } from "./git.js";
+import { gitAuthFor, runGit, scrubSecrets } from "./git.js";
 
 process.env.GIT_CONFIG_GLOBAL = "/dev/null";
 process.env.GIT_CONFIG_NOSYSTEM = "1";
@@ -24,6 +24,15 @@ describe("runGit", () => {
   });
 });
 
+describe("scrubSecrets", () => {
+  it("hides URL credentials and secrets but keeps ssh's git@", () => {
+    expect(scrubSecrets("https://u:pw@h/x https://ghp_tok@h/y ssh://git@h/z")).toBe(
+      "https://***@h/x https://***@h/y ssh://git@h/z",
+    );
+    expect(scrubSecrets("token tok-12345 and abc", ["tok-12345", "abc"])).toBe("token *** and abc");
+  });
+});
+
 describe("tokens", () => {
   it("hands an HTTPS token to git through the environment only, and scrubs it", () => {
     const auth = gitAuthFor("https://example.com/acme/codex.git", "CODEX_TOKEN", {
@@ -38,6 +47,5 @@ describe("tokens", () => {
       gitAuthFor("git@example.com:acme/codex.git", "CODEX_TOKEN", { CODEX_TOKEN: "tok-123456" }).env,
     ).toEqual({});
     expect(gitAuthFor("https://example.com/x.git", "MISSING", {})).toEqual({ env: {}, secrets: [] });
-    expect(tokenEnv(undefined)).toEqual({});
   });
 });
