@@ -11,8 +11,8 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { exists, removePath } from "../store/fs.js";
-import { hashFile } from "./files.js";
 import { type GitAuth, gitBytes, runGit, tryGit } from "../store/git.js";
+import { hashFile } from "./files.js";
 import { sparseFolders } from "./plan.js";
 
 /** Options for {@link openCodexRepo}. */

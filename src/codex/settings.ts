@@ -6,8 +6,8 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import type { Config } from "../store/config.js";
-import { type LockSpec, withLocks } from "../store/lock.js";
 import { type GitAuth, gitAuthFor } from "../store/git.js";
+import { type LockSpec, withLocks } from "../store/lock.js";
 import { segmentProblem } from "./plan.js";
 
 /** Resolved codex settings. */

@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SkillsyncError } from "../core/errors.js";
 import { defaultConfig } from "../store/config.js";
+import { scrubSecrets } from "../store/git.js";
 import { cacheRootFor, clearCache, ensureGitignored, listCache, loadCacheIndex } from "./cache.js";
 import { CodexRepoCache, cacheHealth, readCodexDocument } from "./fetch.js";
-import { scrubSecrets } from "../store/git.js";
 import { codexSettings } from "./settings.js";
 import { failureJson, runCodexSync } from "./sync.js";
 

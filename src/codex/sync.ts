@@ -11,9 +11,9 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { removePath, writeFileAtomic } from "../store/fs.js";
+import { runGit, tryGit } from "../store/git.js";
 import { cacheFile, cacheRootFor, ensureGitignored, loadCacheIndex, saveCacheIndex } from "./cache.js";
 import { hashTree, walkFiles } from "./files.js";
-import { runGit, tryGit } from "../store/git.js";
 import {
   type CacheEntry,
   checkDeletionThreshold,

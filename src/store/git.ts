@@ -96,12 +96,17 @@ export async function runGit(args: readonly string[], opts: GitOptions = {}): Pr
   return r;
 }
 
-/**
- * Runs `git <args>`; a non-zero exit is returned as a {@link GitFailure} instead of thrown.
- * @throws SkillsyncError GIT only when git cannot be started at all
- */
-export function tryGit(args: readonly string[], opts: GitOptions = {}): Promise<GitResult | GitFailure> {
-  return new Promise((resolve, reject) => {
+type Ran<T> = { err: (NodeJS.ErrnoException & { code?: unknown }) | null; stdout: T; stderr: T };
+
+/** Runs git with `encoding` output; never rejects (the caller judges `err`). */
+function execGit(args: readonly string[], opts: GitOptions, encoding: "utf8"): Promise<Ran<string>>;
+function execGit(args: readonly string[], opts: GitOptions, encoding: "buffer"): Promise<Ran<Buffer>>;
+function execGit(
+  args: readonly string[],
+  opts: GitOptions,
+  encoding: "utf8" | "buffer",
+): Promise<Ran<string> | Ran<Buffer>> {
+  return new Promise((resolve) => {
     const child = execFile(
       "git",
       [...args],
@@ -110,43 +115,41 @@ export function tryGit(args: readonly string[], opts: GitOptions = {}): Promise<
         env: envOf(opts),
         maxBuffer: 256 * 1024 * 1024,
         timeout: opts.timeoutMs ?? 120_000,
-        encoding: "utf8",
+        encoding,
       },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr });
-        const e = err as NodeJS.ErrnoException & { code?: unknown };
-        if (e.code === "ENOENT" && !stderr)
-          return reject(
-            new SkillsyncError("GIT", "git is not installed or not on PATH; install git 2.35 or newer"),
-          );
-        resolve({ exitCode: typeof e.code === "number" ? e.code : null, stdout, stderr });
-      },
+      (err, stdout, stderr) => resolve({ err, stdout, stderr } as Ran<string> | Ran<Buffer>),
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
 
-/** Runs git and returns raw stdout bytes (for `git show` of binary files). */
-export function gitBytes(args: readonly string[], opts: GitOptions = {}): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      [...args],
-      {
-        cwd: opts.cwd,
-        env: envOf(opts),
-        maxBuffer: 256 * 1024 * 1024,
-        timeout: opts.timeoutMs ?? 120_000,
-        encoding: "buffer",
-      },
-      (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        const secrets = secretsOf(opts);
-        const why = scrubSecrets(firstErrorLine(stderr.toString("utf8")) || err.message, secrets);
-        reject(new SkillsyncError("GIT", `${scrubSecrets(`git ${args.join(" ")}`, secrets)} failed: ${why}`));
-      },
-    );
-  });
+const NO_GIT = "git is not installed or not on PATH; install git 2.35 or newer";
+
+/**
+ * Runs `git <args>`; a non-zero exit is returned as a {@link GitFailure} instead of thrown.
+ * @throws SkillsyncError GIT only when git cannot be started at all
+ */
+export async function tryGit(
+  args: readonly string[],
+  opts: GitOptions = {},
+): Promise<GitResult | GitFailure> {
+  const { err, stdout, stderr } = await execGit(args, opts, "utf8");
+  if (!err) return { stdout, stderr };
+  if (err.code === "ENOENT" && !stderr) throw new SkillsyncError("GIT", NO_GIT);
+  return { exitCode: typeof err.code === "number" ? err.code : null, stdout, stderr };
+}
+
+/**
+ * Runs git and returns raw stdout bytes (for `git show` of binary files).
+ * @throws SkillsyncError GIT with the scrubbed command and git's error line
+ */
+export async function gitBytes(args: readonly string[], opts: GitOptions = {}): Promise<Buffer> {
+  const { err, stdout, stderr } = await execGit(args, opts, "buffer");
+  if (!err) return stdout;
+  if (err.code === "ENOENT" && stderr.length === 0) throw new SkillsyncError("GIT", NO_GIT);
+  const secrets = secretsOf(opts);
+  const why = scrubSecrets(firstErrorLine(stderr.toString("utf8")) || err.message, secrets);
+  throw new SkillsyncError("GIT", `${scrubSecrets(`git ${args.join(" ")}`, secrets)} failed: ${why}`);
 }
 
 /**
