@@ -7,32 +7,23 @@
 import { stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
 import { isSkillsyncError } from "../core/errors.js";
-import { artifactNameProblem, KINDS, type Kind } from "../core/names.js";
+import { KINDS, type Kind } from "../core/names.js";
 import type { ParsedCache } from "./parsed-cache.js";
-import { parseTomlDoc, readTomlDoc, type TomlFormat } from "./toml-doc.js";
+import {
+  artifactEntrySchema,
+  isoTimeSchema,
+  parseTomlDoc,
+  readTomlDoc,
+  type TomlFormat,
+} from "./toml-doc.js";
 
 /** The deployment record format version this build reads and writes. */
 export const RECORD_VERSION = 1;
 
-const iso = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "must be an ISO 8601 UTC time");
-
-const entrySchema = z
-  .object({
-    name: z.string().min(1),
-    type: z.enum(KINDS),
-    source: z.string().min(1),
-    version: z.string(),
-    sha: z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-hex tree hash"),
-    "deployed-at": iso,
-    "deployed-from": z.string().min(1),
-  })
-  .strict()
-  .superRefine((e, ctx) => {
-    const problem = artifactNameProblem(e.type, e.name);
-    if (problem) ctx.addIssue({ code: "custom", path: ["name"], message: problem });
-  });
+const entrySchema = artifactEntrySchema({
+  "deployed-at": isoTimeSchema,
+  "deployed-from": z.string().min(1),
+});
 
 const recordSchema = z
   .object({
@@ -40,7 +31,7 @@ const recordSchema = z
     deployment: z
       .object({
         collection: z.string().min(1),
-        "deployed-at": iso,
+        "deployed-at": isoTimeSchema,
         "skillsync-version": z.string(),
       })
       .strict(),

@@ -6,35 +6,26 @@
  */
 import { stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
-import { artifactNameProblem, KINDS, type Kind } from "../core/names.js";
-import { parseTomlDoc, readTomlDoc, type TomlFormat } from "./toml-doc.js";
+import { KINDS, type Kind } from "../core/names.js";
+import {
+  artifactEntrySchema,
+  isoTimeSchema,
+  parseTomlDoc,
+  readTomlDoc,
+  type TomlFormat,
+} from "./toml-doc.js";
 
 /** The lock file format version this build reads and writes. */
 export const LOCK_VERSION = 1;
 
-const iso = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "must be an ISO 8601 UTC time");
-
-const entrySchema = z
-  .object({
-    name: z.string().min(1),
-    type: z.enum(KINDS),
-    source: z.string().min(1),
-    version: z.string(),
-    sha: z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-hex tree hash"),
-    "resolved-ref": z
-      .string()
-      .regex(/^[0-9a-f]{40}$/, "must be a 40-hex commit")
-      .optional(),
-    "added-at": iso,
-    "updated-at": iso,
-  })
-  .strict()
-  .superRefine((e, ctx) => {
-    const problem = artifactNameProblem(e.type, e.name);
-    if (problem) ctx.addIssue({ code: "custom", path: ["name"], message: problem });
-  });
+const entrySchema = artifactEntrySchema({
+  "resolved-ref": z
+    .string()
+    .regex(/^[0-9a-f]{40}$/, "must be a 40-hex commit")
+    .optional(),
+  "added-at": isoTimeSchema,
+  "updated-at": isoTimeSchema,
+});
 
 const lockSchema = z
   .object({

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseToml, TomlError } from "smol-toml";
-import type { z } from "zod";
+import { z } from "zod";
 import { type ErrorCode, SkillsyncError } from "../core/errors.js";
+import { artifactNameProblem, KINDS, type Kind } from "../core/names.js";
 
 /** How to read one versioned TOML format. */
 export interface TomlFormat<T> {
@@ -100,4 +101,33 @@ export function readTomlDoc<T>(file: string, fmt: TomlFormat<T>): T | undefined 
     });
   }
   return parseTomlDoc(text, file, fmt);
+}
+
+/** An ISO 8601 UTC time as both TOML documents write it (`2026-11-21T05:27:21Z`). */
+export const isoTimeSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "must be an ISO 8601 UTC time");
+
+/**
+ * The fields every artifact entry of the lock file and the deployment record has (DESIGN.md
+ * "Formats"): `name`, `type`, `source`, `version` and `sha` (the tree hash).
+ */
+export const artifactEntryFields = {
+  name: z.string().min(1),
+  type: z.enum(KINDS),
+  source: z.string().min(1),
+  version: z.string(),
+  sha: z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-hex tree hash"),
+};
+
+/** An artifact entry schema: {@link artifactEntryFields} plus `extra`, strict, with the name checked. */
+export function artifactEntrySchema<E extends z.ZodRawShape>(extra: E) {
+  return z
+    .object({ ...artifactEntryFields, ...extra })
+    .strict()
+    .superRefine((e, ctx) => {
+      const { type, name } = e as { type: Kind; name: string };
+      const problem = artifactNameProblem(type, name);
+      if (problem) ctx.addIssue({ code: "custom", path: ["name"], message: problem });
+    });
 }
