@@ -82,17 +82,24 @@ export interface ReadSidesOptions {
 /**
  * Checks, on one worker thread per tree, which folder artifacts of the collection and `project` are
  * unchanged since their stat-cache rows (lstat calls only), for {@link ReadSidesOptions.verified}.
+ * @param skip roots not to check (those a file-system monitor vouches for)
  */
-export async function verifyForStatus(ws: Workspace, project: string): Promise<Map<string, string>> {
+export async function verifyForStatus(
+  ws: Workspace,
+  project: string,
+  skip: (root: string) => boolean = () => false,
+): Promise<Map<string, string>> {
   const jobs = [
     { root: ws.collectionDir, layout: ws.layout },
     { root: project, layout: projectLayout(ws) },
-  ].map(({ root, layout }) => ({
-    root,
-    locations: discoverArtifacts(root, layout)
-      .filter((l) => l.form === "folder")
-      .map((l) => l.path),
-  }));
+  ]
+    .filter(({ root }) => !skip(root))
+    .map(({ root, layout }) => ({
+      root,
+      locations: discoverArtifacts(root, layout)
+        .filter((l) => l.form === "folder")
+        .map((l) => l.path),
+    }));
   return verifyUnchangedFolders(openStateDb(ws.paths.stateDb), ws.paths.stateDb, jobs);
 }
 
@@ -109,9 +116,12 @@ export function readSides(
   const record = readProjectRecord(project, ws.parsedCache);
   const monitor = opts.monitor;
   // Rows of verified artifacts are not needed; the few others are read one by one.
-  if (!opts.verified)
-    for (const root of [ws.collectionDir, project])
-      ws.statCache.preload(root, { summariesOnly: monitor?.vouches(root) ?? false });
+  // A root the monitor vouches for needs only tree hashes; one already verified needs rows only for
+  // the few artifacts that failed the check (read one by one); any other root is read whole.
+  for (const root of [ws.collectionDir, project]) {
+    if (monitor?.vouches(root)) ws.statCache.preload(root, { summariesOnly: true });
+    else if (!opts.verified) ws.statCache.preload(root);
+  }
   preloadTreeMeta(ws);
   const read = (loc: Located): DiskTree | undefined => {
     const tree = opts.verified?.get(loc.path);

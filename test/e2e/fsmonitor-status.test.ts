@@ -169,6 +169,23 @@ describe("status with fsmonitor", () => {
     expect(t).toContain(`fsmonitor: ${project}: 1 changed artifact(s)`);
   });
 
+  it("walks a project the daemon does not watch, and still trusts it for the collection", () => {
+    const other = join(root, "other-project");
+    mkdirSync(other);
+    expect(cli("deploy", "--all", "--project", other).code).toBe(0);
+    appendFileSync(join(other, ".claude", "skills", "skill-creator", "SKILL.md"), "\nedited in other\n");
+    const r = runCli(["status", "--json", "--project", other], {
+      home,
+      env: { SKILLSYNC_TRACE_FSMONITOR: "1" },
+    });
+    const t = trace(r);
+    expect(t.find((l) => l.startsWith(`fsmonitor: ${other}: all (`))).toBeDefined();
+    expect(t).toContain(`fsmonitor: ${join(home, "collections", "default")}: 0 changed artifact(s)`);
+    const full = runCli(["status", "--json", "--project", other, "--no-fsmonitor"], { home });
+    expect(drifted(r)).toEqual(drifted(full));
+    expect(drifted(r)).toContain("skill-creator:modified:project");
+  });
+
   it("walks everything, with a warning, when no daemon runs; --no-fsmonitor walks silently", async () => {
     const before = drifted(cli("status", "--json"));
     await new Promise((res) => {

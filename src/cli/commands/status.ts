@@ -60,11 +60,11 @@ export function registerStatus(program: Command): void {
           process.stderr.write("fsmonitor: nothing changed; the last status report still holds\n");
         const r =
           lookup?.report ??
-          projectStatus(
-            ws,
-            project,
-            monitor ? { monitor } : { verified: await verifyForStatus(ws, project) },
-          );
+          projectStatus(ws, project, {
+            ...(monitor ? { monitor } : {}),
+            // Trees the monitor does not vouch for are checked on worker threads.
+            verified: await verifyForStatus(ws, project, (root) => monitor?.vouches(root) ?? false),
+          });
         monitor?.commit();
         lookup?.store(r);
         let hub: Awaited<ReturnType<typeof import("../../sync/hub-sync.js").hubStatus>> | undefined;
