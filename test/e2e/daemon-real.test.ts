@@ -23,6 +23,19 @@ const projectSkill = (p: string, name: string) => join(root, p, ".claude", "skil
 const collectionSkill = (home: string, name: string) =>
   join(root, home, "collections", "default", "skills", name, "SKILL.md");
 
+/**
+ * The text of `file`, or "" while it is missing: a sync replaces a skill folder by two renames (old
+ * out, new in), so a poll can land in the instant between them (docs/sync.md).
+ */
+function textOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw e;
+  }
+}
+
 async function waitFor(what: string, f: () => boolean, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!f()) {
@@ -118,7 +131,7 @@ describe("the daemon with the real engine, a hub and two projects", () => {
       readFileSync(p1, "utf8").replace("# Commit message\n", "# Commit message\n\nEdited in project one.\n"),
     );
     await waitFor("edit in p2", () =>
-      readFileSync(projectSkill("p2", "commit-message"), "utf8").includes("Edited in project one."),
+      textOrEmpty(projectSkill("p2", "commit-message")).includes("Edited in project one."),
     );
     expect(readFileSync(collectionSkill("a", "commit-message"), "utf8")).toContain("Edited in project one.");
 
@@ -130,7 +143,7 @@ describe("the daemon with the real engine, a hub and two projects", () => {
     expect(pub.code, pub.stderr).toBe(0);
     await waitFor("hub change in p1 and p2", () =>
       ["p1", "p2"].every((p) =>
-        readFileSync(projectSkill(p, "review-checklist"), "utf8").includes("Added on machine B."),
+        textOrEmpty(projectSkill(p, "review-checklist")).includes("Added on machine B."),
       ),
     );
     const status = JSON.parse(cli("a", "auto", "status", "--json").stdout) as {
