@@ -9,7 +9,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
-import { decodeStatRow, STAT_ROW_COLUMNS, type StatRow } from "./stat-cache.js";
+import { decodeStatRow, prefixRange, STAT_ROW_COLUMNS, type StatRow } from "./stat-cache.js";
 import { verifyCachedFolder } from "./tree-read.js";
 
 /** Work for one thread: folder artifact locations under `root` (absolute paths). */
@@ -26,8 +26,7 @@ export const PARALLEL_MIN_LOCATIONS = 2000;
  * read from `db` (a connection of this thread).
  */
 export function verifyJob(db: Database.Database, job: VerifyJob): [string, string][] {
-  const p = job.root.endsWith("/") ? job.root : `${job.root}/`;
-  const end = `${p.slice(0, -1)}${String.fromCharCode(p.charCodeAt(p.length - 1) + 1)}`;
+  const [p, end] = prefixRange(job.root);
   const want = new Set(job.locations);
   const out: [string, string][] = [];
   const rows = db

@@ -9,9 +9,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { dirStatFresh, StatCache, statEntryFresh } from "./stat-cache.js";
+import { dirStatFresh, prefixRange, StatCache, statEntryFresh } from "./stat-cache.js";
 import { closeStateDbs, openStateDb } from "./state-db.js";
 import { readTree } from "./tree-read.js";
 
@@ -167,5 +167,19 @@ describe("lstat-only check of an unchanged folder artifact", () => {
     writeFileSync(join(skill, "SKILL.md"), "changed through the link target");
     expect(readTree({ path: skill, form: "folder", cache })?.sha).toBe(uncached(skill));
     expect(a?.entries.map((e) => e.path)).toContain("link.md");
+  });
+});
+
+describe("prefixRange", () => {
+  it("spans exactly the paths under a folder", () => {
+    const root = join("/", "a", "b");
+    const [from, to] = prefixRange(root);
+    const inside = (p: string) => p >= from && p < to;
+    expect(inside(join(root, "x"))).toBe(true);
+    expect(inside(join(root, "x", "y"))).toBe(true);
+    expect(inside(root)).toBe(false);
+    expect(inside(join("/", "a", "bc", "x"))).toBe(false);
+    expect(inside(join("/", "a", "b-c", "x"))).toBe(false);
+    expect(prefixRange(`${root}${sep}`)).toEqual([from, to]);
   });
 });

@@ -7,6 +7,7 @@
  * older than the second in which its cache entry was written may have been modified again within
  * that second with the same size; such an entry is never trusted, and the file is rehashed.
  */
+import { sep } from "node:path";
 import { ensureSchema, type StateDb } from "./state-db.js";
 
 /** What was seen of one file when it was hashed. `sha` is the SHA-256 of its bytes. */
@@ -113,6 +114,16 @@ function decode(row: Row): LocationStats {
   return out;
 }
 
+/**
+ * The `[from, to)` range of `location` values under folder `prefix` (OS separators): every path
+ * starting with `prefix` + separator sorts between that and the same with its last character
+ * incremented.
+ */
+export function prefixRange(prefix: string): [string, string] {
+  const p = prefix.endsWith(sep) ? prefix : `${prefix}${sep}`;
+  return [p, `${p.slice(0, -1)}${String.fromCharCode(p.charCodeAt(p.length - 1) + 1)}`];
+}
+
 /** A stat cache bound to an open state database. */
 export class StatCache {
   private readonly get: import("better-sqlite3").Statement;
@@ -172,9 +183,7 @@ export class StatCache {
    * for a status that a file-system monitor spares from looking at most artifacts.
    */
   preload(prefix: string, opts: { summariesOnly?: boolean } = {}): void {
-    const p = prefix.endsWith("/") ? prefix : `${prefix}/`;
-    // Every path starting with p sorts between p and p with its last character incremented.
-    const end = `${p.slice(0, -1)}${String.fromCharCode(p.charCodeAt(p.length - 1) + 1)}`;
+    const [p, end] = prefixRange(prefix);
     if (opts.summariesOnly) {
       // Arrays, not objects: 20,000 rows per status.
       for (const [location, written, tree, maxMtime] of this.rangeSummaries.all(p, end) as [
