@@ -8,6 +8,7 @@
  * racy-timestamp rule, as in stat-cache.ts). Only results that passed validation are stored.
  */
 import { readFileSync, type Stats, statSync } from "node:fs";
+import { settledBefore } from "./stat-cache.js";
 import { ensureSchema, type StateDb } from "./state-db.js";
 
 const MIGRATIONS = [
@@ -70,7 +71,7 @@ export class ParsedCache {
       row.mtime_ms === st.mtimeMs &&
       row.ctime_ms === st.ctimeMs &&
       row.ino === st.ino &&
-      Math.floor(st.mtimeMs / 1000) < Math.floor(row.written_at_ms / 1000)
+      settledBefore(st.mtimeMs, row.written_at_ms)
     )
       return JSON.parse(row.json) as T;
     const value = parse(readFileSync(file, "utf8"));

@@ -69,7 +69,17 @@ const MIGRATIONS = [
   "ALTER TABLE stat_cache ADD COLUMN dirs TEXT",
 ];
 
-type Row = {
+/**
+ * The racy-timestamp rule (git, Documentation/technical/racy-git.txt): stats taken at `writtenAtMs`
+ * can stand for a file or folder whose mtime is `mtimeMs` only if that mtime is in an earlier whole
+ * second (a change later in the same second may leave every stat unchanged).
+ */
+export function settledBefore(mtimeMs: number, writtenAtMs: number): boolean {
+  return Math.floor(mtimeMs / 1000) < Math.floor(writtenAtMs / 1000);
+}
+
+/** A `stat_cache` row as selected with {@link STAT_ROW_COLUMNS}. */
+export type StatRow = {
   location?: string;
   written_at_ms: number;
   files: string;
@@ -78,24 +88,16 @@ type Row = {
   dirs: string | null;
 };
 
-function settled(row: Row): boolean {
-  return (
-    row.max_mtime_ms !== null && Math.floor(row.max_mtime_ms / 1000) < Math.floor(row.written_at_ms / 1000)
-  );
+/** True when every file and folder of the row is older than the second it was written in. */
+function settled(maxMtimeMs: number | null, writtenAtMs: number): boolean {
+  return maxMtimeMs !== null && settledBefore(maxMtimeMs, writtenAtMs);
 }
-
-/** The columns of a `stat_cache` row, as selected by {@link STAT_ROW_COLUMNS}. */
-export type StatRow = Row;
 
 /** The columns {@link decodeStatRow} needs, for a `SELECT` of whole rows. */
 export const STAT_ROW_COLUMNS = "location, written_at_ms, files, tree, max_mtime_ms, dirs";
 
-/** Decodes a whole `stat_cache` row (for readers on their own connection, e.g. worker threads). */
+/** Decodes a whole `stat_cache` row (also for readers on their own connection: worker threads). */
 export function decodeStatRow(row: StatRow): LocationStats {
-  return decode(row);
-}
-
-function decode(row: Row): LocationStats {
   const files = new Map<string, StatEntry>();
   const arr = JSON.parse(row.files) as [string, number, number, number, number, number, string][];
   for (const [p, size, mtimeMs, ctimeMs, ino, mode, sha] of arr)
@@ -131,7 +133,7 @@ export class StatCache {
   private readonly del: import("better-sqlite3").Statement;
   private readonly pending = new Map<string, LocationStats>();
   /** Rows read by {@link preload}, decoded only when {@link load} asks for them. */
-  private readonly preloaded = new Map<string, Row>();
+  private readonly preloaded = new Map<string, StatRow>();
   /** Tree hashes read by {@link preload} with `summariesOnly`. */
   private readonly summaries = new Map<string, LocationSummary>();
   private readonly range: import("better-sqlite3").Statement;
@@ -139,11 +141,9 @@ export class StatCache {
 
   constructor(private readonly db: StateDb) {
     ensureSchema(db, "stat-cache", MIGRATIONS);
-    this.get = db.prepare(
-      "SELECT written_at_ms, files, tree, max_mtime_ms, dirs FROM stat_cache WHERE location = ?",
-    );
+    this.get = db.prepare(`SELECT ${STAT_ROW_COLUMNS} FROM stat_cache WHERE location = ?`);
     this.range = db.prepare(
-      "SELECT location, written_at_ms, files, tree, max_mtime_ms, dirs FROM stat_cache WHERE location >= ? AND location < ?",
+      `SELECT ${STAT_ROW_COLUMNS} FROM stat_cache WHERE location >= ? AND location < ?`,
     );
     this.rangeSummaries = db
       .prepare(
@@ -160,8 +160,8 @@ export class StatCache {
   load(location: string): LocationStats | undefined {
     const queued = this.pending.get(location);
     if (queued) return queued;
-    const row = this.preloaded.get(location) ?? (this.get.get(location) as Row | undefined);
-    return row ? decode(row) : undefined;
+    const row = this.preloaded.get(location) ?? (this.get.get(location) as StatRow | undefined);
+    return row ? decodeStatRow(row) : undefined;
   }
 
   /**
@@ -173,8 +173,8 @@ export class StatCache {
     if (this.pending.has(location)) return undefined;
     const summary = this.summaries.get(location);
     if (summary) return summary;
-    const row = this.preloaded.get(location) ?? (this.get.get(location) as Row | undefined);
-    return row?.tree ? { tree: row.tree, settled: settled(row) } : undefined;
+    const row = this.preloaded.get(location) ?? (this.get.get(location) as StatRow | undefined);
+    return row?.tree ? { tree: row.tree, settled: settled(row.max_mtime_ms, row.written_at_ms) } : undefined;
   }
 
   /**
@@ -192,14 +192,10 @@ export class StatCache {
         string | null,
         number | null,
       ][])
-        if (tree)
-          this.summaries.set(location, {
-            tree,
-            settled: maxMtime !== null && Math.floor(maxMtime / 1000) < Math.floor(written / 1000),
-          });
+        if (tree) this.summaries.set(location, { tree, settled: settled(maxMtime, written) });
       return;
     }
-    for (const row of this.range.all(p, end) as Row[]) this.preloaded.set(row.location!, row);
+    for (const row of this.range.all(p, end) as StatRow[]) this.preloaded.set(row.location!, row);
   }
 
   /** Queues the stats of `location` to be written by {@link flush}. */
@@ -273,7 +269,7 @@ export function statEntryFresh(
     cached.mode !== now.mode
   )
     return false;
-  return Math.floor(now.mtimeMs / 1000) < Math.floor(writtenAtMs / 1000);
+  return settledBefore(now.mtimeMs, writtenAtMs);
 }
 
 /**
@@ -291,6 +287,6 @@ export function dirStatFresh(
     cached.mtimeMs === now.mtimeMs &&
     cached.ctimeMs === now.ctimeMs &&
     cached.ino === now.ino &&
-    Math.floor(now.mtimeMs / 1000) < Math.floor(writtenAtMs / 1000)
+    settledBefore(now.mtimeMs, writtenAtMs)
   );
 }

@@ -34,6 +34,7 @@ import {
   type LocationStats,
   type StatCache,
   type StatEntry,
+  settledBefore,
   statEntryFresh,
 } from "./stat-cache.js";
 
@@ -274,12 +275,11 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
   if (same && cached.tree) {
     // Unchanged, but the row predates folder stats, they moved (e.g. a file was added and removed),
     // or they were racy when written: record them again so the next read can take the lstat-only path.
-    const racyFrom = Math.floor(cached.writtenAtMs / 1000);
     if (
       opts.cache &&
       folderStats &&
       (!sameDirs(cached.dirs, folderStats) ||
-        folderStats.some((d) => Math.floor(d.mtimeMs / 1000) >= racyFrom))
+        folderStats.some((d) => !settledBefore(d.mtimeMs, cached.writtenAtMs)))
     )
       opts.cache.record(opts.path, seen, now(), cached.tree, folderStats);
     return { entries: sorted, sha: cached.tree, abs };

@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import { type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
+import { settledBefore } from "../store/stat-cache.js";
 import { ensureSchema, openStateDb } from "../store/state-db.js";
 import type { FsmonitorAnswer } from "./fsmonitor-client.js";
 import type { StatusReport } from "./status.js";
@@ -102,8 +103,7 @@ export function beginStatus(ws: Workspace, project: string, monitor: FsmonitorAn
     return { report: undefined, store };
   if (stat !== "absent") {
     const mtimeMs = (JSON.parse(stat) as number[])[1]!;
-    if (Math.floor(mtimeMs / 1000) >= Math.floor(row.written_at_ms / 1000))
-      return { report: undefined, store };
+    if (!settledBefore(mtimeMs, row.written_at_ms)) return { report: undefined, store };
   }
   return { report: JSON.parse(row.report) as StatusReport, store: renew };
 }
