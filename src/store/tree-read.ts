@@ -68,42 +68,32 @@ export function lazyDiskTree(sha: string, build: () => DiskTree | undefined): Di
   };
 }
 
-/**
- * True when the folder artifact at `root` is exactly as `cached` recorded it, checked with `lstat`
- * alone: every folder keeps its stats (so its listing is unchanged; `dirs` are taken before each
- * listing, see {@link readTree}) and every file passes {@link statEntryFresh}. Folders, like files,
- * obey the racy-timestamp rule: one modified in the second the row was written is not trusted.
- */
 /** `root` + `/`-separated `rel` as an OS path (plain concatenation where `/` is the separator). */
 const under: (root: string, rel: string) => string =
   sep === "/" ? (root, rel) => `${root}/${rel}` : (root, rel) => join(root, rel);
 
-function unchangedSinceCached(
-  root: string,
-  rootStat: Stats,
-  cached: LocationStats,
-  dirs: DirStat[],
-): boolean {
-  for (const d of dirs) {
-    const st = d.rel === "" ? rootStat : lstatSync(under(root, d.rel), { throwIfNoEntry: false });
+/**
+ * True when the folder artifact at `path` is exactly as its stat-cache row `cached` recorded it,
+ * checked with `lstat` calls alone: every folder keeps its stats (so its listing is unchanged; they
+ * are taken before each listing, see {@link readTree}) and every file passes {@link statEntryFresh}.
+ * Folders, like files, obey the racy-timestamp rule. False when the row cannot tell (no tree hash or
+ * folder stats, e.g. the artifact holds a symlink) or anything differs.
+ * @param rootStat the `lstat` of `path` when the caller has it
+ */
+export function verifyCachedFolder(path: string, cached: LocationStats, rootStat?: Stats): boolean {
+  if (!cached.tree || !cached.dirs) return false;
+  for (const d of cached.dirs) {
+    const st =
+      d.rel === ""
+        ? (rootStat ?? lstatSync(path, { throwIfNoEntry: false }))
+        : lstatSync(under(path, d.rel), { throwIfNoEntry: false });
     if (!st?.isDirectory() || !dirStatFresh(d, st, cached.writtenAtMs)) return false;
   }
   for (const [rel, e] of cached.files) {
-    const st = lstatSync(under(root, rel), { throwIfNoEntry: false });
+    const st = lstatSync(under(path, rel), { throwIfNoEntry: false });
     if (!st?.isFile() || !statEntryFresh(e, st, cached.writtenAtMs)) return false;
   }
   return true;
-}
-
-/**
- * True when the folder artifact at `path` is exactly as its stat-cache row `cached` recorded it,
- * checked with `lstat` calls alone (see {@link readTree}); false when the row cannot tell (no tree
- * hash or folder stats, e.g. the artifact holds a symlink) or anything differs.
- */
-export function verifyCachedFolder(path: string, cached: LocationStats): boolean {
-  if (!cached.tree || !cached.dirs) return false;
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  return st?.isDirectory() === true && unchangedSinceCached(path, st, cached, cached.dirs);
 }
 
 /** The tree `cached` describes for the symlink-free folder artifact at `root`. */
@@ -112,7 +102,7 @@ function treeFromCache(root: string, cached: LocationStats, sha: string): DiskTr
   const abs = new Map<string, string>();
   for (const [rel, e] of cached.files) {
     entries.push({ path: rel, mode: modeFromPermissions(e.mode), sha: e.sha });
-    abs.set(rel, join(root, rel));
+    abs.set(rel, under(root, rel));
   }
   return { entries: sortEntries(entries), sha, abs };
 }
@@ -178,11 +168,10 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
     throw unreadable(opts.path, e);
   }
   const cached = opts.cache?.load(opts.path);
-  if (cached?.tree && cached.dirs && opts.form === "folder" && rootStat.isDirectory()) {
-    if (unchangedSinceCached(opts.path, rootStat, cached, cached.dirs)) {
-      const root = opts.path;
-      return lazyDiskTree(cached.tree, () => treeFromCache(root, cached, cached.tree!));
-    }
+  if (cached?.tree && opts.form === "folder" && verifyCachedFolder(opts.path, cached, rootStat)) {
+    const { path } = opts;
+    const sha = cached.tree;
+    return lazyDiskTree(sha, () => treeFromCache(path, cached, sha));
   }
   const seen = new Map<string, StatEntry>();
   // Folder stats, each taken before the folder is listed; dropped when a symlink is met.
