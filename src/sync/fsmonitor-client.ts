@@ -1,20 +1,8 @@
-/**
- * The client side of the file-system monitor protocol (src/core/fsmonitor.ts): asks the running
- * daemon of this home which artifact locations under the collection and a project changed since the
- * last status, so `status` walks only those (git's `core.fsmonitor`). Opt-in with
- * `status.fsmonitor = true`; every failure (no daemon, a timeout, a malformed answer, a root the daemon
- * does not watch) falls back to the full walk, so the monitor can make a status faster, never wrong
- * beyond the limits stated in docs/daemon.md ("fsmonitor").
- *
- * The last token per root is kept in `state.db` (table `fsmonitor_tokens`) and is replaced only by
- * {@link FsmonitorAnswer.commit}, after the walk that the answer allowed has been recorded in the stat
- * cache: a status that fails half-way asks again from the older token next time.
- */
-import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { basename, dirname, join, sep } from "node:path";
 import type { FsmonitorResponse, FsmonitorRootAnswer } from "../core/fsmonitor.js";
 import type { Layout } from "../core/layout.js";
+import { readToken, runningDaemon } from "../store/daemon-info.js";
 import { ensureSchema, openStateDb } from "../store/state-db.js";
 import type { Workspace } from "./workspace.js";
 
@@ -84,31 +72,12 @@ function post(port: number, token: string, body: string, timeoutMs: number): Pro
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** The running daemon's port and the home's API token, or a reason why there is none. */
-function findDaemon(ws: Workspace): { port: number; token: string } | string {
-  let info: { pid?: unknown; port?: unknown };
-  try {
-    info = JSON.parse(readFileSync(join(ws.paths.root, "daemon.json"), "utf8")) as typeof info;
-  } catch {
-    return "no daemon is running for this home";
-  }
-  if (typeof info.pid !== "number" || typeof info.port !== "number" || !isAlive(info.pid))
-    return "no daemon is running for this home";
-  let token: string;
-  try {
-    token = readFileSync(ws.paths.daemonToken, "utf8").trim();
-  } catch {
-    return "the daemon's token (daemon.token) cannot be read";
-  }
+async function findDaemon(ws: Workspace): Promise<{ port: number; token: string } | string> {
+  const info = await runningDaemon(ws.paths);
+  if (!info) return "no daemon is running for this home";
+  const token = await readToken(ws.paths);
+  if (!token) return "the daemon's token (daemon.token) cannot be read";
   return { port: info.port, token };
 }
 
@@ -144,7 +113,7 @@ export async function queryFsmonitor(
   roots: readonly MonitoredRoot[],
   timeoutMs = FSMONITOR_TIMEOUT_MS,
 ): Promise<FsmonitorAnswer | string> {
-  const daemon = findDaemon(ws);
+  const daemon = await findDaemon(ws);
   if (typeof daemon === "string") return daemon;
   const db = openStateDb(ws.paths.stateDb);
   ensureSchema(db, "fsmonitor", MIGRATIONS);

@@ -9,7 +9,7 @@ import { wrapCommand } from "../run.js";
 async function liveStatus(
   ctx: CliContext,
 ): Promise<import("../../daemon/context.js").DaemonStatus | undefined> {
-  const { runningDaemon } = await import("../../daemon/instance.js");
+  const { runningDaemon } = await import("../../store/daemon-info.js");
   const info = await runningDaemon(ctx.paths);
   if (!info) return undefined;
   try {
@@ -34,7 +34,7 @@ async function openDb(ctx: CliContext) {
 async function setEnabled(cmd: Command, on: boolean): Promise<number> {
   const ctx = await contextFor(cmd);
   await setConfigValue(ctx.paths.config, "daemon.enabled", on);
-  const { runningDaemon } = await import("../../daemon/instance.js");
+  const { runningDaemon } = await import("../../store/daemon-info.js");
   const info = await runningDaemon(ctx.paths);
   if (ctx.out.jsonMode) ctx.out.json({ enabled: on, daemon_running: Boolean(info) });
   else {

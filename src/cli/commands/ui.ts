@@ -53,7 +53,7 @@ export function registerUi(program: Command): void {
     .action(
       wrapCommand(async (opts: UiOptions, cmd: Command) => {
         const ctx = await contextFor(cmd);
-        const { runningDaemon } = await import("../../daemon/instance.js");
+        const { runningDaemon } = await import("../../store/daemon-info.js");
         const info = await runningDaemon(ctx.paths);
         if (!info)
           throw new SkillsyncError(
