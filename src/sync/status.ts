@@ -20,7 +20,9 @@ import type { ParsedCache } from "../store/parsed-cache.js";
 import { openStateDb } from "../store/state-db.js";
 import { type DiskTree, lazyDiskTree, loadTreeFiles } from "../store/tree-read.js";
 import { preloadTreeMeta, readArtifactTree, treeMeta } from "./artifact-info.js";
+import { type FsmonitorAnswer, queryFsmonitor } from "./fsmonitor-client.js";
 import { onlyPreservedDiffer } from "./preserve.js";
+import { beginStatus } from "./status-cache.js";
 import { projectLayout, requireCollection, type Workspace } from "./workspace.js";
 
 /** One artifact in `status --json` (DESIGN.md). */
@@ -77,30 +79,50 @@ export interface ReadSidesOptions {
    * absolute path → tree hash. They are not read again; their files are read only if asked for.
    */
   verified?: ReadonlyMap<string, string>;
+  /** The artifacts already found under both roots ({@link prepareRead}), not to look for them again. */
+  found?: Found;
+}
+
+/** The artifacts found under the collection and a project (sorted as `discoverArtifacts` sorts). */
+export interface Found {
+  collection: Located[];
+  project: Located[];
+}
+
+/** Every artifact under the collection and `project`; skipped names are reported as warnings. */
+function findArtifacts(ws: Workspace, project: string): Found {
+  const warn = (m: string) => ws.reporter.warn(m);
+  return {
+    collection: discoverArtifacts(ws.collectionDir, ws.layout, warn),
+    project: discoverArtifacts(project, projectLayout(ws), warn),
+  };
 }
 
 /**
- * Checks, on one worker thread per tree, which folder artifacts of the collection and `project` are
- * unchanged since their stat-cache rows (lstat calls only), for {@link ReadSidesOptions.verified}.
+ * What lets {@link readSides} read less: the artifacts under both roots, and which of their folder
+ * artifacts are unchanged since their stat-cache rows, checked with `lstat` calls on one worker thread
+ * per tree.
  * @param skip roots not to check (those a file-system monitor vouches for)
  */
-export async function verifyForStatus(
+export async function prepareRead(
   ws: Workspace,
   project: string,
   skip: (root: string) => boolean = () => false,
-): Promise<Map<string, string>> {
+): Promise<{ found: Found; verified: Map<string, string> }> {
+  const found = findArtifacts(ws, project);
   const jobs = [
-    { root: ws.collectionDir, layout: ws.layout },
-    { root: project, layout: projectLayout(ws) },
+    { root: ws.collectionDir, locs: found.collection },
+    { root: project, locs: found.project },
   ]
     .filter(({ root }) => !skip(root))
-    .map(({ root, layout }) => ({
+    .map(({ root, locs }) => ({
       root,
-      locations: discoverArtifacts(root, layout)
-        .filter((l) => l.form === "folder")
-        .map((l) => l.path),
+      locations: locs.filter((l) => l.form === "folder").map((l) => l.path),
     }));
-  return verifyUnchangedFolders(openStateDb(ws.paths.stateDb), ws.paths.stateDb, jobs);
+  return {
+    found,
+    verified: await verifyUnchangedFolders(openStateDb(ws.paths.stateDb), ws.paths.stateDb, jobs),
+  };
 }
 
 /**
@@ -115,7 +137,6 @@ export function readSides(
   requireCollection(ws);
   const record = readProjectRecord(project, ws.parsedCache);
   const monitor = opts.monitor;
-  // Rows of verified artifacts are not needed; the few others are read one by one.
   // A root the monitor vouches for needs only tree hashes; one already verified needs rows only for
   // the few artifacts that failed the check (read one by one); any other root is read whole.
   for (const root of [ws.collectionDir, project]) {
@@ -139,11 +160,12 @@ export function readSides(
     if (!s) byId.set(id, (s = { kind, name }));
     return s;
   };
-  for (const loc of discoverArtifacts(ws.collectionDir, ws.layout, (m) => ws.reporter.warn(m))) {
+  const found = opts.found ?? findArtifacts(ws, project);
+  for (const loc of found.collection) {
     const tree = read(loc);
     if (tree) get(loc.kind, loc.name).collection = { loc, tree, version: treeMeta(ws, loc, tree).version };
   }
-  for (const loc of discoverArtifacts(project, projectLayout(ws), (m) => ws.reporter.warn(m))) {
+  for (const loc of found.project) {
     const tree = read(loc);
     if (tree) get(loc.kind, loc.name).project = { loc, tree, version: treeMeta(ws, loc, tree).version };
   }
@@ -209,4 +231,52 @@ export function projectStatus(ws: Workspace, project: string, opts: ReadSidesOpt
     isDrift({ driftType: a.drift_type, driftSide: null, recommendation: null }),
   ).length;
   return { drift_detected: drift_count > 0, drift_count, artifacts };
+}
+
+/** Options of {@link currentStatus}. */
+export interface CurrentStatusOptions {
+  /** Ask the running daemon what changed (config `status.fsmonitor`, unless `--no-fsmonitor`). */
+  fsmonitor: boolean;
+  /** Hears what the monitor vouched for, a line at a time (`SKILLSYNC_TRACE_FSMONITOR`). */
+  trace?: (line: string) => void;
+}
+
+/**
+ * The drift status of `project` as the `status` command computes it: with `fsmonitor`, the daemon's
+ * answer spares the artifacts it saw untouched, and a quiet answer reuses the last report
+ * (status-cache.ts); trees it does not vouch for are checked on worker threads ({@link prepareRead}).
+ * When the monitor cannot be used, one warning goes to `ws.reporter` and everything is read.
+ * @throws SkillsyncError NOT_FOUND (no collection), INVALID_RECORD
+ */
+export async function currentStatus(
+  ws: Workspace,
+  project: string,
+  opts: CurrentStatusOptions,
+): Promise<StatusReport> {
+  let monitor: FsmonitorAnswer | undefined;
+  if (opts.fsmonitor) {
+    const a = await queryFsmonitor(ws, [
+      { root: ws.collectionDir, layout: ws.layout },
+      { root: project, layout: projectLayout(ws) },
+    ]);
+    if (typeof a === "string") ws.reporter.warn(`fsmonitor: ${a}; reading every file`);
+    else {
+      monitor = a;
+      for (const [root, r] of Object.entries(a.summary))
+        opts.trace?.(
+          `fsmonitor: ${root}: ${r.all ? `all (${r.reason})` : `${r.changed} changed artifact(s)`}`,
+        );
+    }
+  }
+  const lookup = monitor ? beginStatus(ws, project, monitor) : undefined;
+  if (lookup?.report) opts.trace?.("fsmonitor: nothing changed; the last status report still holds");
+  const report =
+    lookup?.report ??
+    projectStatus(ws, project, {
+      ...(monitor ? { monitor } : {}),
+      ...(await prepareRead(ws, project, (root) => monitor?.vouches(root) ?? false)),
+    });
+  monitor?.commit();
+  lookup?.store(report);
+  return report;
 }

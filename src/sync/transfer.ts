@@ -31,7 +31,7 @@ import { takeSnapshot } from "./snapshot.js";
 export { withPreserved };
 
 import { forkFiles } from "./fork.js";
-import { readSides, type Sides, verifyForStatus } from "./status.js";
+import { prepareRead, readSides, type Sides } from "./status.js";
 import { diffTrees, emptySyncResult as emptyResult } from "./tree-diff.js";
 import { VERSION_STRING } from "./version.js";
 import {
@@ -191,7 +191,7 @@ async function transferLocked(
     prompter = undefined;
   }
   // Unchanged folder artifacts are checked on worker threads (lstat only), as for status.
-  const { sides, record } = readSides(ws, project, { verified: await verifyForStatus(ws, project) });
+  const { sides, record } = readSides(ws, project, await prepareRead(ws, project));
   const layout = projectLayout(ws);
   const sections = ws.config.preserve_sections;
   const selected = selectSides(sides, opts);

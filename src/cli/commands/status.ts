@@ -1,10 +1,8 @@
 import type { Command } from "commander";
 import { EXIT } from "../../core/errors.js";
 import { shortHash } from "../../core/tree-hash.js";
-import { type FsmonitorAnswer, queryFsmonitor } from "../../sync/fsmonitor-client.js";
-import { projectStatus, verifyForStatus } from "../../sync/status.js";
-import { beginStatus } from "../../sync/status-cache.js";
-import { projectLayout, resolveProject } from "../../sync/workspace.js";
+import { currentStatus } from "../../sync/status.js";
+import { resolveProject } from "../../sync/workspace.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
 import { workspaceFor } from "../workspace.js";
@@ -19,7 +17,7 @@ interface StatusOptions {
 
 /**
  * Registers `status` (alias `sync-check`). Its own module, apart from the transfer commands, so a
- * status loads none of the sync engine (see the command table in ../main.ts).
+ * status loads none of the sync engine (see the command table in ../program.ts).
  */
 export function registerStatus(program: Command): void {
   program
@@ -39,34 +37,13 @@ export function registerStatus(program: Command): void {
       wrapCommand(async (o: StatusOptions, cmd: Command) => {
         const { ctx, ws } = await workspaceFor(cmd);
         const project = await resolveProject(ws, o.project);
-        let monitor: FsmonitorAnswer | undefined;
-        if (ws.config.status.fsmonitor && o.fsmonitor !== false) {
-          const a = await queryFsmonitor(ws, [
-            { root: ws.collectionDir, layout: ws.layout },
-            { root: project, layout: projectLayout(ws) },
-          ]);
-          if (typeof a === "string") ctx.out.warn(`fsmonitor: ${a}; reading every file`);
-          else monitor = a;
+        const r = await currentStatus(ws, project, {
+          fsmonitor: ws.config.status.fsmonitor && o.fsmonitor !== false,
           // Like GIT_TRACE_FSMONITOR: what the daemon vouched for, on stderr.
-          if (process.env.SKILLSYNC_TRACE_FSMONITOR && typeof a !== "string")
-            for (const [root, r] of Object.entries(a.summary))
-              process.stderr.write(
-                `fsmonitor: ${root}: ${r.all ? `all (${r.reason})` : `${r.changed} changed artifact(s)`}\n`,
-              );
-        }
-        // With a quiet monitor, the last report may still hold (sync/status-cache.ts).
-        const lookup = monitor ? beginStatus(ws, project, monitor) : undefined;
-        if (lookup?.report && process.env.SKILLSYNC_TRACE_FSMONITOR)
-          process.stderr.write("fsmonitor: nothing changed; the last status report still holds\n");
-        const r =
-          lookup?.report ??
-          projectStatus(ws, project, {
-            ...(monitor ? { monitor } : {}),
-            // Trees the monitor does not vouch for are checked on worker threads.
-            verified: await verifyForStatus(ws, project, (root) => monitor?.vouches(root) ?? false),
-          });
-        monitor?.commit();
-        lookup?.store(r);
+          ...(process.env.SKILLSYNC_TRACE_FSMONITOR
+            ? { trace: (l: string) => process.stderr.write(`${l}\n`) }
+            : {}),
+        });
         let hub: Awaited<ReturnType<typeof import("../../sync/hub-sync.js").hubStatus>> | undefined;
         if (o.hub !== undefined) {
           const { hubStatus } = await import("../../sync/hub-sync.js");
