@@ -45,21 +45,22 @@ function inputsOf(ws: Workspace): string {
     .digest("hex");
 }
 
-function recordStat(project: string): string {
+/** The deployment record's stats as stored (`absent` when there is none), and its mtime (ms). */
+function recordStat(project: string): { key: string; mtimeMs?: number } {
   let st: Stats;
   try {
     st = statSync(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")));
   } catch {
-    return "absent";
+    return { key: "absent" };
   }
-  return JSON.stringify([st.size, st.mtimeMs, st.ctimeMs, st.ino]);
+  return { key: JSON.stringify([st.size, st.mtimeMs, st.ctimeMs, st.ino]), mtimeMs: st.mtimeMs };
 }
 
 function tokensJson(tokens: ReadonlyMap<string, string>): string {
   return JSON.stringify([...tokens].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function statements(ws: Workspace) {
+function stateDb(ws: Workspace) {
   const db = openStateDb(ws.paths.stateDb);
   ensureSchema(db, "status-cache", MIGRATIONS);
   return db;
@@ -81,13 +82,13 @@ export interface StatusCacheLookup {
  * while a report is computed then differs next time, and the report is not reused.
  */
 export function beginStatus(ws: Workspace, project: string, monitor: FsmonitorAnswer): StatusCacheLookup {
-  const db = statements(ws);
+  const db = stateDb(ws);
   const inputs = inputsOf(ws);
   const stat = recordStat(project);
   const store = (report: StatusReport) => {
     db.prepare(
       "INSERT OR REPLACE INTO status_cache (project, inputs, tokens, record_stat, written_at_ms, report) VALUES (?, ?, ?, ?, ?, ?)",
-    ).run(project, inputs, tokensJson(monitor.tokens), stat, ws.now().getTime(), JSON.stringify(report));
+    ).run(project, inputs, tokensJson(monitor.tokens), stat.key, ws.now().getTime(), JSON.stringify(report));
   };
   const renew = () => {
     db.prepare("UPDATE status_cache SET tokens = ? WHERE project = ?").run(
@@ -99,11 +100,12 @@ export function beginStatus(ws: Workspace, project: string, monitor: FsmonitorAn
   const row = db
     .prepare("SELECT inputs, tokens, record_stat, written_at_ms, report FROM status_cache WHERE project = ?")
     .get(project) as Row | undefined;
-  if (!row || row.inputs !== inputs || row.tokens !== tokensJson(monitor.since) || row.record_stat !== stat)
-    return { report: undefined, store };
-  if (stat !== "absent") {
-    const mtimeMs = (JSON.parse(stat) as number[])[1]!;
-    if (!settledBefore(mtimeMs, row.written_at_ms)) return { report: undefined, store };
-  }
+  const holds =
+    row !== undefined &&
+    row.inputs === inputs &&
+    row.tokens === tokensJson(monitor.since) &&
+    row.record_stat === stat.key &&
+    (stat.mtimeMs === undefined || settledBefore(stat.mtimeMs, row.written_at_ms));
+  if (!holds) return { report: undefined, store };
   return { report: JSON.parse(row.report) as StatusReport, store: renew };
 }
