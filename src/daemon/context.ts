@@ -5,6 +5,9 @@
  */
 import type { Config } from "../store/config.js";
 import type { HomePaths } from "../store/home.js";
+import type { RunOutcome, RunRow } from "../store/state/daemon-history.js";
+import type { BackoffState } from "../store/state/daemon-state.js";
+import type { LocalSkill } from "../store/state/local-skills.js";
 import type { StateDb } from "../store/state-db.js";
 import type { SyncConflict, SyncInvalid, SyncResult } from "./sync-types.js";
 
@@ -24,53 +27,12 @@ export interface SyncStatus {
   state: StatusColor;
 }
 
-/** Outcome of one run: `ok`, `partial` (conflicts or invalid artifacts held back) or `failed`. */
-export type RunOutcome = "ok" | "partial" | "failed";
+export type { RunOutcome } from "../store/state/daemon-history.js";
+export type { BackoffState } from "../store/state/daemon-state.js";
+export type { LocalSkill } from "../store/state/local-skills.js";
 
-/** One row of sync history (`GET /api/sync/history`, `skillsync auto history`). */
-export interface HistoryEntry {
-  id: number;
-  /** ISO 8601 UTC. */
-  started_at: string;
-  finished_at: string;
-  duration_ms: number;
-  /** Comma-joined trigger sources, e.g. `watch,hub:work`. */
-  trigger: string;
-  /** `kind/name` (or name) of every artifact the run touched. */
-  artifacts: string[];
-  outcome: RunOutcome;
-  error: string | null;
-  conflicts: SyncConflict[];
-  invalid: SyncInvalid[];
-  results: SyncResult[];
-}
-
-/** One artifact found on disk (table `local_skills`). */
-export interface LocalSkill {
-  /** `collection`, or the absolute path of a registered project. */
-  location: string;
-  kind: string;
-  name: string;
-  /** Absolute path of the artifact's folder (skills) or file. */
-  path: string;
-  /** Tree hash (DESIGN.md), null when unreadable. */
-  tree_hash: string | null;
-  valid: boolean;
-  /** Validation errors, one line each (`file:line: message`). */
-  problems: string[];
-  version: string | null;
-  /** ISO 8601 UTC of the last scan that saw it. */
-  last_seen: string;
-}
-
-/** Backoff state after failed runs. */
-export interface BackoffState {
-  /** Consecutive failed runs (0 after a success). */
-  failures: number;
-  /** When automatic runs may start again (ISO 8601 UTC), or null. */
-  until: string | null;
-  last_error: string | null;
-}
+/** One row of sync history (`GET /api/sync/history`, `skillsync auto history`; table `daemon_history`). */
+export type HistoryEntry = RunRow<SyncConflict, SyncInvalid, SyncResult>;
 
 /** Everything `skillsync auto status` shows; `GET /api/daemon/status`. */
 export interface DaemonStatus extends SyncStatus {

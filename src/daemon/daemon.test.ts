@@ -11,12 +11,12 @@ import { stringify } from "smol-toml";
 import { afterEach, describe, expect, it } from "vitest";
 import { isSkillsyncError } from "../core/errors.js";
 import type { FsmonitorResponse } from "../core/fsmonitor.js";
+import { listLocalSkills } from "../store/state/local-skills.js";
 import { closeStateDbs } from "../store/state-db.js";
 import { readTree } from "../store/tree-read.js";
 import type { DaemonStatus, SyncStatus } from "./context.js";
 import { type DaemonHandle, startDaemon } from "./daemon.js";
 import { nullLogger } from "./log.js";
-import { listLocalSkills } from "./state.js";
 import type { SyncRunInput, SyncRunReport } from "./sync-types.js";
 
 const FIXTURES = path.resolve(

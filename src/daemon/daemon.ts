@@ -13,6 +13,9 @@ import { SkillsyncError } from "../core/errors.js";
 import { type Config, loadConfig } from "../store/config.js";
 import { type HomePaths, homePaths } from "../store/home.js";
 import { StatCache } from "../store/stat-cache.js";
+import { recordRun } from "../store/state/daemon-history.js";
+import { readPersistedState, writePersistedState } from "../store/state/daemon-state.js";
+import { listLocalSkills } from "../store/state/local-skills.js";
 import { openStateDb, type StateDb } from "../store/state-db.js";
 import { type Classifier, createClassifier, type Priority } from "./classify.js";
 import type {
@@ -33,6 +36,7 @@ import {
   writeDaemonInfo,
 } from "./instance.js";
 import { createFileLogger, type Logger } from "./log.js";
+import { daemonHistory, lastRuns } from "./offline-status.js";
 import { artifactForPath, type ScanRoot, scanAll, scanArtifact, scanRootsFor } from "./scan.js";
 import {
   Debouncer,
@@ -43,15 +47,6 @@ import {
   type Timers,
 } from "./scheduler.js";
 import { createApp } from "./server.js";
-import {
-  ensureDaemonSchema,
-  lastSuccessfulRun,
-  listHistory,
-  listLocalSkills,
-  readPersistedState,
-  recordRun,
-  writePersistedState,
-} from "./state.js";
 import { statusColor } from "./status-color.js";
 import type { HubFetcher, SyncResult, SyncRunner, SyncRunReport } from "./sync-types.js";
 import { startWatcher, type Watcher } from "./watcher.js";
@@ -140,7 +135,6 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
   async function boot(): Promise<DaemonHandle> {
     const token = await ensureToken(paths);
     const db: StateDb = openStateDb(paths.stateDb);
-    ensureDaemonSchema(db);
     const cache = new StatCache(db);
     const listeners = new Set<(e: DaemonEvent) => void>();
     const persisted = readPersistedState(db);
@@ -174,8 +168,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
       return min === undefined ? null : iso(min);
     };
     const status = (): SyncStatus => {
-      const last = listHistory(db, 1)[0];
-      const ok = last && last.outcome !== "failed" ? last : lastSuccessfulRun(db);
+      const { last, ok } = lastRuns(db);
       const sched = scheduler.status();
       const conflicts = ok?.conflicts ?? [];
       const pendingList = [...pending].sort();
@@ -196,8 +189,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
     const daemonStatus = (): DaemonStatus => {
       const s = status();
       const sched = scheduler.status();
-      const last = listHistory(db, 1)[0];
-      const ok = last && last.outcome !== "failed" ? last : lastSuccessfulRun(db);
+      const { last, ok } = lastRuns(db);
       return {
         ...s,
         enabled: config.daemon.enabled,
@@ -608,7 +600,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
       requestSync: (trigger) => scheduler.request(trigger, { force: true }),
       status,
       daemonStatus,
-      history: (limit?: number): HistoryEntry[] => listHistory(db, limit),
+      history: (limit?: number): HistoryEntry[] => daemonHistory(db, limit),
       localSkills: () => listLocalSkills(db),
       now: () => timers.now(),
     };

@@ -3,16 +3,30 @@
  * running (or it does not answer). Same shape as the running daemon's `GET /api/daemon/status`.
  */
 import type { Config } from "../store/config.js";
+import { lastSuccessfulRun, listHistory } from "../store/state/daemon-history.js";
+import { readPersistedState } from "../store/state/daemon-state.js";
 import type { StateDb } from "../store/state-db.js";
-import type { DaemonStatus } from "./context.js";
-import { lastSuccessfulRun, listHistory, readPersistedState } from "./state.js";
+import type { DaemonStatus, HistoryEntry } from "./context.js";
 import { statusColor } from "./status-color.js";
+import type { SyncConflict, SyncInvalid, SyncResult } from "./sync-types.js";
+
+/** The daemon's past runs, newest first (at most `limit`, default 50). */
+export function daemonHistory(db: StateDb, limit?: number): HistoryEntry[] {
+  return listHistory<SyncConflict, SyncInvalid, SyncResult>(db, limit);
+}
+
+/** The last run, and the last run that did not fail (the same one when the last run did not fail). */
+export function lastRuns(db: StateDb): { last: HistoryEntry | undefined; ok: HistoryEntry | undefined } {
+  const last = daemonHistory(db, 1)[0];
+  const ok =
+    last && last.outcome !== "failed" ? last : lastSuccessfulRun<SyncConflict, SyncInvalid, SyncResult>(db);
+  return { last, ok };
+}
 
 /** Builds the status from `state.db` and the config; `running`, `pid` and `port` are false/0. */
 export function offlineStatus(db: StateDb, config: Config): DaemonStatus {
   const persisted = readPersistedState(db);
-  const last = listHistory(db, 1)[0];
-  const ok = last && last.outcome !== "failed" ? last : lastSuccessfulRun(db);
+  const { last, ok } = lastRuns(db);
   const conflicts = ok?.conflicts ?? [];
   return {
     last_sync: last?.finished_at ?? null,

@@ -11,10 +11,6 @@ import type { Config } from "../store/config.js";
 import { TEMP_MARKER } from "../store/fs.js";
 import { collectionDir } from "../store/home.js";
 import type { StatCache } from "../store/stat-cache.js";
-import type { StateDb } from "../store/state-db.js";
-import { readTree } from "../store/tree-read.js";
-import { validateLocated } from "../sync/artifact-info.js";
-import type { LocalSkill } from "./context.js";
 import {
   deleteLocalSkillAt,
   dropOtherLocations,
@@ -22,7 +18,11 @@ import {
   localSkillAt,
   pruneLocalSkills,
   upsertLocalSkills,
-} from "./state.js";
+} from "../store/state/local-skills.js";
+import type { StateDb } from "../store/state-db.js";
+import { readTree } from "../store/tree-read.js";
+import { validateLocated } from "../sync/artifact-info.js";
+import type { LocalSkill } from "./context.js";
 
 /** The location name of the collection in `local_skills`; projects use their absolute path. */
 export const COLLECTION_LOCATION = "collection";

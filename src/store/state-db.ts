@@ -1,7 +1,9 @@
 /**
- * `$SKILLSYNC_HOME/state.db`: local state in SQLite (better-sqlite3). Each module that keeps tables
- * here declares them with {@link ensureSchema}, keyed by its own name, so modules add tables without
- * touching each other.
+ * `$SKILLSYNC_HOME/state.db`: local state in SQLite (better-sqlite3). The schema of every table lives
+ * here ({@link STATE_SCHEMA}), versioned per module in `schema_versions`; the typed functions over
+ * the tables live in `src/store/state/` (one module per concern), plus `stat-cache.ts` and
+ * `parsed-cache.ts` beside this file. Nothing outside `src/store/` runs SQL on this database
+ * (pinned by `test/architecture.test.ts`).
  */
 
 import { mkdirSync } from "node:fs";
@@ -34,6 +36,102 @@ export function openStateDb(path: string): StateDb {
 export function closeStateDbs(): void {
   for (const db of open.values()) if (db.open) db.close();
   open.clear();
+}
+
+/**
+ * The migrations of each module's tables: `STATE_SCHEMA[module][i]` takes that module's tables from
+ * version `i` to `i + 1`. Append a migration to change a table; never edit a released one. The module
+ * names are the keys already stored in users' `schema_versions`, so they never change.
+ * (`stat-cache` and `parsed-cache` keep their migrations beside their statements, in
+ * `stat-cache.ts` and `parsed-cache.ts`.)
+ */
+export const STATE_SCHEMA = {
+  /** `src/store/state/local-skills.ts`, `daemon-history.ts`, `daemon-state.ts`. */
+  daemon: [
+    `CREATE TABLE local_skills (
+       location TEXT NOT NULL,
+       kind TEXT NOT NULL,
+       name TEXT NOT NULL,
+       path TEXT NOT NULL,
+       tree_hash TEXT,
+       valid INTEGER NOT NULL,
+       problems TEXT NOT NULL,
+       version TEXT,
+       last_seen TEXT NOT NULL,
+       PRIMARY KEY (location, kind, name)
+     );
+     CREATE TABLE daemon_history (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       started_at TEXT NOT NULL,
+       finished_at TEXT NOT NULL,
+       duration_ms INTEGER NOT NULL,
+       trigger TEXT NOT NULL,
+       artifacts TEXT NOT NULL,
+       outcome TEXT NOT NULL,
+       error TEXT,
+       conflicts TEXT NOT NULL,
+       invalid TEXT NOT NULL,
+       results TEXT NOT NULL
+     );
+     CREATE TABLE daemon_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  ],
+  /** `src/store/state/hub-bases.ts`, `hub-cursor.ts`, `outbox.ts`. */
+  "hub-sync": [
+    `CREATE TABLE hub_cursor (remote TEXT PRIMARY KEY, cursor INTEGER NOT NULL);
+     CREATE TABLE hub_base (remote TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, owner TEXT NOT NULL,
+       revision INTEGER NOT NULL, tree TEXT NOT NULL, PRIMARY KEY (remote, kind, name));
+     CREATE TABLE hub_pending (remote TEXT NOT NULL, owner TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+       PRIMARY KEY (remote, owner, kind, name));
+     CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, remote TEXT NOT NULL, op TEXT NOT NULL,
+       owner TEXT, kind TEXT NOT NULL, name TEXT NOT NULL, tree TEXT, version TEXT, base_revision INTEGER,
+       created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);`,
+  ],
+  /** `src/store/state/git-bases.ts`. */
+  "git-source": [
+    `CREATE TABLE git_base (
+       collection TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+       tree TEXT NOT NULL, commit_id TEXT NOT NULL,
+       PRIMARY KEY (collection, kind, name))`,
+  ],
+  /** `src/store/state/tree-meta.ts`. */
+  "tree-meta": [
+    "CREATE TABLE tree_meta (sha TEXT PRIMARY KEY, version TEXT NOT NULL, description TEXT, valid INTEGER NOT NULL)",
+  ],
+  /** `src/store/state/status-cache.ts`. */
+  "status-cache": [
+    `CREATE TABLE status_cache (
+       project TEXT PRIMARY KEY,
+       inputs TEXT NOT NULL,
+       tokens TEXT NOT NULL,
+       record_stat TEXT NOT NULL,
+       written_at_ms INTEGER NOT NULL,
+       report TEXT NOT NULL
+     )`,
+  ],
+  /** `src/store/state/fsmonitor-tokens.ts`. */
+  fsmonitor: ["CREATE TABLE fsmonitor_tokens (root TEXT PRIMARY KEY, token TEXT NOT NULL)"],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A module whose tables are declared in {@link STATE_SCHEMA}. */
+export type StateModule = keyof typeof STATE_SCHEMA;
+
+const ensured = new WeakMap<StateDb, Set<string>>();
+
+/**
+ * Creates or migrates the tables of `module` ({@link STATE_SCHEMA}); checked once per open database
+ * and module, so the typed functions in `src/store/state/` call it on every use.
+ */
+export function ensureStateSchema(db: StateDb, module: StateModule): StateDb {
+  let done = ensured.get(db);
+  if (!done) {
+    done = new Set();
+    ensured.set(db, done);
+  }
+  if (!done.has(module)) {
+    ensureSchema(db, module, STATE_SCHEMA[module]);
+    done.add(module);
+  }
+  return db;
 }
 
 /**

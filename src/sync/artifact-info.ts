@@ -8,7 +8,8 @@ import { basename, join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { type Problem, validateMarkdownArtifact, validateSkillMd } from "../core/validate.js";
 import type { Located } from "../store/collection.js";
-import { ensureSchema, openStateDb } from "../store/state-db.js";
+import { preloadTreeMetaRows, readTreeMeta, writeTreeMeta } from "../store/state/tree-meta.js";
+import { openStateDb } from "../store/state-db.js";
 import { type DiskTree, readTree } from "../store/tree-read.js";
 import type { Workspace } from "./workspace.js";
 
@@ -78,53 +79,18 @@ export function validateLocated(
   };
 }
 
-const META_MIGRATIONS = [
-  "CREATE TABLE tree_meta (sha TEXT PRIMARY KEY, version TEXT NOT NULL, description TEXT, valid INTEGER NOT NULL)",
-];
-
-type MetaRow = { version: string; description: string | null; valid: number };
-
-interface MetaStatements {
-  get: import("better-sqlite3").Statement;
-  put: import("better-sqlite3").Statement;
-  all: import("better-sqlite3").Statement;
-  /** Every row, once {@link preloadTreeMeta} ran (one query instead of one per artifact). */
-  rows?: Map<string, MetaRow>;
-}
-
-const metaStatements = new WeakMap<object, MetaStatements>();
-
-/** Prepared statements of the tree_meta table, made once per open database. */
-function meta(ws: Workspace): MetaStatements {
-  const db = openStateDb(ws.paths.stateDb);
-  let m = metaStatements.get(db);
-  if (!m) {
-    ensureSchema(db, "tree-meta", META_MIGRATIONS);
-    m = {
-      get: db.prepare("SELECT version, description, valid FROM tree_meta WHERE sha = ?"),
-      put: db.prepare(
-        "INSERT OR REPLACE INTO tree_meta (sha, version, description, valid) VALUES (?, ?, ?, ?)",
-      ),
-      all: db.prepare("SELECT sha, version, description, valid FROM tree_meta"),
-    };
-    metaStatements.set(db, m);
-  }
-  return m;
-}
-
 /** Version, description and validity of a tree, from the cache or computed and cached. */
 export function treeMeta(
   ws: Workspace,
   loc: Located,
   tree: DiskTree,
 ): { version: string; description: string | undefined; valid: boolean } {
-  const m = meta(ws);
-  const row = m.rows?.get(tree.sha) ?? (m.get.get(tree.sha) as MetaRow | undefined);
-  if (row) return { version: row.version, description: row.description ?? undefined, valid: row.valid === 1 };
+  const db = openStateDb(ws.paths.stateDb);
+  const row = readTreeMeta(db, tree.sha);
+  if (row) return { version: row.version, description: row.description ?? undefined, valid: row.valid };
   const v = validateLocated(loc);
   const valid = !v.problems.some((p) => p.severity === "error");
-  m.put.run(tree.sha, v.version, v.description ?? null, valid ? 1 : 0);
-  m.rows?.set(tree.sha, { version: v.version, description: v.description ?? null, valid: valid ? 1 : 0 });
+  writeTreeMeta(db, tree.sha, { version: v.version, description: v.description ?? null, valid });
   return { version: v.version, description: v.description, valid };
 }
 
@@ -134,11 +100,7 @@ export function treeMeta(
  * never go stale.
  */
 export function preloadTreeMeta(ws: Workspace): void {
-  const m = meta(ws);
-  if (m.rows) return;
-  const rows = new Map<string, MetaRow>();
-  for (const r of m.all.all() as (MetaRow & { sha: string })[]) rows.set(r.sha, r);
-  m.rows = rows;
+  preloadTreeMetaRows(openStateDb(ws.paths.stateDb));
 }
 
 /**

@@ -3,7 +3,8 @@ import { basename, dirname, join, sep } from "node:path";
 import type { FsmonitorResponse, FsmonitorRootAnswer } from "../core/fsmonitor.js";
 import type { Layout } from "../core/layout.js";
 import { readToken, runningDaemon } from "../store/daemon-info.js";
-import { ensureSchema, openStateDb } from "../store/state-db.js";
+import { readFsmonitorTokens, writeFsmonitorTokens } from "../store/state/fsmonitor-tokens.js";
+import { openStateDb } from "../store/state-db.js";
 import type { Workspace } from "./workspace.js";
 
 /** One root to ask about: its absolute folder (as the caller spells it) and its layout. */
@@ -35,8 +36,6 @@ export interface FsmonitorAnswer {
 
 /** How long to wait for the daemon (ms) before walking everything instead. */
 export const FSMONITOR_TIMEOUT_MS = 3000;
-
-const MIGRATIONS = ["CREATE TABLE fsmonitor_tokens (root TEXT PRIMARY KEY, token TEXT NOT NULL)"];
 
 function post(port: number, token: string, body: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -116,13 +115,15 @@ export async function queryFsmonitor(
   const daemon = await findDaemon(ws);
   if (typeof daemon === "string") return daemon;
   const db = openStateDb(ws.paths.stateDb);
-  ensureSchema(db, "fsmonitor", MIGRATIONS);
-  const getToken = db.prepare("SELECT token FROM fsmonitor_tokens WHERE root = ?");
+  const stored = readFsmonitorTokens(
+    db,
+    roots.map((r) => r.root),
+  );
   // Roots last answered with the same token are asked about together; usually one request.
   const groups = new Map<string, MonitoredRoot[]>();
   const sinceByRoot = new Map<string, string>();
   for (const r of roots) {
-    const since = (getToken.get(r.root) as { token: string } | undefined)?.token ?? "";
+    const since = stored.get(r.root) ?? "";
     sinceByRoot.set(r.root, since);
     const g = groups.get(since);
     if (g) g.push(r);
@@ -170,13 +171,6 @@ export async function queryFsmonitor(
     tokens: newTokens,
     quiet: all.size === 0 && named === 0,
     summary,
-    commit: () => {
-      const put = db.prepare(
-        "INSERT INTO fsmonitor_tokens (root, token) VALUES (?, ?) ON CONFLICT(root) DO UPDATE SET token = excluded.token",
-      );
-      db.transaction(() => {
-        for (const [root, token] of newTokens) put.run(root, token);
-      })();
-    },
+    commit: () => writeFsmonitorTokens(db, newTokens),
   };
 }

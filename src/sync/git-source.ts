@@ -49,7 +49,8 @@ import { exists, removePath } from "../store/fs.js";
 import { type GitAuth, gitAuthFor, runGit, scrubSecrets as scrub, tryGit } from "../store/git.js";
 import { withLocks } from "../store/lock.js";
 import { findLockEntry, type LockEntry, readLockFile, upsertLockEntry } from "../store/lock-file.js";
-import { ensureSchema, openStateDb } from "../store/state-db.js";
+import { readGitBase as readStoredGitBase, writeGitBases } from "../store/state/git-bases.js";
+import { openStateDb } from "../store/state-db.js";
 import { loadTreeFiles, readTree, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree } from "./artifact-info.js";
 import { type AddResult, addArtifacts, modeBits, stageLock, toWrite } from "./collection-ops.js";
@@ -237,42 +238,20 @@ function cacheLock(ws: Workspace, url: string) {
 // ---------------------------------------------------------------------------------------------------
 // the upstream base in state.db
 
-const BASE_MIGRATIONS = [
-  `CREATE TABLE git_base (
-     collection TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
-     tree TEXT NOT NULL, commit_id TEXT NOT NULL,
-     PRIMARY KEY (collection, kind, name))`,
-];
-
-function baseDb(ws: Workspace) {
-  const db = openStateDb(ws.paths.stateDb);
-  ensureSchema(db, "git-source", BASE_MIGRATIONS);
-  return db;
-}
-
 /** The upstream tree recorded for `kind/name` (the base of its next update). */
 export function readGitBase(
   ws: Workspace,
   kind: Kind,
   name: string,
 ): { tree: string; commit: string } | undefined {
-  const row = baseDb(ws)
-    .prepare("SELECT tree, commit_id FROM git_base WHERE collection = ? AND kind = ? AND name = ?")
-    .get(ws.collection, kind, name) as { tree: string; commit_id: string } | undefined;
-  return row ? { tree: row.tree, commit: row.commit_id } : undefined;
+  return readStoredGitBase(openStateDb(ws.paths.stateDb), { collection: ws.collection, kind, name });
 }
 
 function writeGitBase(
   ws: Workspace,
   rows: { kind: Kind; name: string; tree: string; commit: string }[],
 ): void {
-  const db = baseDb(ws);
-  const stmt = db.prepare(
-    "INSERT INTO git_base (collection, kind, name, tree, commit_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT(collection, kind, name) DO UPDATE SET tree = excluded.tree, commit_id = excluded.commit_id",
-  );
-  db.transaction(() => {
-    for (const r of rows) stmt.run(ws.collection, r.kind, r.name, r.tree, r.commit);
-  })();
+  writeGitBases(openStateDb(ws.paths.stateDb), ws.collection, rows);
 }
 
 // ---------------------------------------------------------------------------------------------------

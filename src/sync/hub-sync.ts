@@ -23,7 +23,17 @@ import { discoverArtifacts, type Located, locate } from "../store/collection.js"
 import { updateConfig } from "../store/config.js";
 import { writeFileAtomic } from "../store/fs.js";
 import { findLockEntry, readLockFile, removeLockEntry, upsertLockEntry } from "../store/lock-file.js";
-import { ensureSchema, openStateDb, type StateDb } from "../store/state-db.js";
+import { forgetHubRemote, type HubBase, readHubBase, writeHubBase } from "../store/state/hub-bases.js";
+import { listPendingFetches, readHubCursor, saveFetchProgress } from "../store/state/hub-cursor.js";
+import {
+  countOutbox,
+  deleteOutboxItem,
+  enqueueOutbox,
+  listOutbox,
+  type OutboxItem,
+  recordOutboxFailure,
+} from "../store/state/outbox.js";
+import { openStateDb, type StateDb } from "../store/state-db.js";
 import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree, treeMeta, validateLocated } from "./artifact-info.js";
 import { stageLock, toWrite } from "./collection-ops.js";
@@ -48,45 +58,16 @@ import {
   type Workspace,
 } from "./workspace.js";
 
-const MIGRATIONS = [
-  `CREATE TABLE hub_cursor (remote TEXT PRIMARY KEY, cursor INTEGER NOT NULL);
-   CREATE TABLE hub_base (remote TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, owner TEXT NOT NULL,
-     revision INTEGER NOT NULL, tree TEXT NOT NULL, PRIMARY KEY (remote, kind, name));
-   CREATE TABLE hub_pending (remote TEXT NOT NULL, owner TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
-     PRIMARY KEY (remote, owner, kind, name));
-   CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, remote TEXT NOT NULL, op TEXT NOT NULL,
-     owner TEXT, kind TEXT NOT NULL, name TEXT NOT NULL, tree TEXT, version TEXT, base_revision INTEGER,
-     created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);`,
-];
-
 function db(ws: Workspace): StateDb {
-  const d = openStateDb(ws.paths.stateDb);
-  ensureSchema(d, "hub-sync", MIGRATIONS);
-  return d;
-}
-
-/** What is recorded of an artifact at the last fetch/publish. */
-interface HubBase {
-  owner: string;
-  revision: number;
-  tree: string;
+  return openStateDb(ws.paths.stateDb);
 }
 
 function getBase(ws: Workspace, remote: string, kind: Kind, name: string): HubBase | undefined {
-  return db(ws)
-    .prepare("SELECT owner, revision, tree FROM hub_base WHERE remote = ? AND kind = ? AND name = ?")
-    .get(remote, kind, name) as HubBase | undefined;
+  return readHubBase(db(ws), { remote, kind, name });
 }
 
 function setBase(ws: Workspace, remote: string, kind: Kind, name: string, b: HubBase | null): void {
-  if (b === null)
-    db(ws).prepare("DELETE FROM hub_base WHERE remote = ? AND kind = ? AND name = ?").run(remote, kind, name);
-  else
-    db(ws)
-      .prepare(
-        "INSERT INTO hub_base (remote, kind, name, owner, revision, tree) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(remote, kind, name) DO UPDATE SET owner = excluded.owner, revision = excluded.revision, tree = excluded.tree",
-      )
-      .run(remote, kind, name, b.owner, b.revision, b.tree);
+  writeHubBase(db(ws), { remote, kind, name }, b);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,9 +146,7 @@ export async function removeRemote(ws: Workspace, name: string): Promise<void> {
     delete creds.remotes[name];
     await writeCredentials(ws, creds);
   }
-  const d = db(ws);
-  for (const t of ["hub_cursor", "hub_base", "hub_pending", "outbox"])
-    d.prepare(`DELETE FROM ${t} WHERE remote = ?`).run(name);
+  forgetHubRemote(db(ws), name);
 }
 
 /** Every remote with whether it has a token and how many changes wait in its outbox. */
@@ -187,7 +166,7 @@ export function listRemotes(ws: Workspace): {
     logged_in: Boolean(creds[name]?.token),
     user: creds[name]?.user ?? null,
     default: ws.config.default_remote === name,
-    queued: (d.prepare("SELECT COUNT(*) AS n FROM outbox WHERE remote = ?").get(name) as { n: number }).n,
+    queued: countOutbox(d, name),
   }));
 }
 
@@ -279,49 +258,15 @@ function result(name: string, partial: Partial<SyncResult>): SyncResult {
   };
 }
 
-interface OutboxRow {
-  id: number;
-  op: "put" | "delete";
-  owner: string | null;
-  kind: Kind;
-  name: string;
-  tree: string | null;
-  version: string | null;
-  base_revision: number | null;
-}
+type OutboxRow = OutboxItem;
 
 function enqueue(ws: Workspace, remote: string, row: Omit<OutboxRow, "id">): void {
-  const d = db(ws);
-  const existing = d
-    .prepare("SELECT id FROM outbox WHERE remote = ? AND kind = ? AND name = ? ORDER BY id LIMIT 1")
-    .get(remote, row.kind, row.name) as { id: number } | undefined;
-  if (existing)
-    d.prepare(
-      "UPDATE outbox SET op = ?, tree = ?, version = ?, created_at = ?, owner = COALESCE(?, owner) WHERE id = ?",
-    ).run(row.op, row.tree, row.version, isoNow(ws), row.owner, existing.id);
-  else
-    d.prepare(
-      "INSERT INTO outbox (remote, op, owner, kind, name, tree, version, base_revision, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    ).run(
-      remote,
-      row.op,
-      row.owner,
-      row.kind,
-      row.name,
-      row.tree,
-      row.version,
-      row.base_revision,
-      isoNow(ws),
-    );
+  enqueueOutbox(db(ws), { remote, change: row, createdAt: isoNow(ws) });
 }
 
 /** The changes waiting for `remote`, oldest first. */
 export function outboxItems(ws: Workspace, remote: string): OutboxRow[] {
-  return db(ws)
-    .prepare(
-      "SELECT id, op, owner, kind, name, tree, version, base_revision FROM outbox WHERE remote = ? ORDER BY id",
-    )
-    .all(remote) as OutboxRow[];
+  return listOutbox(db(ws), remote);
 }
 
 async function ownerFor(remote: Remote, client: HubClient): Promise<string> {
@@ -364,17 +309,14 @@ export async function replayOutbox(
         setBase(ws, remote.name, item.kind, item.name, null);
         results.push(result(id, { strategy_used: "fast-forward" }));
       }
-      d.prepare("DELETE FROM outbox WHERE id = ?").run(item.id);
+      deleteOutboxItem(d, item.id);
     } catch (e) {
       if (isHubUnreachable(e)) {
-        d.prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?").run(
-          (e as Error).message,
-          item.id,
-        );
+        recordOutboxFailure(d, item.id, (e as Error).message);
         return { results, unreachable: true };
       }
       if (e instanceof HubConflictError) {
-        d.prepare("DELETE FROM outbox WHERE id = ?").run(item.id);
+        deleteOutboxItem(d, item.id);
         results.push(
           result(id, {
             success: false,
@@ -559,18 +501,9 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
   const client = clientFor(remote);
   const d = db(ws);
   const replay = opts.preview ? { results: [] } : await replayOutbox(ws, remote, client);
-  const row = d.prepare("SELECT cursor FROM hub_cursor WHERE remote = ?").get(remote.name) as
-    | { cursor: number }
-    | undefined;
-  let cursor = row?.cursor ?? 0;
+  let cursor = readHubCursor(d, remote.name);
   const latest = new Map<string, Incoming>();
-  for (const p of d
-    .prepare("SELECT owner, kind, name FROM hub_pending WHERE remote = ?")
-    .all(remote.name) as {
-    owner: string;
-    kind: Kind;
-    name: string;
-  }[])
+  for (const p of listPendingFetches(d, remote.name))
     latest.set(`${p.owner}/${p.kind}/${p.name}`, { ...p, op: "put", revision: 0 });
   for (;;) {
     const page = await client.changes({ after: cursor });
@@ -782,17 +715,7 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
       for (const w of writes) setBase(ws, remote.name, w.pendingKey.kind, w.pendingKey.name, w.base);
     }
     if (!opts.preview) {
-      d.prepare("DELETE FROM hub_pending WHERE remote = ?").run(remote.name);
-      for (const p of pending)
-        d.prepare("INSERT OR IGNORE INTO hub_pending (remote, owner, kind, name) VALUES (?, ?, ?, ?)").run(
-          remote.name,
-          p.owner,
-          p.kind,
-          p.name,
-        );
-      d.prepare(
-        "INSERT INTO hub_cursor (remote, cursor) VALUES (?, ?) ON CONFLICT(remote) DO UPDATE SET cursor = excluded.cursor",
-      ).run(remote.name, cursor);
+      saveFetchProgress(d, { remote: remote.name, cursor, pending });
     }
     ws.statCache.flush();
     for (const r of results) r.snapshot_id = snapshotId;

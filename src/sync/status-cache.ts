@@ -19,24 +19,12 @@ import { type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
 import { settledBefore } from "../store/stat-cache.js";
-import { ensureSchema, openStateDb } from "../store/state-db.js";
+import { readStatusCache, renewStatusCache, writeStatusCache } from "../store/state/status-cache.js";
+import { openStateDb } from "../store/state-db.js";
 import type { FsmonitorAnswer } from "./fsmonitor-client.js";
 import type { StatusReport } from "./status.js";
 import { VERSION_STRING } from "./version.js";
 import type { Workspace } from "./workspace.js";
-
-const MIGRATIONS = [
-  `CREATE TABLE status_cache (
-     project TEXT PRIMARY KEY,
-     inputs TEXT NOT NULL,
-     tokens TEXT NOT NULL,
-     record_stat TEXT NOT NULL,
-     written_at_ms INTEGER NOT NULL,
-     report TEXT NOT NULL
-   )`,
-];
-
-type Row = { inputs: string; tokens: string; record_stat: string; written_at_ms: number; report: string };
 
 /** What, besides the files, a report depends on: version, collection folder, config. */
 function inputsOf(ws: Workspace): string {
@@ -60,12 +48,6 @@ function tokensJson(tokens: ReadonlyMap<string, string>): string {
   return JSON.stringify([...tokens].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function stateDb(ws: Workspace) {
-  const db = openStateDb(ws.paths.stateDb);
-  ensureSchema(db, "status-cache", MIGRATIONS);
-  return db;
-}
-
 /** What {@link beginStatus} found: the stored report when it holds, and how to store a new one. */
 export interface StatusCacheLookup {
   report: StatusReport | undefined;
@@ -82,24 +64,23 @@ export interface StatusCacheLookup {
  * while a report is computed then differs next time, and the report is not reused.
  */
 export function beginStatus(ws: Workspace, project: string, monitor: FsmonitorAnswer): StatusCacheLookup {
-  const db = stateDb(ws);
+  const db = openStateDb(ws.paths.stateDb);
   const inputs = inputsOf(ws);
   const stat = recordStat(project);
   const store = (report: StatusReport) => {
-    db.prepare(
-      "INSERT OR REPLACE INTO status_cache (project, inputs, tokens, record_stat, written_at_ms, report) VALUES (?, ?, ?, ?, ?, ?)",
-    ).run(project, inputs, tokensJson(monitor.tokens), stat.key, ws.now().getTime(), JSON.stringify(report));
+    writeStatusCache(db, project, {
+      inputs,
+      tokens: tokensJson(monitor.tokens),
+      record_stat: stat.key,
+      written_at_ms: ws.now().getTime(),
+      report: JSON.stringify(report),
+    });
   };
   const renew = () => {
-    db.prepare("UPDATE status_cache SET tokens = ? WHERE project = ?").run(
-      tokensJson(monitor.tokens),
-      project,
-    );
+    renewStatusCache(db, project, tokensJson(monitor.tokens));
   };
   if (!monitor.quiet) return { report: undefined, store };
-  const row = db
-    .prepare("SELECT inputs, tokens, record_stat, written_at_ms, report FROM status_cache WHERE project = ?")
-    .get(project) as Row | undefined;
+  const row = readStatusCache(db, project);
   const holds =
     row !== undefined &&
     row.inputs === inputs &&

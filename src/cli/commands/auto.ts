@@ -25,10 +25,7 @@ async function liveStatus(
 
 async function openDb(ctx: CliContext) {
   const { openStateDb } = await import("../../store/state-db.js");
-  const { ensureDaemonSchema } = await import("../../daemon/state.js");
-  const db = openStateDb(ctx.paths.stateDb);
-  ensureDaemonSchema(db);
-  return db;
+  return openStateDb(ctx.paths.stateDb);
 }
 
 async function setEnabled(cmd: Command, on: boolean): Promise<number> {
@@ -64,12 +61,11 @@ export function registerAuto(program: Command): void {
     .action(
       wrapCommand(async (_opts: unknown, cmd: Command) => {
         const ctx = await contextFor(cmd);
-        const { offlineStatus } = await import("../../daemon/offline-status.js");
-        const { listHistory } = await import("../../daemon/state.js");
+        const { daemonHistory, offlineStatus } = await import("../../daemon/offline-status.js");
         const db = await openDb(ctx);
         const live = await liveStatus(ctx);
         const s = live ?? offlineStatus(db, ctx.config);
-        const last = listHistory(db, 1)[0];
+        const last = daemonHistory(db, 1)[0];
         if (ctx.out.jsonMode)
           ctx.out.json({
             ...s,
@@ -148,8 +144,8 @@ export function registerAuto(program: Command): void {
           const { SkillsyncError } = await import("../../core/errors.js");
           throw new SkillsyncError("USAGE", `--limit must be a positive integer, got '${opts.limit}'`);
         }
-        const { listHistory } = await import("../../daemon/state.js");
-        const rows = listHistory(await openDb(ctx), n);
+        const { daemonHistory } = await import("../../daemon/offline-status.js");
+        const rows = daemonHistory(await openDb(ctx), n);
         if (ctx.out.jsonMode) ctx.out.json({ history: rows });
         else if (rows.length === 0) ctx.out.line("no syncs recorded yet");
         else
