@@ -625,6 +625,7 @@ describe("daemon", () => {
       fs.writeFileSync(
         path.join(s.home, "credentials.toml"),
         stringify({ remotes: { team: { token: "hub-secret" } } }),
+        { mode: 0o600 },
       );
       const fetched: string[] = [];
       const h = await start(s, {

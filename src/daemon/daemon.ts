@@ -4,13 +4,13 @@
  * {@link SyncScheduler}; serves the local HTTP API and web UI on 127.0.0.1. The sync engine itself is
  * injected ({@link SyncRunner}), so the daemon is tested with fakes and runs the real `syncAll`.
  */
-import { existsSync, type FSWatcher, watch as fsWatch, readFileSync } from "node:fs";
+import { existsSync, type FSWatcher, watch as fsWatch } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Hono } from "hono";
-import { parse as parseToml } from "smol-toml";
 import { SkillsyncError } from "../core/errors.js";
 import { type Config, loadConfig } from "../store/config.js";
+import { readCredentials } from "../store/credentials.js";
 import { type HomePaths, homePaths } from "../store/home.js";
 import { StatCache } from "../store/stat-cache.js";
 import { recordRun } from "../store/state/daemon-history.js";
@@ -101,13 +101,12 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function readCredentials(paths: HomePaths): Record<string, { token?: string }> {
+/** The hub tokens by remote; an invalid or open credentials file is logged and ignored (no tokens). */
+function hubTokens(paths: HomePaths, log: Logger): Record<string, { token?: string }> {
   try {
-    const raw = parseToml(readFileSync(paths.credentials, "utf8")) as {
-      remotes?: Record<string, { token?: string }>;
-    };
-    return raw.remotes ?? {};
-  } catch {
+    return readCredentials(paths.credentials).remotes;
+  } catch (e) {
+    log.error("credentials not used", { error: (e as Error).message });
     return {};
   }
 }
@@ -497,7 +496,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
     const startHubs = () => {
       for (const h of hubs) h.stop();
       hubs = [];
-      const creds = readCredentials(paths);
+      const creds = hubTokens(paths, log);
       for (const [remote, r] of Object.entries(config.remotes)) {
         hubs.push(
           watchHub({

@@ -13,15 +13,14 @@
  * - `fetch` writes nothing for an artifact whose merge has conflicts (with `--auto-resolve abort`);
  *   it stays pending and is retried by the next fetch, so no change is skipped by the cursor.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
+import { existsSync } from "node:fs";
 import { SkillsyncError } from "../core/errors.js";
 import { mergeTree } from "../core/merge-tree.js";
 import { artifactNameProblem, type Kind } from "../core/names.js";
 import { sha256Hex, treeHash } from "../core/tree-hash.js";
 import { discoverArtifacts, type Located, locate } from "../store/collection.js";
 import { updateConfig } from "../store/config.js";
-import { writeFileAtomic } from "../store/fs.js";
+import { type ReadCredentialsOptions, readCredentials, writeCredentials } from "../store/credentials.js";
 import { findLockEntry, readLockFile, removeLockEntry, upsertLockEntry } from "../store/lock-file.js";
 import { forgetHubRemote, type HubBase, readHubBase, writeHubBase } from "../store/state/hub-bases.js";
 import { listPendingFetches, readHubCursor, saveFetchProgress } from "../store/state/hub-cursor.js";
@@ -82,36 +81,6 @@ export interface Remote {
   user: string | undefined;
 }
 
-interface CredentialsFile {
-  version?: number;
-  remotes?: Record<string, { token?: string; user?: string }>;
-}
-
-function readCredentials(ws: Workspace): CredentialsFile {
-  if (!existsSync(ws.paths.credentials)) return { remotes: {} };
-  try {
-    return parseToml(readFileSync(ws.paths.credentials, "utf8")) as CredentialsFile;
-  } catch (e) {
-    throw new SkillsyncError(
-      "INVALID_CONFIG",
-      `credentials file is not valid TOML: ${(e as Error).message.split("\n")[0]}`,
-      {
-        file: ws.paths.credentials,
-      },
-    );
-  }
-}
-
-async function writeCredentials(ws: Workspace, c: CredentialsFile): Promise<void> {
-  await writeFileAtomic(
-    ws.paths.credentials,
-    `${stringifyToml({ version: 1, remotes: c.remotes ?? {} })}\n`,
-    {
-      mode: 0o600,
-    },
-  );
-}
-
 /**
  * Adds a remote (`[remotes.NAME] url` in config.toml); the first one becomes the default.
  * @throws SkillsyncError INVALID_NAME, ALREADY_EXISTS, INVALID_CONFIG (bad URL)
@@ -141,10 +110,10 @@ export async function removeRemote(ws: Workspace, name: string): Promise<void> {
     raw.remotes = remotes;
     if (raw.default_remote === name) delete raw.default_remote;
   });
-  const creds = readCredentials(ws);
-  if (creds.remotes?.[name]) {
+  const creds = readCredentials(ws.paths.credentials, { allowOpenMode: true });
+  if (creds.remotes[name]) {
     delete creds.remotes[name];
-    await writeCredentials(ws, creds);
+    await writeCredentials(ws.paths.credentials, creds);
   }
   forgetHubRemote(db(ws), name);
 }
@@ -158,7 +127,7 @@ export function listRemotes(ws: Workspace): {
   default: boolean;
   queued: number;
 }[] {
-  const creds = readCredentials(ws).remotes ?? {};
+  const creds = readCredentials(ws.paths.credentials).remotes;
   const d = db(ws);
   return Object.entries(ws.config.remotes).map(([name, r]) => ({
     name,
@@ -171,10 +140,12 @@ export function listRemotes(ws: Workspace): {
 }
 
 /**
- * The remote named `name` (default: config `default_remote`, or the only one).
- * @throws SkillsyncError USAGE when none is configured or the name is unknown
+ * The remote named `name` (default: config `default_remote`, or the only one), with its credentials
+ * (`creds`: how to read credentials.toml, see `store/credentials.ts`).
+ * @throws SkillsyncError USAGE when none is configured or the name is unknown; INVALID_CONFIG when
+ *   credentials.toml is invalid or readable by group or others
  */
-export function resolveRemote(ws: Workspace, name?: string): Remote {
+export function resolveRemote(ws: Workspace, name?: string, creds?: ReadCredentialsOptions): Remote {
   const names = Object.keys(ws.config.remotes);
   const chosen = name ?? ws.config.default_remote ?? (names.length === 1 ? names[0] : undefined);
   if (!chosen)
@@ -186,7 +157,7 @@ export function resolveRemote(ws: Workspace, name?: string): Remote {
     );
   const r = ws.config.remotes[chosen];
   if (!r) throw new SkillsyncError("USAGE", `no remote '${chosen}'; see 'skillsync remote list'`);
-  const c = readCredentials(ws).remotes?.[chosen];
+  const c = readCredentials(ws.paths.credentials, creds).remotes[chosen];
   return { name: chosen, url: r.url, token: c?.token, user: c?.user };
 }
 
@@ -214,7 +185,8 @@ export async function login(
   remoteName: string | undefined,
   token: string,
 ): Promise<{ remote: string; user: string | null; verified: boolean }> {
-  const remote = resolveRemote(ws, remoteName);
+  // login rewrites the file with mode 0600, so a file others can read is fixed here, not refused
+  const remote = resolveRemote(ws, remoteName, { allowOpenMode: true });
   let user: string | null = null;
   let verified = false;
   try {
@@ -223,10 +195,9 @@ export async function login(
   } catch (e) {
     if (!isHubUnreachable(e)) throw e;
   }
-  const creds = readCredentials(ws);
-  creds.remotes = creds.remotes ?? {};
+  const creds = readCredentials(ws.paths.credentials, { allowOpenMode: true });
   creds.remotes[remote.name] = { token, ...(user ? { user } : {}) };
-  await writeCredentials(ws, creds);
+  await writeCredentials(ws.paths.credentials, creds);
   return { remote: remote.name, user, verified };
 }
 
