@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PG_SKIP_REASON, TEST_PG_URL } from "./store/pg-test-schema.js";
-import { startTestHub, type TestHub } from "./test-hub.js";
+import { PG_SKIP_REASON, TEST_PG_URL } from "../../test/helpers/pg-test-schema.js";
+import { startTestHub, type TestHub } from "../../test/helpers/test-hub.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies here are checked by assertions
 type Json = any;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeHash as coreTreeHash, sha256Hex } from "../core/tree-hash.js";
-import { startTestHub, type TestHub } from "../hub/test-hub.js";
+import { startTestHub, type TestHub } from "../../test/helpers/test-hub.js";
 import {
   createHubClient,
   type HubChange,

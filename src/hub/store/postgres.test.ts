@@ -1,8 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerHubStoreConformance } from "./conformance.js";
-import { dropSchema, freshSchemaName, PG_SKIP_REASON, TEST_PG_URL } from "./pg-test-schema.js";
+import { registerHubStoreConformance } from "../../../test/helpers/hub-store-conformance.js";
+import {
+  dropSchema,
+  freshSchemaName,
+  PG_SKIP_REASON,
+  TEST_PG_URL,
+} from "../../../test/helpers/pg-test-schema.js";
 import { APP_ROLE, createPostgresHubStore, type PostgresHubStore } from "./postgres.js";
 import type { Viewer } from "./types.js";
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { registerHubStoreConformance } from "./conformance.js";
+import { registerHubStoreConformance } from "../../../test/helpers/hub-store-conformance.js";
 import { createSqliteHubStore } from "./sqlite.js";
 
 registerHubStoreConformance("sqlite", async () => {

@@ -6,9 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isSkillsyncError } from "../../core/errors.js";
-import { sha256Hex, treeHash } from "../../core/tree-hash.js";
-import type { ArtifactKey, HubStore, StoredFile, Viewer } from "./types.js";
+import { isSkillsyncError } from "../../src/core/errors.js";
+import { sha256Hex, treeHash } from "../../src/core/tree-hash.js";
+import type { ArtifactKey, HubStore, StoredFile, Viewer } from "../../src/hub/store/types.js";
 
 /** A fresh, empty store (not yet migrated) and how to dispose of it. */
 export interface StoreUnderTest {

@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { HubAppOptions } from "./app.js";
-import { generateToken } from "./auth.js";
-import { type RunningHub, startHubServer } from "./server.js";
-import type { HubStore, TeamRole } from "./store/types.js";
+import type { HubAppOptions } from "../../src/hub/app.js";
+import { generateToken } from "../../src/hub/auth.js";
+import { type RunningHub, startHubServer } from "../../src/hub/server.js";
+import type { HubStore, TeamRole } from "../../src/hub/store/types.js";
 
 /** Options of {@link startTestHub}. */
 export interface TestHubOptions {
@@ -44,7 +44,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     const backend = opts.backend ?? "sqlite";
     if (backend === "sqlite") {
       const dir = mkdtempSync(join(tmpdir(), "skillsync-hub-"));
-      const { createSqliteHubStore } = await import("./store/sqlite.js");
+      const { createSqliteHubStore } = await import("../../src/hub/store/sqlite.js");
       const s = createSqliteHubStore({ path: join(dir, "hub.db") });
       store = s;
       cleanup = async () => {
@@ -52,8 +52,8 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
         rmSync(dir, { recursive: true, force: true });
       };
     } else {
-      const { createPostgresHubStore } = await import("./store/postgres.js");
-      const { dropSchema, freshSchemaName } = await import("./store/pg-test-schema.js");
+      const { createPostgresHubStore } = await import("../../src/hub/store/postgres.js");
+      const { dropSchema, freshSchemaName } = await import("./pg-test-schema.js");
       const schema = freshSchemaName();
       const s = createPostgresHubStore({ url: backend.postgres, schema, maxConnections: 5 });
       store = s;
