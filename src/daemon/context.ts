@@ -32,7 +32,7 @@ export type { BackoffState } from "../store/state/daemon-state.js";
 export type { LocalSkill } from "../store/state/local-skills.js";
 
 /** One row of sync history (`GET /api/sync/history`, `skillsync auto history`; table `daemon_history`). */
-export type HistoryEntry = RunRow<SyncConflict, SyncInvalid, SyncResult>;
+export type SyncRunEntry = RunRow<SyncConflict, SyncInvalid, SyncResult>;
 
 /** Everything `skillsync auto status` shows; `GET /api/daemon/status`. */
 export interface DaemonStatus extends SyncStatus {
@@ -95,7 +95,7 @@ export interface DaemonContext {
   /** Full daemon status (`GET /api/daemon/status`). */
   daemonStatus(): DaemonStatus;
   /** Past runs, newest first. */
-  history(limit?: number): HistoryEntry[];
+  history(limit?: number): SyncRunEntry[];
   /** Artifacts last seen on disk, from `local_skills`. */
   localSkills(): LocalSkill[];
   /** The clock (ms since epoch); tests may fake it. */

@@ -22,7 +22,7 @@ import type {
   DaemonContext,
   DaemonEvent,
   DaemonStatus,
-  HistoryEntry,
+  SyncRunEntry,
   RunOutcome,
   SyncStatus,
 } from "./context.js";
@@ -599,7 +599,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
       requestSync: (trigger) => scheduler.request(trigger, { force: true }),
       status,
       daemonStatus,
-      history: (limit?: number): HistoryEntry[] => daemonHistory(db, limit),
+      history: (limit?: number): SyncRunEntry[] => daemonHistory(db, limit),
       localSkills: () => listLocalSkills(db),
       now: () => timers.now(),
     };

@@ -6,17 +6,17 @@ import type { Config } from "../store/config.js";
 import { lastSuccessfulRun, listHistory } from "../store/state/daemon-history.js";
 import { readPersistedState } from "../store/state/daemon-state.js";
 import type { StateDb } from "../store/state-db.js";
-import type { DaemonStatus, HistoryEntry } from "./context.js";
+import type { DaemonStatus, SyncRunEntry } from "./context.js";
 import { statusColor } from "./status-color.js";
 import type { SyncConflict, SyncInvalid, SyncResult } from "./sync-types.js";
 
 /** The daemon's past runs, newest first (at most `limit`, default 50). */
-export function daemonHistory(db: StateDb, limit?: number): HistoryEntry[] {
+export function daemonHistory(db: StateDb, limit?: number): SyncRunEntry[] {
   return listHistory<SyncConflict, SyncInvalid, SyncResult>(db, limit);
 }
 
 /** The last run, and the last run that did not fail (the same one when the last run did not fail). */
-export function lastRuns(db: StateDb): { last: HistoryEntry | undefined; ok: HistoryEntry | undefined } {
+export function lastRuns(db: StateDb): { last: SyncRunEntry | undefined; ok: SyncRunEntry | undefined } {
   const last = daemonHistory(db, 1)[0];
   const ok =
     last && last.outcome !== "failed" ? last : lastSuccessfulRun<SyncConflict, SyncInvalid, SyncResult>(db);
