@@ -152,7 +152,6 @@ describe("architecture", () => {
     "store/parallel-verify.ts": { count: 1, why: "worker crash; the caller falls back to a plain read" },
     "sync/fsmonitor-client.ts": { count: 2, why: "caught: becomes the reason the monitor is not used" },
     "sync/hub-client.ts": { count: 2, why: "caught: URL check and idle-stream abort reason" },
-    "daemon/hub-watch.ts": { count: 1, why: "caught by the watch loop, which logs and retries" },
   };
 
   it("throws SkillsyncError for user-facing failures (no bare new Error outside the named internal ones)", () => {

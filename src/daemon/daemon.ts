@@ -22,8 +22,8 @@ import type {
   DaemonContext,
   DaemonEvent,
   DaemonStatus,
-  SyncRunEntry,
   RunOutcome,
+  SyncRunEntry,
   SyncStatus,
 } from "./context.js";
 import { Fsmonitor } from "./fsmonitor.js";

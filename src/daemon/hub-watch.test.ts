@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseSse, watchHub } from "./hub-watch.js";
+import { parseSse } from "../sync/hub-client.js";
+import { watchHub } from "./hub-watch.js";
 import { nullLogger } from "./log.js";
 import { realTimers } from "./scheduler.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { treeHash as coreTreeHash, sha256Hex } from "../core/tree-hash.js";
 import { startTestHub, type TestHub } from "../../test/helpers/test-hub.js";
+import { treeHash as coreTreeHash, sha256Hex } from "../core/tree-hash.js";
 import {
   createHubClient,
   type HubChange,
@@ -280,7 +280,10 @@ describe("hub client against a real hub", () => {
     const silent: typeof fetch = async (input, init) => {
       if (String(input).endsWith("/api/v1/events") && first) {
         first = false;
-        return new Response(new ReadableStream({ start() {} }), { status: 200 });
+        return new Response(new ReadableStream({ start() {} }), {
+          status: 200,
+          headers: { "content-type": "text/event-stream" },
+        });
       }
       return fetch(input, init);
     };
@@ -307,6 +310,25 @@ describe("hub client against a real hub", () => {
     expect(seen).toEqual(["silent"]);
     expect(drops).toHaveLength(1);
     expect(drops[0]).toMatch(/no data for 200 ms/);
+  });
+
+  it("stops a subscription when the answer is not an event stream (a proxy's page)", async () => {
+    const page: typeof fetch = async (input, init) =>
+      String(input).endsWith("/api/v1/events")
+        ? new Response("<html>hi</html>", { status: 200, headers: { "content-type": "text/html" } })
+        : fetch(input, init);
+    const c = createHubClient({ url: hub.url, token: hub.tokens.alice!, fetch: page, baseDelayMs: 1 });
+    let opened = false;
+    const e = await caught(
+      c.subscribe({
+        signal: new AbortController().signal,
+        onOpen: () => (opened = true),
+        onChange: () => {},
+      }),
+    );
+    expect(e.reason).toBe("not_found");
+    expect(e.message).toMatch(/does not serve an event stream.*text\/html/);
+    expect(opened).toBe(false);
   });
 
   it("stops a subscription for a bad token instead of reconnecting forever", async () => {

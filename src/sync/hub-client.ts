@@ -121,8 +121,11 @@ export function isHubUnreachable(e: unknown): boolean {
 export interface HubClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:7070` (a trailing `/` is fine). */
   url: string;
-  /** The API token (sent as `Authorization: Bearer`; never put in a message). */
-  token: string;
+  /**
+   * The API token (sent as `Authorization: Bearer`; never put in a message). Undefined sends no
+   * `Authorization` (the daemon watching a remote it is not logged in to; the hub answers 401).
+   */
+  token: string | undefined;
   /** Remote name used in hints (`skillsync login NAME`), default `REMOTE`. */
   remoteName?: string;
   /** Injected fetch, default the global one (undici). */
@@ -147,6 +150,8 @@ export interface HubSubscribeOptions {
   after?: number;
   /** Called for each change, in cursor order; awaited before the next. */
   onChange: (change: HubChange) => void | Promise<void>;
+  /** Called when the hub answers with an event stream (before its `ready` event). */
+  onOpen?: () => void;
   /** Called when a (re)connection is established, with the cursor it resumes from. */
   onReady?: (cursor: number) => void;
   /** Told about a dropped connection before reconnecting. */
@@ -202,7 +207,8 @@ export interface HubClient {
    * for retries, unbounded while `signal` is not aborted). Resolves when `signal` aborts.
    * Delivery: each change is passed to `onChange` once per connection, in cursor order; the cursor
    * advances only after `onChange` resolves, so after a drop a change is never skipped.
-   * @throws HubError for 4xx answers (bad token, bad cursor), which reconnecting cannot fix
+   * @throws HubError for 4xx answers (bad token, bad cursor), which reconnecting cannot fix, and
+   *   `not_found` for a 2xx answer that is not `text/event-stream` (a proxy or a hub without events)
    * @throws whatever `onChange` throws (the subscription ends)
    */
   subscribe(opts: HubSubscribeOptions): Promise<void>;
@@ -256,7 +262,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const random = opts.random ?? Math.random;
   const remote = opts.remoteName ?? "REMOTE";
-  const auth = { authorization: `Bearer ${opts.token}` };
+  const auth: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
 
   const backoff = (attempt: number): number =>
     Math.floor(random() * Math.min(maxDelay, baseDelay * 2 ** attempt));
@@ -514,7 +520,15 @@ export function createHubClient(opts: HubClientOptions): HubClient {
             const err = await errorFrom(res, "stream events");
             if (res.status < 500) throw err;
             dropped = err;
+          } else if (!(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
+            await res.body?.cancel().catch(() => {});
+            throw new HubError({
+              reason: "not_found",
+              status: res.status,
+              message: `hub at ${base} does not serve an event stream at /api/v1/events (content-type '${res.headers.get("content-type") ?? ""}')`,
+            });
           } else {
+            o.onOpen?.();
             dropped = await readEvents(res, {
               onChunk: alive,
               signal: AbortSignal.any([o.signal, conn.signal]),
@@ -591,26 +605,9 @@ async function readEvents(
       if (done) break;
       handlers.onChunk();
       buffer += value.replace(/\r\n?/g, "\n");
-      let i = buffer.indexOf("\n\n");
-      while (i >= 0) {
-        const block = buffer.slice(0, i);
-        buffer = buffer.slice(i + 2);
-        let event = "message";
-        const data: string[] = [];
-        let id: string | undefined;
-        for (const line of block.split("\n")) {
-          if (line === "" || line.startsWith(":")) continue;
-          const j = line.indexOf(":");
-          const field = j < 0 ? line : line.slice(0, j);
-          const v = j < 0 ? "" : line.slice(j + 1).replace(/^ /, "");
-          if (field === "event") event = v;
-          else if (field === "data") data.push(v);
-          else if (field === "id") id = v;
-        }
-        if (data.length > 0 || event !== "message")
-          await handlers.onEvent({ event, data: data.join("\n"), id });
-        i = buffer.indexOf("\n\n");
-      }
+      const { events, rest } = parseSse(buffer);
+      buffer = rest;
+      for (const ev of events) await handlers.onEvent(ev);
     }
   } finally {
     reader.releaseLock();
@@ -620,4 +617,42 @@ async function readEvents(
     status: undefined,
     message: "the hub closed the event stream",
   });
+}
+
+/** One server-sent event. */
+export interface SseEvent {
+  /** The `event:` field, default `message`. */
+  event: string;
+  /** The `data:` lines joined with `\n`. */
+  data: string;
+  /** The `id:` field, if any. */
+  id: string | undefined;
+}
+
+/**
+ * Parses server-sent-event text (https://html.spec.whatwg.org/multipage/server-sent-events.html):
+ * blocks separated by a blank line, `field: value` lines, `:` comments skipped, `data` lines joined.
+ * A block with neither data nor an event name dispatches nothing. Returns the complete events and
+ * the unparsed rest (an incomplete last block).
+ */
+export function parseSse(buffer: string): { events: SseEvent[]; rest: string } {
+  const events: SseEvent[] = [];
+  const blocks = buffer.replace(/\r\n?/g, "\n").split("\n\n");
+  const rest = blocks.pop() ?? "";
+  for (const block of blocks) {
+    let event = "message";
+    const data: string[] = [];
+    let id: string | undefined;
+    for (const line of block.split("\n")) {
+      if (line === "" || line.startsWith(":")) continue;
+      const j = line.indexOf(":");
+      const field = j < 0 ? line : line.slice(0, j);
+      const v = j < 0 ? "" : line.slice(j + 1).replace(/^ /, "");
+      if (field === "event") event = v;
+      else if (field === "data") data.push(v);
+      else if (field === "id") id = v;
+    }
+    if (data.length > 0 || event !== "message") events.push({ event, data: data.join("\n"), id });
+  }
+  return { events, rest };
 }
