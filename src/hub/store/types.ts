@@ -1,6 +1,6 @@
 /**
  * The hub store: one interface that the HTTP app talks to, with SQLite (`sqlite.ts`) and PostgreSQL
- * (`postgres.ts`) behind it. Both pass the shared conformance suite (`conformance.ts`).
+ * (`postgres.ts`) behind it. Both pass the shared conformance suite (`test/helpers/hub-store-conformance.ts`).
  *
  * Owners: users and teams share one namespace of "principals" (a team cannot be named like a user),
  * so an artifact is addressed as `{owner}/{kind}/{name}` whatever owns it.
