@@ -95,13 +95,19 @@ export function watchHub(opts: HubWatchOptions): HubWatch {
     }
   };
 
-  /** Follows the event stream until the hub refuses it (returns the reason) or the watch stops. */
+  /**
+   * Follows the event stream (reconnecting after drops) until the watch stops.
+   * @throws HubError when the hub refuses the stream (4xx, an `error` event, no event stream)
+   */
+  let opened = false;
   const stream = async (): Promise<void> => {
+    opened = false;
     await client.subscribe({
       ...(cursor !== undefined ? { after: cursor } : {}),
       signal: controller.signal,
       onOpen: () => {
         mode = "sse";
+        opened = true;
         opts.log.info("hub events connected", { remote: opts.remote });
       },
       onReady: (c) => advance(c),
@@ -129,8 +135,10 @@ export function watchHub(opts: HubWatchOptions): HubWatch {
       } catch (e) {
         if (stopped) break;
         const status = e instanceof HubError ? e.status : undefined;
-        if (e instanceof HubError && e.reason === "unauthorized")
-          opts.log.warn("hub closed the event stream", { remote: opts.remote, error: e.message });
+        // refused after it was open (the hub's `error` event): worth a warning; a stream that never
+        // opened is the polling fallback, and the poll below warns if the hub is unusable
+        if (opened)
+          opts.log.warn("hub closed the event stream", { remote: opts.remote, error: (e as Error).message });
         else
           opts.log.debug("hub events unavailable", {
             remote: opts.remote,
