@@ -307,14 +307,17 @@ export type LockOrigin =
  * - `local` → `{source: <portable path>, sourceType: "local", computedHash}`;
  * - `github` → `{source: "owner/repo", ref?, sourceType: "github", skillPath: "<path>/SKILL.md", computedHash}`;
  * - `git` → `{source: url, sourceUrl: url, ref?, sourceType: "git", skillPath, computedHash}`.
- * When `previous` has the same source and type, it is kept as it is (its other keys and their order)
- * with only `computedHash` replaced.
+ * When `previous` names the same `source` (its `sourceType` may be more specific, e.g. `gitlab`), or
+ * `keepPrevious` is set, it is kept as it is (its other keys and their order) with only
+ * `computedHash` replaced.
  */
 export function lockEntryFor(opts: {
   origin: LockOrigin;
   computedHash: string;
   lockDir: string;
   previous?: SkillsLockEntry | undefined;
+  /** Keep `previous`'s source fields whatever `origin` says (a skill adopted from a source skillsync cannot name). */
+  keepPrevious?: boolean;
 }): SkillsLockEntry {
   const { origin, computedHash } = opts;
   const skillPath = (p: string) => (p ? `${p}/SKILL.md` : "SKILL.md");
@@ -339,7 +342,7 @@ export function lockEntryFor(opts: {
       computedHash,
     };
   const prev = opts.previous;
-  if (prev && prev.source === entry.source && prev.sourceType === entry.sourceType) {
+  if (prev && (opts.keepPrevious || prev.source === entry.source)) {
     if (prev.computedHash === computedHash) return prev;
     return { ...prev, computedHash };
   }

@@ -48,13 +48,88 @@ export interface Candidate {
   source: Located;
 }
 
+/** An artifact that `add` found but cannot take: where it is and why (one line each in the CLI). */
+export interface RejectedArtifact {
+  /** `kind/name` as found (the folder or file name). */
+  artifact: string;
+  file: string;
+  line?: number;
+  reason: string;
+}
+
+/** Folders never searched for skills (as the `skills` CLI's `SKIP_DIRS`), besides dot-folders. */
+const SKIP_DIRS: ReadonlySet<string> = new Set(["node_modules", ".git", "dist", "build", "__pycache__"]);
+/** How deep below the folder given to `add` skill folders are looked for (the `skills` CLI's `findSkillDirs`: 5). */
+export const SKILL_SEARCH_DEPTH = 5;
+
+/**
+ * Every skill folder under `dir`: each sub-folder holding a `SKILL.md`, at most
+ * {@link SKILL_SEARCH_DEPTH} levels down, in name order. A skill folder is not searched further
+ * (its `references/`, `agents/`… belong to it); dot-folders and {@link SKIP_DIRS} are skipped;
+ * symbolic links are not followed. A folder whose name is not a valid skill name is `rejected`.
+ */
+function walkSkillFolders(dir: string, out: Candidate[], rejected: RejectedArtifact[], depth = 1): void {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of entries) {
+    if (!d.isDirectory() || d.name.startsWith(".") || SKIP_DIRS.has(d.name)) continue;
+    const child = join(dir, d.name);
+    if (existsSync(join(child, "SKILL.md"))) {
+      const problem = artifactNameProblem("skill", d.name);
+      if (problem)
+        rejected.push({
+          artifact: `skill/${d.name}`,
+          file: join(child, "SKILL.md"),
+          reason: `skill folder ${problem}`,
+        });
+      else
+        out.push({
+          kind: "skill",
+          name: d.name,
+          source: { kind: "skill", name: d.name, path: child, form: "folder" },
+        });
+      continue;
+    }
+    if (depth < SKILL_SEARCH_DEPTH) walkSkillFolders(child, out, rejected, depth + 1);
+  }
+}
+
+/**
+ * Finds the artifacts in `path` (see {@link findCandidates}), reporting folders it cannot take
+ * (invalid folder names found while searching) in `rejected` instead of throwing.
+ * @throws SkillsyncError NOT_FOUND, USAGE (kind cannot be inferred), INVALID_NAME (for `path` itself)
+ */
+export function findCandidatesReporting(
+  path: string,
+  kind?: Kind,
+): { candidates: Candidate[]; rejected: RejectedArtifact[] } {
+  const rejected: RejectedArtifact[] = [];
+  const candidates = findCandidatesInto(path, kind, rejected);
+  return { candidates, rejected };
+}
+
 /**
  * Finds the artifacts in `path`: a skill folder (has `SKILL.md`), a `.md` file (kind from `kind`, or
- * from its parent folder `commands`/`agents`/`prompts`), a folder of skill folders, or a folder laid
- * out as a collection or a project.
+ * from its parent folder `commands`/`agents`/`prompts`), a folder laid out as a collection or a
+ * project, or else any folder: every skill folder in it up to {@link SKILL_SEARCH_DEPTH} levels down
+ * (`plugins/<plugin>/skills/<skill>/SKILL.md` as in marketplace repositories), plus its `.md` files
+ * when `kind` names a single-file kind.
  * @throws SkillsyncError NOT_FOUND, USAGE (kind cannot be inferred), INVALID_NAME
  */
 export function findCandidates(path: string, kind?: Kind): Candidate[] {
+  const rejected: RejectedArtifact[] = [];
+  const out = findCandidatesInto(path, kind, rejected);
+  const first = rejected[0];
+  if (first) throw new SkillsyncError("INVALID_NAME", first.reason, { file: dirname(first.file) });
+  return out;
+}
+
+function findCandidatesInto(path: string, kind: Kind | undefined, rejected: RejectedArtifact[]): Candidate[] {
   const abs = resolve(path);
   let st: ReturnType<typeof statSync>;
   try {
@@ -68,7 +143,7 @@ export function findCandidates(path: string, kind?: Kind): Candidate[] {
         "USAGE",
         `${abs} is not a skill folder or a .md file; pass a SKILL.md's folder or a .md file`,
       );
-    if (basename(abs) === "SKILL.md") return findCandidates(dirname(abs), kind);
+    if (basename(abs) === "SKILL.md") return findCandidatesInto(dirname(abs), kind, rejected);
     const parent = basename(dirname(abs));
     const inferred: Kind | undefined =
       kind ??
@@ -113,14 +188,12 @@ export function findCandidates(path: string, kind?: Kind): Candidate[] {
     }
   }
   if (out.length > 0) return kind ? out.filter((c) => c.kind === kind) : out;
-  for (const d of readdirSync(abs, { withFileTypes: true })) {
-    if (d.name.startsWith(".")) continue;
-    const child = join(abs, d.name);
-    if (d.isDirectory() && existsSync(join(child, "SKILL.md"))) out.push(...findCandidates(child, "skill"));
-    else if (d.isFile() && d.name.endsWith(".md") && kind && kind !== "skill")
-      out.push(...findCandidates(child, kind));
-  }
-  if (out.length === 0)
+  if (kind === undefined || kind === "skill") walkSkillFolders(abs, out, rejected);
+  if (kind && kind !== "skill")
+    for (const d of readdirSync(abs, { withFileTypes: true }))
+      if (d.isFile() && !d.name.startsWith(".") && d.name.endsWith(".md"))
+        out.push(...findCandidatesInto(join(abs, d.name), kind, rejected));
+  if (out.length === 0 && rejected.length === 0)
     throw new SkillsyncError(
       "NOT_FOUND",
       `no artifacts in ${abs}: expected a skill folder with SKILL.md, a .md file with --kind, or folders of them`,
@@ -140,6 +213,12 @@ export interface AddOptions {
   resolvedRef?: string;
   /** Create the collection (in the same transaction) when it does not exist yet. */
   createCollection?: boolean;
+  /**
+   * Add the valid artifacts and return the invalid ones in `invalid` (file, line, reason) instead of
+   * refusing the whole add (the CLI's default; `--all-or-nothing` turns it off). Artifacts already in
+   * the collection still refuse the whole add without `force`.
+   */
+  partial?: boolean;
 }
 
 /** What `add` did for one artifact. */
@@ -152,32 +231,68 @@ export interface AddResult {
   warnings: Problem[];
 }
 
+/** What {@link addArtifacts} did. */
+export interface AddOutcome {
+  results: AddResult[];
+  snapshotId?: string;
+  /** With `partial`: the artifacts left out, each with file, line and reason. */
+  invalid: RejectedArtifact[];
+}
+
 /**
- * Adds artifacts to the collection. All candidates are validated first; any error, or an existing
- * artifact without `force`, refuses the whole add and writes nothing.
- * @throws SkillsyncError INVALID_ARTIFACT (first error, with file and line), ALREADY_EXISTS, NOT_FOUND
+ * Adds artifacts to the collection. All candidates are validated first. Without `partial`, any error,
+ * or an existing artifact without `force`, refuses the whole add and writes nothing; with `partial`,
+ * invalid artifacts (and later duplicates of a name) are left out and listed in `invalid`, unless
+ * none is valid: then the whole add is refused as without it.
+ * @throws SkillsyncError INVALID_ARTIFACT (first error, with file and line; with `partial` only when
+ *   no artifact is valid), ALREADY_EXISTS, NOT_FOUND
  */
-export async function addArtifacts(
-  ws: Workspace,
-  opts: AddOptions,
-): Promise<{ results: AddResult[]; snapshotId?: string }> {
+export async function addArtifacts(ws: Workspace, opts: AddOptions): Promise<AddOutcome> {
   if (!opts.createCollection) requireCollection(ws);
-  const candidates = opts.paths.flatMap((p) => findCandidates(p, opts.kind));
-  const seen = new Set<string>();
+  const invalid: RejectedArtifact[] = [];
+  const candidates: Candidate[] = [];
+  for (const p of opts.paths) {
+    if (opts.partial) {
+      const found = findCandidatesReporting(p, opts.kind);
+      candidates.push(...found.candidates);
+      invalid.push(...found.rejected);
+    } else candidates.push(...findCandidates(p, opts.kind));
+  }
+  const seen = new Map<string, string>();
+  const unique: Candidate[] = [];
   for (const c of candidates) {
     const id = `${c.kind}/${c.name}`;
-    if (seen.has(id)) throw new SkillsyncError("USAGE", `${id} is given twice; add one of them`);
-    seen.add(id);
+    const first = seen.get(id);
+    if (first !== undefined) {
+      if (!opts.partial) throw new SkillsyncError("USAGE", `${id} is given twice; add one of them`);
+      invalid.push({
+        artifact: id,
+        file: c.source.path,
+        reason: `${id} was already found at ${first}; add one of them by its path`,
+      });
+      continue;
+    }
+    seen.set(id, c.source.path);
+    unique.push(c);
   }
   const prepared: { c: Candidate; files: TreeFile[]; sha: string; version: string; warnings: Problem[] }[] =
     [];
-  for (const c of candidates) {
+  for (const c of unique) {
     const v = validateLocated(c.source);
     const err = v.problems.find((p) => p.severity === "error");
+    if (err && opts.partial) {
+      invalid.push({
+        artifact: `${c.kind}/${c.name}`,
+        file: err.file,
+        ...(err.line ? { line: err.line } : {}),
+        reason: err.message,
+      });
+      continue;
+    }
     if (err)
       throw new SkillsyncError(
         "INVALID_ARTIFACT",
-        `${err.message} (nothing was added; fix it or run 'skillsync validate')`,
+        `${err.message} (nothing was added; fix it or run 'skillsync validate', or leave out --all-or-nothing to add the valid ones)`,
         {
           file: err.file,
           ...(err.line ? { line: err.line } : {}),
@@ -194,6 +309,15 @@ export async function addArtifacts(
       sha,
       version: v.version,
       warnings: v.problems.filter((p) => p.severity === "warning"),
+    });
+  }
+  const firstInvalid = invalid[0];
+  if (prepared.length === 0 && firstInvalid) {
+    // Nothing valid at all: bad input, refused as a whole (exit 2) as without `partial`.
+    const more = invalid.length > 1 ? `; ${invalid.length - 1} more invalid, see 'skillsync validate'` : "";
+    throw new SkillsyncError("INVALID_ARTIFACT", `${firstInvalid.reason} (nothing was added${more})`, {
+      file: firstInvalid.file,
+      ...(firstInvalid.line ? { line: firstInvalid.line } : {}),
     });
   }
   return locked(ws, [collectionLock(ws)], async () => {
@@ -264,7 +388,7 @@ export async function addArtifacts(
       throw e;
     }
     ws.statCache.flush();
-    return snapshotId ? { results, snapshotId } : { results };
+    return snapshotId ? { results, snapshotId, invalid } : { results, invalid };
   });
 }
 
