@@ -62,13 +62,26 @@ const SKIP_DIRS: ReadonlySet<string> = new Set(["node_modules", ".git", "dist", 
 /** How deep below the folder given to `add` skill folders are looked for (the `skills` CLI's `findSkillDirs`: 5). */
 export const SKILL_SEARCH_DEPTH = 5;
 
+/** Folders whose `.md` files are single-file artifacts of a kind (as in a plugin: `commands/`, `agents/`). */
+const FILE_KIND_DIRS: Readonly<Record<string, Kind>> = {
+  commands: "command",
+  agents: "agent",
+  prompts: "prompt",
+};
+
 /**
- * Every skill folder under `dir`: each sub-folder holding a `SKILL.md`, at most
- * {@link SKILL_SEARCH_DEPTH} levels down, in name order. A skill folder is not searched further
- * (its `references/`, `agents/`… belong to it); dot-folders and {@link SKIP_DIRS} are skipped;
- * symbolic links are not followed. A folder whose name is not a valid skill name is `rejected`.
+ * The artifacts under `dir` found by walking down at most {@link SKILL_SEARCH_DEPTH} levels, in name
+ * order: each folder holding a `SKILL.md` is a skill (and is not searched further: its `references/`,
+ * `agents/`… belong to it); each `.md` file (but `README.md`) directly in a folder named `commands`,
+ * `agents` or `prompts` is a command, agent or prompt. Dot-folders and {@link SKIP_DIRS} are skipped;
+ * symbolic links are not followed. Names that break the naming rules are `rejected`.
  */
-function walkSkillFolders(dir: string, out: Candidate[], rejected: RejectedArtifact[], depth = 1): void {
+function walkArtifacts(
+  dir: string,
+  kinds: ReadonlySet<Kind>,
+  found: { out: Candidate[]; rejected: RejectedArtifact[] },
+  depth = 1,
+): void {
   let entries: import("node:fs").Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -80,22 +93,43 @@ function walkSkillFolders(dir: string, out: Candidate[], rejected: RejectedArtif
     if (!d.isDirectory() || d.name.startsWith(".") || SKIP_DIRS.has(d.name)) continue;
     const child = join(dir, d.name);
     if (existsSync(join(child, "SKILL.md"))) {
+      if (!kinds.has("skill")) continue;
       const problem = artifactNameProblem("skill", d.name);
       if (problem)
-        rejected.push({
+        found.rejected.push({
           artifact: `skill/${d.name}`,
           file: join(child, "SKILL.md"),
           reason: `skill folder ${problem}`,
         });
       else
-        out.push({
+        found.out.push({
           kind: "skill",
           name: d.name,
           source: { kind: "skill", name: d.name, path: child, form: "folder" },
         });
       continue;
     }
-    if (depth < SKILL_SEARCH_DEPTH) walkSkillFolders(child, out, rejected, depth + 1);
+    const fileKind = FILE_KIND_DIRS[d.name];
+    if (fileKind && kinds.has(fileKind)) {
+      for (const f of readdirSync(child, { withFileTypes: true }).sort((a, b) =>
+        a.name < b.name ? -1 : 1,
+      )) {
+        if (!f.isFile() || !f.name.endsWith(".md") || f.name.startsWith(".") || f.name === "README.md")
+          continue;
+        const name = f.name.slice(0, -".md".length);
+        const file = join(child, f.name);
+        const problem = artifactNameProblem(fileKind, name);
+        if (problem) found.rejected.push({ artifact: `${fileKind}/${name}`, file, reason: problem });
+        else
+          found.out.push({
+            kind: fileKind,
+            name,
+            source: { kind: fileKind, name, path: file, form: "file", entryName: f.name },
+          });
+      }
+      continue;
+    }
+    if (depth < SKILL_SEARCH_DEPTH) walkArtifacts(child, kinds, found, depth + 1);
   }
 }
 
@@ -116,8 +150,9 @@ export function findCandidatesReporting(
 /**
  * Finds the artifacts in `path`: a skill folder (has `SKILL.md`), a `.md` file (kind from `kind`, or
  * from its parent folder `commands`/`agents`/`prompts`), a folder laid out as a collection or a
- * project, or else any folder: every skill folder in it up to {@link SKILL_SEARCH_DEPTH} levels down
- * (`plugins/<plugin>/skills/<skill>/SKILL.md` as in marketplace repositories), plus its `.md` files
+ * project, or else any folder: every skill folder, and every `.md` in a `commands/`, `agents/` or
+ * `prompts/` folder, up to {@link SKILL_SEARCH_DEPTH} levels down (`plugins/<plugin>/skills/<skill>/`
+ * and `plugins/<plugin>/agents/<agent>.md` as in marketplace repositories), plus its own `.md` files
  * when `kind` names a single-file kind.
  * @throws SkillsyncError NOT_FOUND, USAGE (kind cannot be inferred), INVALID_NAME
  */
@@ -188,7 +223,7 @@ function findCandidatesInto(path: string, kind: Kind | undefined, rejected: Reje
     }
   }
   if (out.length > 0) return kind ? out.filter((c) => c.kind === kind) : out;
-  if (kind === undefined || kind === "skill") walkSkillFolders(abs, out, rejected);
+  walkArtifacts(abs, new Set(kind ? [kind] : KINDS), { out, rejected });
   if (kind && kind !== "skill")
     for (const d of readdirSync(abs, { withFileTypes: true }))
       if (d.isFile() && !d.name.startsWith(".") && d.name.endsWith(".md"))
