@@ -4,6 +4,10 @@
  * the deployment base so that `skillsync status --project P` is clean right after.
  *
  * Rules (docs/skills-cli.md):
+ * - A user folder (`HOME`) has no `skills-lock.json`: there the skills CLI's global lock
+ *   (`~/.agents/.skill-lock.json`, or `$XDG_STATE_HOME/skills/.skill-lock.json` for the real home) is
+ *   read instead, its skills are added to the collection, and no base is recorded (the global scope
+ *   keeps its own deployment record).
  * - The skills adopted are the entries of `skills-lock.json` (other artifacts in the folder are left
  *   alone: add them by path). Each is read from the project's skill folder of the configured profile
  *   (`.claude/skills/<name>` for `claude`), else from `.agents/skills/<name>` (added to the collection,
@@ -18,13 +22,20 @@
  *   is adopted as it is now, with a note.
  */
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { isGitSpec, parseGitSpec } from "../core/git-spec.js";
 import { artifactNameProblem } from "../core/names.js";
-import { computeSkillFolderHash, type SkillsLockEntry } from "../core/skills-lock.js";
+import { computeSkillFolderHash, GLOBAL_SKILL_LOCK_FILE, type SkillsLockEntry } from "../core/skills-lock.js";
 import { locate } from "../store/collection.js";
-import { readFolderForSkillsHash, readSkillsLock, skillsLockPath } from "../store/skills-lock.js";
+import {
+  globalSkillLockPath,
+  readFolderForSkillsHash,
+  readGlobalSkillLock,
+  readSkillsLock,
+  skillsLockPath,
+} from "../store/skills-lock.js";
 import { type AddResult, addArtifacts, type RejectedArtifact } from "./collection-ops.js";
 import { transfer } from "./transfer.js";
 import { projectLayout, resolveProject, type Workspace } from "./workspace.js";
@@ -50,9 +61,41 @@ export interface AdoptOutcome {
   snapshotId?: string;
 }
 
-/** True when `dir` holds a `skills-lock.json` (then `add` adopts instead of adding by layout). */
+/** The skills CLI's global lock of the user folder `dir`: `$XDG_STATE_HOME/skills/…` only for the real home. */
+function globalLockOf(dir: string): string {
+  const abs = resolve(dir);
+  return abs === resolve(homedir()) ? globalSkillLockPath(abs) : join(abs, ".agents", GLOBAL_SKILL_LOCK_FILE);
+}
+
+/**
+ * True when `dir` holds a `skills-lock.json`, or is a user folder with the skills CLI's global
+ * `.agents/.skill-lock.json` (then `add` adopts instead of adding by layout).
+ */
 export function holdsSkillsLock(dir: string): boolean {
-  return existsSync(skillsLockPath(resolve(dir)));
+  return existsSync(skillsLockPath(resolve(dir))) || existsSync(globalLockOf(dir));
+}
+
+/** The entries of the project lock, or of the global lock (as project entries, `skillFolderHash` as `computedHash`). */
+function readAdoptableLock(
+  root: string,
+): { file: string; global: boolean; skills: Record<string, SkillsLockEntry> } | undefined {
+  const file = skillsLockPath(root);
+  const project = readSkillsLock(file);
+  if (project) return { file, global: false, skills: project.skills };
+  const gfile = globalLockOf(root);
+  const global = readGlobalSkillLock(gfile);
+  if (!global) return undefined;
+  const skills: Record<string, SkillsLockEntry> = {};
+  for (const [name, e] of Object.entries(global.skills))
+    skills[name] = {
+      source: e.source,
+      ...(e.sourceUrl ? { sourceUrl: e.sourceUrl } : {}),
+      ...(e.ref ? { ref: e.ref } : {}),
+      sourceType: e.sourceType,
+      ...(e.skillPath ? { skillPath: e.skillPath } : {}),
+      computedHash: e.skillFolderHash,
+    };
+  return { file: gfile, global: true, skills };
 }
 
 function parentOf(skillPath: string | undefined): string {
@@ -94,9 +137,13 @@ export function sourceFromSkillsLock(entry: SkillsLockEntry, root: string, copyP
  */
 export async function adoptSkillsInstall(ws: Workspace, opts: AdoptOptions): Promise<AdoptOutcome> {
   const project = await resolveProject(ws, opts.root);
-  const lockFile = skillsLockPath(project);
-  const lock = readSkillsLock(lockFile);
-  if (!lock) throw new SkillsyncError("NOT_FOUND", `no skills-lock.json in ${project}`);
+  const lock = readAdoptableLock(project);
+  if (!lock)
+    throw new SkillsyncError(
+      "NOT_FOUND",
+      `no skills-lock.json (nor .agents/${GLOBAL_SKILL_LOCK_FILE}) in ${project}`,
+    );
+  const lockFile = lock.file;
   const layout = projectLayout(ws);
   const notes: string[] = [];
   const invalid: RejectedArtifact[] = [];
@@ -124,7 +171,9 @@ export async function adoptSkillsInstall(ws: Workspace, opts: AdoptOptions): Pro
     }
     if (copy === main) inLayout.add(name);
     else notes.push(`skill/${name}: found in .agents/skills only; added to the collection, no base recorded`);
-    if (computeSkillFolderHash(readFolderForSkillsHash(copy)) !== entry.computedHash)
+    // The global lock's hash of a GitHub source is the git tree SHA, not comparable: only local ones are checked.
+    const comparable = !lock.global || entry.sourceType === "local";
+    if (comparable && computeSkillFolderHash(readFolderForSkillsHash(copy)) !== entry.computedHash)
       notes.push(
         `skill/${name}: changed since 'skills add' installed it (computedHash differs); adopted as it is now`,
       );
@@ -150,7 +199,15 @@ export async function adoptSkillsInstall(ws: Workspace, opts: AdoptOptions): Pro
     sourceFor: (c) => sources.get(c.name) ?? `local:${c.source.path}`,
     ...(opts.partial ? { partial: true } : {}),
   });
-  const tracked = added.results.filter((r) => inLayout.has(r.name)).map((r) => `skill/${r.name}`);
+  // Global installs join the collection only: their deployment record is the global scope's
+  // (`skillsync deploy --global`), not a project record in the user folder.
+  if (lock.global && added.results.length > 0)
+    notes.push(
+      `adopted from the skills CLI's global lock ${lockFile}: no deployment base recorded; deploy them with --global to track them`,
+    );
+  const tracked = lock.global
+    ? []
+    : added.results.filter((r) => inLayout.has(r.name)).map((r) => `skill/${r.name}`);
   if (tracked.length > 0) {
     const report = await transfer(ws, { op: "deploy", project, names: tracked });
     notes.push(...report.notes);

@@ -149,6 +149,33 @@ describe.skipIf(missing !== undefined)("skills CLI round trip on the fixtures", 
     expect(check.stdout).toContain("No project skills to update");
   });
 
+  it("skillsync add HOME adopts what 'skills add -g' installed (global .agents/.skill-lock.json)", () => {
+    const g = skills([
+      "add",
+      src,
+      "--skill",
+      "canvas-design",
+      "-g",
+      "--agent",
+      "claude-code",
+      "-y",
+      "--copy",
+    ]);
+    expect(g.code, explain(g)).toBe(0);
+    expect(existsSync(join(home, ".agents", ".skill-lock.json"))).toBe(true);
+    const before = snapshotTree(home);
+    const r = runCli(["add", home], { home: join(root, "skillsync-global"), env: { HOME: home } });
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout).toContain("added     skill/canvas-design");
+    expect(r.stderr).toContain("global lock");
+    expect(diffSnapshots(before, snapshotTree(home), { execBitsOnly: false })).toEqual([]);
+    const lockToml = readFileSync(
+      join(root, "skillsync-global", "collections", "default", "skillsync.lock"),
+      "utf8",
+    );
+    expect(lockToml).toContain(`source = "local:${src}"`);
+  });
+
   it("a corrupt skills-lock.json stops a deploy with one line naming it, and nothing changes", () => {
     writeFileSync(join(project, "skills-lock.json"), '{ "version": 1, "skills": { ');
     appendFileSync(
