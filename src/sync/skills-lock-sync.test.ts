@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { SkillsyncError } from "../core/errors.js";
 import { computeSkillFolderHash, type SkillsLockEntry, serializeSkillsLock } from "../core/skills-lock.js";
 import { emptyLock, upsertLockEntry } from "../store/lock-file.js";
 import { closeStateDbs } from "../store/state-db.js";
-import { sourceFromSkillsLock } from "./skills-lock-adopt.js";
+import { adoptSkillsInstall, sourceFromSkillsLock } from "./skills-lock-adopt.js";
 import { originOf, updatedSkillsLock } from "./skills-lock-sync.js";
 import { openWorkspace, type Workspace } from "./workspace.js";
 
@@ -103,5 +104,36 @@ describe("skills-lock.json sources", () => {
         mine: { source: "../src/mine", sourceType: "local", computedHash: computeSkillFolderHash(files) },
       },
     });
+  });
+});
+
+describe("adopting a skills-lock.json", () => {
+  it("refuses names that would escape before building a path, and writes nothing", async () => {
+    const { ws: w, root } = await ws();
+    const project = join(root, "project");
+    mkdirSync(join(project, ".claude", "skills", "ok"), { recursive: true });
+    writeFileSync(
+      join(project, ".claude", "skills", "ok", "SKILL.md"),
+      "---\nname: ok\ndescription: d\n---\n",
+    );
+    // The escaping target exists, so a path built from the name would find something.
+    mkdirSync(join(project, ".claude", "evil"), { recursive: true });
+    writeFileSync(join(project, ".claude", "evil", "SKILL.md"), "---\nname: evil\ndescription: d\n---\n");
+    for (const bad of ["../evil", "..", "/etc", "a\\b", "x\u0000"]) {
+      const text = JSON.stringify({
+        version: 1,
+        skills: {
+          ok: { source: ".", sourceType: "local", computedHash: h },
+          [bad]: { source: ".", sourceType: "local", computedHash: h },
+        },
+      });
+      writeFileSync(join(project, "skills-lock.json"), text);
+      const e = await adoptSkillsInstall(w, { root: project, partial: true }).catch((x: unknown) => x);
+      expect(e, bad).toBeInstanceOf(SkillsyncError);
+      expect((e as SkillsyncError).code).toBe("INVALID_LOCK");
+      expect((e as SkillsyncError).file).toBe(join(project, "skills-lock.json"));
+      expect(existsSync(w.collectionDir)).toBe(false);
+      expect(readdirSync(join(project, ".claude")).sort()).toEqual(["evil", "skills"]);
+    }
   });
 });
