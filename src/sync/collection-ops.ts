@@ -143,8 +143,9 @@ export function findCandidatesReporting(
   kind?: Kind,
 ): { candidates: Candidate[]; rejected: RejectedArtifact[] } {
   const rejected: RejectedArtifact[] = [];
-  const candidates = findCandidatesInto(path, kind, rejected);
-  return { candidates, rejected };
+  const candidates = findCandidatesInto(path, kind, rejected, true);
+  const seen = new Set<string>();
+  return { candidates, rejected: rejected.filter((r) => !seen.has(r.file) && seen.add(r.file)) };
 }
 
 /**
@@ -164,7 +165,13 @@ export function findCandidates(path: string, kind?: Kind): Candidate[] {
   return out;
 }
 
-function findCandidatesInto(path: string, kind: Kind | undefined, rejected: RejectedArtifact[]): Candidate[] {
+/** @param layoutSkips also report entries of a collection/project layout skipped for their names */
+function findCandidatesInto(
+  path: string,
+  kind: Kind | undefined,
+  rejected: RejectedArtifact[],
+  layoutSkips = false,
+): Candidate[] {
   const abs = resolve(path);
   let st: ReturnType<typeof statSync>;
   try {
@@ -178,7 +185,7 @@ function findCandidatesInto(path: string, kind: Kind | undefined, rejected: Reje
         "USAGE",
         `${abs} is not a skill folder or a .md file; pass a SKILL.md's folder or a .md file`,
       );
-    if (basename(abs) === "SKILL.md") return findCandidatesInto(dirname(abs), kind, rejected);
+    if (basename(abs) === "SKILL.md") return findCandidatesInto(dirname(abs), kind, rejected, layoutSkips);
     const parent = basename(dirname(abs));
     const inferred: Kind | undefined =
       kind ??
@@ -216,7 +223,13 @@ function findCandidatesInto(path: string, kind: Kind | undefined, rejected: Reje
   // A collection or project layout, or a folder of skills / of .md files.
   const out: Candidate[] = [];
   for (const layout of [COLLECTION_LAYOUT, ...Object.values(PROJECT_PROFILES)]) {
-    for (const loc of discoverArtifacts(abs, layout)) {
+    const skipped = (_m: string, e?: { kind: Kind; name: string; path: string; problem: string }) => {
+      if (!e || !layoutSkips) return;
+      if (e.kind === "skill" && !existsSync(join(e.path, "SKILL.md"))) return;
+      const file = e.kind === "skill" ? join(e.path, "SKILL.md") : e.path;
+      rejected.push({ artifact: `${e.kind}/${e.name}`, file, reason: `${e.kind} ${e.problem}` });
+    };
+    for (const loc of discoverArtifacts(abs, layout, skipped)) {
       if (loc.kind === "skill" && !existsSync(join(loc.path, "SKILL.md"))) continue;
       if (!out.some((c) => c.kind === loc.kind && c.name === loc.name))
         out.push({ kind: loc.kind, name: loc.name, source: loc });
@@ -227,7 +240,7 @@ function findCandidatesInto(path: string, kind: Kind | undefined, rejected: Reje
   if (kind && kind !== "skill")
     for (const d of readdirSync(abs, { withFileTypes: true }))
       if (d.isFile() && !d.name.startsWith(".") && d.name.endsWith(".md"))
-        out.push(...findCandidatesInto(join(abs, d.name), kind, rejected));
+        out.push(...findCandidatesInto(join(abs, d.name), kind, rejected, layoutSkips));
   if (out.length === 0 && rejected.length === 0)
     throw new SkillsyncError(
       "NOT_FOUND",

@@ -39,6 +39,7 @@ import {
   parseGitSpec,
   parseMarketplace,
   pickRemoteRef,
+  redactUrl,
   remoteKey,
 } from "../core/git-spec.js";
 import { mergeTree } from "../core/merge-tree.js";
@@ -438,7 +439,14 @@ export async function addFromGit(
       ws,
       added.results.map((a) => ({ kind: a.kind, name: a.name, tree: a.sha, commit })),
     );
-    return { spec: opts.spec, results: added.results, invalid: added.invalid };
+    // Invalid artifacts are shown by their path in the repository, not in the cache's clone.
+    const invalid = added.invalid.map((i) => {
+      const rel = relative(clone.dir, i.file);
+      return rel.startsWith("..")
+        ? i
+        : { ...i, file: rel.split(sep).join("/"), reason: `${i.reason} (in ${redactUrl(opts.spec)})` };
+    });
+    return { spec: opts.spec, results: added.results, invalid };
   });
 }
 

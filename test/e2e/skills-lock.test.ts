@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, runCli } from "../helpers/cli.js";
 import { copyFixtures, fixtureSkillNames } from "../helpers/fixtures.js";
+import { commitAll, initRepo } from "../helpers/git.js";
 import { makeMarketplaceRepo } from "../helpers/marketplace-repo.js";
 import { requireBuild } from "../helpers/paths.js";
 import { runSkills, type SkillsResult, skillsNodeMissing } from "../helpers/skills-cli.js";
@@ -216,6 +217,23 @@ describe("a repository shaped like wshobson/agents", () => {
       (a) => a.type === "skill",
     );
     expect(listed.map((a) => a.name).sort()).toEqual(repo.validSkills);
+  });
+
+  it("the same repository through git: the invalid ones are named by their path in the repository", () => {
+    const work = join(root, "git-work");
+    cpSync(repo.root, work, { recursive: true });
+    initRepo(work);
+    commitAll(work, "generated marketplace");
+    const home = join(root, "ss-git");
+    const r = runCli(["add", `git+file://${work}`], { home });
+    expect(r.code, explain(r)).toBe(1);
+    for (const s of repo.validSkills) expect(r.stdout).toContain(`added     skill/${s} `);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1 + repo.broken.length);
+    const rel = repo.mismatch.file.slice(repo.root.length + 1);
+    expect(lines.find((l) => l.includes(rel))).toMatch(
+      new RegExp(`^invalid: ${rel.replace(/\./g, "\\.")}:2: `),
+    );
   });
 
   it("--all-or-nothing adds nothing and exits 2", () => {
