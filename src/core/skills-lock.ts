@@ -348,3 +348,108 @@ export function lockEntryFor(opts: {
   }
   return entry;
 }
+
+/**
+ * Git's tree object id (SHA-1, lowercase hex) of a folder holding `files`: what GitHub's trees API
+ * reports for the folder, and what the global lock stores as `skillFolderHash` for `github` sources
+ * (`getSkillFolderHashFromTree`). Modes `100644`/`100755`, sub-folders `40000`, entries in git's
+ * order (a folder's name compares as if it ended in `/`). Paths are `/`-separated and relative.
+ */
+export function gitTreeSha1(
+  files: readonly { path: string; mode: "644" | "755"; data: Uint8Array }[],
+): string {
+  interface Dir {
+    dirs: Map<string, Dir>;
+    blobs: Map<string, { mode: string; id: Uint8Array }>;
+  }
+  const root: Dir = { dirs: new Map(), blobs: new Map() };
+  const enc = new TextEncoder();
+  const sha1 = (parts: Uint8Array[]): Uint8Array => {
+    const h = createHash("sha1");
+    for (const p of parts) h.update(p);
+    return new Uint8Array(h.digest());
+  };
+  for (const f of files) {
+    const segs = f.path.split("/");
+    let d = root;
+    for (const s of segs.slice(0, -1)) {
+      let next = d.dirs.get(s);
+      if (!next) {
+        next = { dirs: new Map(), blobs: new Map() };
+        d.dirs.set(s, next);
+      }
+      d = next;
+    }
+    const id = sha1([enc.encode(`blob ${f.data.length}\0`), f.data]);
+    d.blobs.set(segs[segs.length - 1]!, { mode: f.mode === "755" ? "100755" : "100644", id });
+  }
+  const treeId = (d: Dir): Uint8Array => {
+    const entries: { key: string; name: string; mode: string; id: Uint8Array }[] = [];
+    for (const [name, sub] of d.dirs) entries.push({ key: `${name}/`, name, mode: "40000", id: treeId(sub) });
+    for (const [name, b] of d.blobs) entries.push({ key: name, name, mode: b.mode, id: b.id });
+    entries.sort((a, b) => compareBytes(enc.encode(a.key), enc.encode(b.key)));
+    const body: Uint8Array[] = [];
+    for (const e of entries) body.push(enc.encode(`${e.mode} ${e.name}\0`), e.id);
+    const size = body.reduce((n, p) => n + p.length, 0);
+    return sha1([enc.encode(`tree ${size}\0`), ...body]);
+  };
+  return [...treeId(root)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/**
+ * The global-lock entry skillsync writes for a skill it deployed globally, in the key order of the
+ * skills CLI's `addSkillToLock` (source, sourceType, sourceUrl, ref, skillPath, skillFolderHash,
+ * installedAt, updatedAt):
+ * - `local` → `{source: DIR, sourceType: "local", sourceUrl: DIR, skillFolderHash: computedHash}` (absolute DIR);
+ * - `github` → `{source: "owner/repo", sourceType: "github", sourceUrl: "https://github.com/owner/repo.git", ref?, skillPath, skillFolderHash: git tree id}`;
+ * - `git` → `{source: url, sourceType: "git", sourceUrl: url, ref?, skillPath, skillFolderHash: computedHash}`.
+ * `installedAt` is kept from `previous`; an existing entry with the same `source` keeps its other keys.
+ * @param now ISO time with milliseconds, as the skills CLI writes (`Date#toISOString`)
+ */
+export function globalLockEntryFor(opts: {
+  origin: LockOrigin;
+  computedHash: string;
+  gitTreeId: string;
+  now: string;
+  previous?: GlobalSkillLockEntry | undefined;
+}): GlobalSkillLockEntry {
+  const { origin, now } = opts;
+  const skillPath = (p: string) => (p ? `${p}/SKILL.md` : "SKILL.md");
+  let entry: GlobalSkillLockEntry;
+  if (origin.type === "local")
+    entry = {
+      source: origin.absPath,
+      sourceType: "local",
+      sourceUrl: origin.absPath,
+      skillFolderHash: opts.computedHash,
+    };
+  else if (origin.type === "github")
+    entry = {
+      source: `${origin.owner}/${origin.repo}`,
+      sourceType: "github",
+      sourceUrl: `https://github.com/${origin.owner}/${origin.repo}.git`,
+      ...(origin.ref ? { ref: origin.ref } : {}),
+      skillPath: skillPath(origin.path),
+      skillFolderHash: opts.gitTreeId,
+    };
+  else
+    entry = {
+      source: origin.url,
+      sourceType: "git",
+      sourceUrl: origin.url,
+      ...(origin.ref ? { ref: origin.ref } : {}),
+      skillPath: skillPath(origin.path),
+      skillFolderHash: opts.computedHash,
+    };
+  const prev = opts.previous;
+  const base: GlobalSkillLockEntry =
+    prev && prev.source === entry.source ? { ...prev, skillFolderHash: entry.skillFolderHash } : entry;
+  if (prev && prev.source === entry.source && prev.skillFolderHash === entry.skillFolderHash) return prev;
+  return { ...base, installedAt: prev?.installedAt ?? now, updatedAt: now };
+}

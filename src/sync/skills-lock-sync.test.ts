@@ -1,13 +1,20 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SkillsyncError } from "../core/errors.js";
-import { computeSkillFolderHash, type SkillsLockEntry, serializeSkillsLock } from "../core/skills-lock.js";
+import {
+  computeSkillFolderHash,
+  gitTreeSha1,
+  type SkillsLockEntry,
+  serializeGlobalSkillLock,
+  serializeSkillsLock,
+} from "../core/skills-lock.js";
 import { emptyLock, upsertLockEntry } from "../store/lock-file.js";
 import { closeStateDbs } from "../store/state-db.js";
 import { adoptSkillsInstall, sourceFromSkillsLock } from "./skills-lock-adopt.js";
-import { originOf, updatedSkillsLock } from "./skills-lock-sync.js";
+import { originOf, updatedGlobalSkillLock, updatedSkillsLock } from "./skills-lock-sync.js";
 import { openWorkspace, type Workspace } from "./workspace.js";
 
 const roots: string[] = [];
@@ -135,5 +142,82 @@ describe("adopting a skills-lock.json", () => {
       expect(existsSync(w.collectionDir)).toBe(false);
       expect(readdirSync(join(project, ".claude")).sort()).toEqual(["evil", "skills"]);
     }
+  });
+});
+
+describe("global .skill-lock.json", () => {
+  it("gitTreeSha1 is git's own tree id (GitHub's skillFolderHash)", async () => {
+    const { root } = await ws();
+    const repo = join(root, "repo");
+    const files = [
+      { path: "SKILL.md", mode: "644" as const, text: "---\nname: x\n---\n" },
+      { path: "a-b.md", mode: "644" as const, text: "dash\n" },
+      { path: "a/inner.md", mode: "644" as const, text: "inner\n" },
+      { path: "a/deep/z.txt", mode: "644" as const, text: "z\n" },
+      { path: "scripts/run.sh", mode: "755" as const, text: "#!/bin/sh\n" },
+    ];
+    for (const f of files) {
+      mkdirSync(join(repo, f.path, ".."), { recursive: true });
+      writeFileSync(join(repo, f.path), f.text, { mode: f.mode === "755" ? 0o755 : 0o644 });
+    }
+    const run = (args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8" }).trim();
+    run(["init", "-q"]);
+    run(["add", "-A"]);
+    const expected = run(["write-tree"]);
+    const enc = new TextEncoder();
+    expect(gitTreeSha1(files.map((f) => ({ path: f.path, mode: f.mode, data: enc.encode(f.text) })))).toBe(
+      expected,
+    );
+  });
+
+  it("a global deploy entry is written as 'skills add -g' writes it, installedAt kept", async () => {
+    const { ws: w, root } = await ws();
+    const src = join(root, "src", "mine");
+    const lockFile = join(root, "home", ".agents", ".skill-lock.json");
+    mkdirSync(join(lockFile, ".."), { recursive: true });
+    const installed = "2026-01-01T00:00:00.000Z";
+    const before = {
+      version: 3,
+      skills: {
+        mine: {
+          source: src,
+          sourceType: "local",
+          sourceUrl: src,
+          skillFolderHash: "0".repeat(64),
+          installedAt: installed,
+          updatedAt: installed,
+        },
+      },
+      dismissed: {},
+    };
+    writeFileSync(lockFile, serializeGlobalSkillLock(before));
+    const lock = upsertLockEntry(emptyLock(), {
+      name: "mine",
+      type: "skill",
+      source: `local:${src}`,
+      version: "0.0.0",
+      sha: "0".repeat(64),
+      "added-at": "2026-01-01T00:00:00Z",
+      "updated-at": "2026-01-01T00:00:00Z",
+    });
+    const files = [{ path: "SKILL.md", mode: "644" as const, data: new TextEncoder().encode("new") }];
+    const next = updatedGlobalSkillLock(w, { lockFile, lock, changes: [{ name: "mine", files }] });
+    expect(next).toBeDefined();
+    const text = serializeGlobalSkillLock(next!);
+    expect(text.endsWith("}")).toBe(true);
+    expect(Object.keys(next!.skills.mine!)).toEqual([
+      "source",
+      "sourceType",
+      "sourceUrl",
+      "skillFolderHash",
+      "installedAt",
+      "updatedAt",
+    ]);
+    expect(next!.skills.mine!.skillFolderHash).toBe(computeSkillFolderHash(files));
+    expect(next!.skills.mine!.installedAt).toBe(installed);
+    expect(next!.dismissed).toEqual({});
+    expect(
+      updatedGlobalSkillLock(w, { lockFile, lock, changes: [{ name: "mine", files: null }] })?.skills,
+    ).toEqual({});
   });
 });

@@ -27,16 +27,20 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 import { isGitSpec, parseGitSpec } from "../core/git-spec.js";
 import {
   computeSkillFolderHash,
+  type GlobalSkillLock,
+  gitTreeSha1,
+  globalLockEntryFor,
   type LockOrigin,
   lockEntryFor,
   type SkillsLock,
+  serializeGlobalSkillLock,
   serializeSkillsLock,
 } from "../core/skills-lock.js";
 import { locate } from "../store/collection.js";
 import type { Transaction } from "../store/fs.js";
 import type { LockFile } from "../store/lock-file.js";
 import { findLockEntry } from "../store/lock-file.js";
-import { readSkillsLock, skillsLockPath } from "../store/skills-lock.js";
+import { readGlobalSkillLock, readSkillsLock, skillsLockPath } from "../store/skills-lock.js";
 import type { TreeFile } from "../store/tree-read.js";
 import type { Workspace } from "./workspace.js";
 
@@ -138,5 +142,63 @@ export async function stageSkillsLockUpdate(
   const next = updatedSkillsLock(ws, update);
   if (!next) return false;
   await tx.stageFile(skillsLockPath(update.root), serializeSkillsLock(next));
+  return true;
+}
+
+/** Options for {@link stageGlobalSkillLockUpdate}. */
+export interface GlobalSkillLockUpdate {
+  /** The global lock (`globalSkillLockPath(home)` in store/skills-lock.ts). */
+  lockFile: string;
+  changes: readonly SkillsLockChange[];
+  lock: LockFile;
+}
+
+/**
+ * The new global `.skill-lock.json` for a global deploy or undeploy, or `undefined` when there is none
+ * or nothing changes. Same rules as the project lock (module comment); entries as the skills CLI's
+ * `addSkillToLock` writes them (see `globalLockEntryFor`), `updatedAt` = `ws.now()`.
+ * @throws SkillsyncError INVALID_LOCK / UNSUPPORTED_VERSION
+ */
+export function updatedGlobalSkillLock(
+  ws: Workspace,
+  update: GlobalSkillLockUpdate,
+): GlobalSkillLock | undefined {
+  if (update.changes.length === 0 || !existsSync(update.lockFile)) return undefined;
+  const current = readGlobalSkillLock(update.lockFile);
+  if (!current) return undefined;
+  const skills = { ...current.skills };
+  const now = ws.now().toISOString();
+  for (const c of update.changes) {
+    if (c.files === null) {
+      delete skills[c.name];
+      continue;
+    }
+    const origin = originOf(ws, c.name, findLockEntry(update.lock, "skill", c.name)?.source);
+    skills[c.name] = globalLockEntryFor({
+      origin: origin.type === "local" ? { type: "local", absPath: resolve(origin.absPath) } : origin,
+      computedHash: computeSkillFolderHash(c.files),
+      gitTreeId: origin.type === "github" ? gitTreeSha1(c.files) : "",
+      now,
+      previous: skills[c.name],
+    });
+  }
+  const next: GlobalSkillLock = { ...current, skills };
+  return serializeGlobalSkillLock(next) === serializeGlobalSkillLock(current) ? undefined : next;
+}
+
+/**
+ * Stages the update of the user's global `.skill-lock.json` in `tx` (for a `--global` deploy or
+ * undeploy; not yet called on this branch). Does nothing when the file does not exist.
+ * @returns true when a new global lock was staged
+ * @throws SkillsyncError INVALID_LOCK / UNSUPPORTED_VERSION (nothing of the operation is written then)
+ */
+export async function stageGlobalSkillLockUpdate(
+  ws: Workspace,
+  tx: Transaction,
+  update: GlobalSkillLockUpdate,
+): Promise<boolean> {
+  const next = updatedGlobalSkillLock(ws, update);
+  if (!next) return false;
+  await tx.stageFile(update.lockFile, serializeGlobalSkillLock(next));
   return true;
 }
