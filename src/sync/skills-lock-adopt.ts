@@ -10,8 +10,9 @@
  *   keeps its own deployment record).
  * - The skills adopted are the entries of `skills-lock.json` (other artifacts in the folder are left
  *   alone: add them by path). Each is read from the project's skill folder of the configured profile
- *   (`.claude/skills/<name>` for `claude`), else from `.agents/skills/<name>` (added to the collection,
- *   no base recorded: skillsync does not deploy there yet); a name without a copy is skipped with a note.
+ *   (`.claude/skills/<name>` for `claude`) when it is a real folder, else from `.agents/skills/<name>`
+ *   (added to the collection, no base recorded: skillsync does not deploy there, nor follow the link
+ *   `skills add` makes without `--copy`); a name without a copy is skipped with a note.
  * - The `skillsync.lock` source comes from the entry: `github` → `github:SOURCE[/DIR]@REF` (DIR the
  *   folder of `skillPath`), `git`/`gitlab` → `git+URL#DIR@REF` (URL = `sourceUrl`, else `source`),
  *   `local` → `local:` + the folder it names (resolved against the project); any other type
@@ -21,7 +22,7 @@
  * - A copy whose skills-CLI hash differs from the entry's `computedHash` (edited since `skills add`)
  *   is adopted as it is now, with a note.
  */
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
@@ -59,6 +60,14 @@ export interface AdoptOutcome {
   tracked: string[];
   notes: string[];
   snapshotId?: string;
+}
+
+function isRealFolder(p: string): boolean {
+  try {
+    return lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The skills CLI's global lock of the user folder `dir`: `$XDG_STATE_HOME/skills/…` only for the real home. */
@@ -160,17 +169,23 @@ export async function adoptSkillsInstall(ws: Workspace, opts: AdoptOptions): Pro
     }
     const main = locate(project, layout, "skill", name).path;
     const shared = join(project, ".agents", "skills", name);
-    const copy = existsSync(join(main, "SKILL.md"))
-      ? main
-      : existsSync(join(shared, "SKILL.md"))
-        ? shared
-        : undefined;
+    // A link (what `skills add` makes without --copy for several agents) is not followed: the shared
+    // copy it points to is read instead, and no base is recorded for the link.
+    const copy =
+      isRealFolder(main) && existsSync(join(main, "SKILL.md"))
+        ? main
+        : isRealFolder(shared) && existsSync(join(shared, "SKILL.md"))
+          ? shared
+          : undefined;
     if (!copy) {
       notes.push(`skill/${name}: listed in skills-lock.json but not installed in ${project}; skipped`);
       continue;
     }
     if (copy === main) inLayout.add(name);
-    else notes.push(`skill/${name}: found in .agents/skills only; added to the collection, no base recorded`);
+    else
+      notes.push(
+        `skill/${name}: read from .agents/skills (${main} is ${existsSync(main) ? "a link" : "missing"}); added to the collection, no base recorded`,
+      );
     // The global lock's hash of a GitHub source is the git tree SHA, not comparable: only local ones are checked.
     const comparable = !lock.global || entry.sourceType === "local";
     if (comparable && computeSkillFolderHash(readFolderForSkillsHash(copy)) !== entry.computedHash)
