@@ -5,7 +5,15 @@
  * folder), and `skills list` / `skills check` still work. Then a generated repository shaped like
  * wshobson/agents: partial add with one line per invalid artifact, and what `skills add --list` finds.
  */
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, runCli } from "../helpers/cli.js";
@@ -175,6 +183,24 @@ describe.skipIf(missing !== undefined)("skills CLI round trip on the fixtures", 
       "utf8",
     );
     expect(lockToml).toContain(`source = "local:${src}"`);
+  });
+
+  it("a linked install (skills add without --copy, two agents) is adopted from .agents/skills, the link left alone", () => {
+    const linked = join(root, "linked");
+    mkdirSync(linked);
+    const r = skills(
+      ["add", src, "--skill", "theme-factory", "--agent", "claude-code", "--agent", "codex", "-y"],
+      linked,
+    );
+    expect(r.code, explain(r)).toBe(0);
+    expect(lstatSync(join(linked, ".claude", "skills", "theme-factory")).isSymbolicLink()).toBe(true);
+    const before = snapshotTree(linked);
+    const a = runCli(["add", linked], { home: join(root, "skillsync-linked"), env: { HOME: home } });
+    expect(a.code, explain(a)).toBe(0);
+    expect(a.stdout).toContain("added     skill/theme-factory");
+    expect(a.stderr).toContain("read from .agents/skills");
+    expect(diffSnapshots(before, snapshotTree(linked), { execBitsOnly: false })).toEqual([]);
+    expect(lstatSync(join(linked, ".claude", "skills", "theme-factory")).isSymbolicLink()).toBe(true);
   });
 
   it("a corrupt skills-lock.json stops a deploy with one line naming it, and nothing changes", () => {
