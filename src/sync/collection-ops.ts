@@ -626,6 +626,7 @@ export function validatePath(
   opts: { strict?: boolean; kind?: Kind } = {},
 ): ValidatedArtifact[] {
   let locs: Located[];
+  let rejected: RejectedArtifact[] = [];
   if (path === undefined) {
     requireCollection(ws);
     locs = discoverArtifacts(ws.collectionDir, ws.layout);
@@ -639,28 +640,48 @@ export function validatePath(
     ) {
       locs = [{ kind: "skill", name: basename(abs), path: abs, form: "folder" }];
     } else {
-      locs = findCandidatesLenient(abs, opts.kind);
+      const found = findCandidatesLenient(abs, opts.kind);
+      locs = found.locs;
+      rejected = found.rejected;
     }
   }
-  return locs.map((loc) => {
-    const v = validateLocated(loc, opts.strict);
+  const fromRejected: ValidatedArtifact[] = rejected.map((r) => {
+    const slash = r.artifact.indexOf("/");
+    const kind = r.artifact.slice(0, slash) as Kind;
     return {
-      kind: loc.kind,
-      name: loc.name,
-      path: loc.path,
-      valid: !v.problems.some((p) => p.severity === "error"),
-      problems: v.problems,
+      kind,
+      name: r.artifact.slice(slash + 1),
+      path: kind === "skill" ? dirname(r.file) : r.file,
+      valid: false,
+      problems: [{ severity: "error", message: r.reason, file: r.file, ...(r.line ? { line: r.line } : {}) }],
     };
   });
+  return [
+    ...locs.map((loc) => {
+      const v = validateLocated(loc, opts.strict);
+      return {
+        kind: loc.kind,
+        name: loc.name,
+        path: loc.path,
+        valid: !v.problems.some((p) => p.severity === "error"),
+        problems: v.problems,
+      };
+    }),
+    ...fromRejected,
+  ];
 }
 
-/** Like {@link findCandidates} but folders named as skills without SKILL.md are reported, not dropped. */
-function findCandidatesLenient(abs: string, kind?: Kind): Located[] {
+/**
+ * Like {@link findCandidatesReporting}, but a folder given by the user that is named as a skill yet
+ * breaks the naming rules (or has no SKILL.md) is validated as that skill, not refused.
+ */
+function findCandidatesLenient(abs: string, kind?: Kind): { locs: Located[]; rejected: RejectedArtifact[] } {
   try {
-    return findCandidates(abs, kind).map((c) => c.source);
+    const found = findCandidatesReporting(abs, kind);
+    return { locs: found.candidates.map((c) => c.source), rejected: found.rejected };
   } catch (e) {
     if (e instanceof SkillsyncError && e.code === "INVALID_NAME" && statSync(abs).isDirectory())
-      return [{ kind: "skill", name: basename(abs), path: abs, form: "folder" }];
+      return { locs: [{ kind: "skill", name: basename(abs), path: abs, form: "folder" }], rejected: [] };
     throw e;
   }
 }

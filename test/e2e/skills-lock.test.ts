@@ -262,6 +262,13 @@ describe("a repository shaped like wshobson/agents", () => {
     );
   });
 
+  it("validate of the repository lists the same invalid artifacts", () => {
+    const r = runCli(["validate", repo.root], { home: join(root, "ss-validate") });
+    const valid = repo.validSkills.length + repo.others.length;
+    expect(`${r.stdout}${r.stderr}`).toContain(`${valid} valid, ${1 + repo.broken.length} invalid`);
+    expect(r.stderr).toContain(repo.mismatch.file);
+  });
+
   it("--all-or-nothing adds nothing and exits 2", () => {
     const home = join(root, "ss-all");
     const r = runCli(["add", repo.root, "--all-or-nothing"], { home });
