@@ -30,12 +30,13 @@ export function locate(root: string, layout: Layout, kind: Kind, name: string): 
 
 /**
  * Every artifact under `root` per `layout`, sorted by kind then name. Entries whose names are not
- * valid artifact names (dot-files, leftovers of interrupted writes) are skipped; `onSkip` hears why.
+ * valid artifact names (dot-files, leftovers of interrupted writes) are skipped; `onSkip` hears why
+ * (a message, and for a name that breaks the naming rules the entry itself).
  */
 export function discoverArtifacts(
   root: string,
   layout: Layout,
-  onSkip?: (message: string) => void,
+  onSkip?: (message: string, skipped?: { kind: Kind; name: string; path: string; problem: string }) => void,
 ): Located[] {
   const found: Located[] = [];
   for (const kind of KINDS) {
@@ -60,7 +61,12 @@ export function discoverArtifacts(
       }
       const problem = artifactNameProblem(kind, name);
       if (problem) {
-        onSkip?.(`${join(dir, d.name)}: skipped: ${problem}`);
+        onSkip?.(`${join(dir, d.name)}: skipped: ${problem}`, {
+          kind,
+          name,
+          path: join(dir, d.name),
+          problem,
+        });
         continue;
       }
       // Same as locate(root, layout, kind, name), without re-joining the folder for each entry.

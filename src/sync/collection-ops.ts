@@ -48,13 +48,130 @@ export interface Candidate {
   source: Located;
 }
 
+/** An artifact that `add` found but cannot take: where it is and why (one line each in the CLI). */
+export interface RejectedArtifact {
+  /** `kind/name` as found (the folder or file name). */
+  artifact: string;
+  file: string;
+  line?: number;
+  reason: string;
+}
+
+/** Folders never searched for skills (as the `skills` CLI's `SKIP_DIRS`), besides dot-folders. */
+const SKIP_DIRS: ReadonlySet<string> = new Set(["node_modules", ".git", "dist", "build", "__pycache__"]);
+/** How deep below the folder given to `add` skill folders are looked for (the `skills` CLI's `findSkillDirs`: 5). */
+export const SKILL_SEARCH_DEPTH = 5;
+
+/** Folders whose `.md` files are single-file artifacts of a kind (as in a plugin: `commands/`, `agents/`). */
+const FILE_KIND_DIRS: Readonly<Record<string, Kind>> = {
+  commands: "command",
+  agents: "agent",
+  prompts: "prompt",
+};
+
+/**
+ * The artifacts under `dir` found by walking down at most {@link SKILL_SEARCH_DEPTH} levels, in name
+ * order: each folder holding a `SKILL.md` is a skill (and is not searched further: its `references/`,
+ * `agents/`… belong to it); each `.md` file (but `README.md`) directly in a folder named `commands`,
+ * `agents` or `prompts` is a command, agent or prompt. Dot-folders and {@link SKIP_DIRS} are skipped;
+ * symbolic links are not followed. Names that break the naming rules are `rejected`.
+ */
+function walkArtifacts(
+  dir: string,
+  kinds: ReadonlySet<Kind>,
+  found: { out: Candidate[]; rejected: RejectedArtifact[] },
+  depth = 1,
+): void {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of entries) {
+    if (!d.isDirectory() || d.name.startsWith(".") || SKIP_DIRS.has(d.name)) continue;
+    const child = join(dir, d.name);
+    if (existsSync(join(child, "SKILL.md"))) {
+      if (!kinds.has("skill")) continue;
+      const problem = artifactNameProblem("skill", d.name);
+      if (problem)
+        found.rejected.push({
+          artifact: `skill/${d.name}`,
+          file: join(child, "SKILL.md"),
+          reason: `skill folder ${problem}`,
+        });
+      else
+        found.out.push({
+          kind: "skill",
+          name: d.name,
+          source: { kind: "skill", name: d.name, path: child, form: "folder" },
+        });
+      continue;
+    }
+    const fileKind = FILE_KIND_DIRS[d.name];
+    if (fileKind && kinds.has(fileKind)) {
+      for (const f of readdirSync(child, { withFileTypes: true }).sort((a, b) =>
+        a.name < b.name ? -1 : 1,
+      )) {
+        if (!f.isFile() || !f.name.endsWith(".md") || f.name.startsWith(".") || f.name === "README.md")
+          continue;
+        const name = f.name.slice(0, -".md".length);
+        const file = join(child, f.name);
+        const problem = artifactNameProblem(fileKind, name);
+        if (problem) found.rejected.push({ artifact: `${fileKind}/${name}`, file, reason: problem });
+        else
+          found.out.push({
+            kind: fileKind,
+            name,
+            source: { kind: fileKind, name, path: file, form: "file", entryName: f.name },
+          });
+      }
+      continue;
+    }
+    if (depth < SKILL_SEARCH_DEPTH) walkArtifacts(child, kinds, found, depth + 1);
+  }
+}
+
+/**
+ * Finds the artifacts in `path` (see {@link findCandidates}), reporting folders it cannot take
+ * (invalid folder names found while searching) in `rejected` instead of throwing.
+ * @throws SkillsyncError NOT_FOUND, USAGE (kind cannot be inferred), INVALID_NAME (for `path` itself)
+ */
+export function findCandidatesReporting(
+  path: string,
+  kind?: Kind,
+): { candidates: Candidate[]; rejected: RejectedArtifact[] } {
+  const rejected: RejectedArtifact[] = [];
+  const candidates = findCandidatesInto(path, kind, rejected, true);
+  const seen = new Set<string>();
+  return { candidates, rejected: rejected.filter((r) => !seen.has(r.file) && seen.add(r.file)) };
+}
+
 /**
  * Finds the artifacts in `path`: a skill folder (has `SKILL.md`), a `.md` file (kind from `kind`, or
- * from its parent folder `commands`/`agents`/`prompts`), a folder of skill folders, or a folder laid
- * out as a collection or a project.
+ * from its parent folder `commands`/`agents`/`prompts`), a folder laid out as a collection or a
+ * project, or else any folder: every skill folder, and every `.md` in a `commands/`, `agents/` or
+ * `prompts/` folder, up to {@link SKILL_SEARCH_DEPTH} levels down (`plugins/<plugin>/skills/<skill>/`
+ * and `plugins/<plugin>/agents/<agent>.md` as in marketplace repositories), plus its own `.md` files
+ * when `kind` names a single-file kind.
  * @throws SkillsyncError NOT_FOUND, USAGE (kind cannot be inferred), INVALID_NAME
  */
 export function findCandidates(path: string, kind?: Kind): Candidate[] {
+  const rejected: RejectedArtifact[] = [];
+  const out = findCandidatesInto(path, kind, rejected);
+  const first = rejected[0];
+  if (first) throw new SkillsyncError("INVALID_NAME", first.reason, { file: dirname(first.file) });
+  return out;
+}
+
+/** @param layoutSkips also report entries of a collection/project layout skipped for their names */
+function findCandidatesInto(
+  path: string,
+  kind: Kind | undefined,
+  rejected: RejectedArtifact[],
+  layoutSkips = false,
+): Candidate[] {
   const abs = resolve(path);
   let st: ReturnType<typeof statSync>;
   try {
@@ -68,7 +185,7 @@ export function findCandidates(path: string, kind?: Kind): Candidate[] {
         "USAGE",
         `${abs} is not a skill folder or a .md file; pass a SKILL.md's folder or a .md file`,
       );
-    if (basename(abs) === "SKILL.md") return findCandidates(dirname(abs), kind);
+    if (basename(abs) === "SKILL.md") return findCandidatesInto(dirname(abs), kind, rejected, layoutSkips);
     const parent = basename(dirname(abs));
     const inferred: Kind | undefined =
       kind ??
@@ -106,21 +223,25 @@ export function findCandidates(path: string, kind?: Kind): Candidate[] {
   // A collection or project layout, or a folder of skills / of .md files.
   const out: Candidate[] = [];
   for (const layout of [COLLECTION_LAYOUT, ...Object.values(PROJECT_PROFILES)]) {
-    for (const loc of discoverArtifacts(abs, layout)) {
+    const skipped = (_m: string, e?: { kind: Kind; name: string; path: string; problem: string }) => {
+      if (!e || !layoutSkips) return;
+      if (e.kind === "skill" && !existsSync(join(e.path, "SKILL.md"))) return;
+      const file = e.kind === "skill" ? join(e.path, "SKILL.md") : e.path;
+      rejected.push({ artifact: `${e.kind}/${e.name}`, file, reason: `${e.kind} ${e.problem}` });
+    };
+    for (const loc of discoverArtifacts(abs, layout, skipped)) {
       if (loc.kind === "skill" && !existsSync(join(loc.path, "SKILL.md"))) continue;
       if (!out.some((c) => c.kind === loc.kind && c.name === loc.name))
         out.push({ kind: loc.kind, name: loc.name, source: loc });
     }
   }
   if (out.length > 0) return kind ? out.filter((c) => c.kind === kind) : out;
-  for (const d of readdirSync(abs, { withFileTypes: true })) {
-    if (d.name.startsWith(".")) continue;
-    const child = join(abs, d.name);
-    if (d.isDirectory() && existsSync(join(child, "SKILL.md"))) out.push(...findCandidates(child, "skill"));
-    else if (d.isFile() && d.name.endsWith(".md") && kind && kind !== "skill")
-      out.push(...findCandidates(child, kind));
-  }
-  if (out.length === 0)
+  walkArtifacts(abs, new Set(kind ? [kind] : KINDS), { out, rejected });
+  if (kind && kind !== "skill")
+    for (const d of readdirSync(abs, { withFileTypes: true }))
+      if (d.isFile() && !d.name.startsWith(".") && d.name.endsWith(".md"))
+        out.push(...findCandidatesInto(join(abs, d.name), kind, rejected, layoutSkips));
+  if (out.length === 0 && rejected.length === 0)
     throw new SkillsyncError(
       "NOT_FOUND",
       `no artifacts in ${abs}: expected a skill folder with SKILL.md, a .md file with --kind, or folders of them`,
@@ -140,6 +261,12 @@ export interface AddOptions {
   resolvedRef?: string;
   /** Create the collection (in the same transaction) when it does not exist yet. */
   createCollection?: boolean;
+  /**
+   * Add the valid artifacts and return the invalid ones in `invalid` (file, line, reason) instead of
+   * refusing the whole add (the CLI's default; `--all-or-nothing` turns it off). Artifacts already in
+   * the collection still refuse the whole add without `force`.
+   */
+  partial?: boolean;
 }
 
 /** What `add` did for one artifact. */
@@ -152,32 +279,68 @@ export interface AddResult {
   warnings: Problem[];
 }
 
+/** What {@link addArtifacts} did. */
+export interface AddOutcome {
+  results: AddResult[];
+  snapshotId?: string;
+  /** With `partial`: the artifacts left out, each with file, line and reason. */
+  invalid: RejectedArtifact[];
+}
+
 /**
- * Adds artifacts to the collection. All candidates are validated first; any error, or an existing
- * artifact without `force`, refuses the whole add and writes nothing.
- * @throws SkillsyncError INVALID_ARTIFACT (first error, with file and line), ALREADY_EXISTS, NOT_FOUND
+ * Adds artifacts to the collection. All candidates are validated first. Without `partial`, any error,
+ * or an existing artifact without `force`, refuses the whole add and writes nothing; with `partial`,
+ * invalid artifacts (and later duplicates of a name) are left out and listed in `invalid`, unless
+ * none is valid: then the whole add is refused as without it.
+ * @throws SkillsyncError INVALID_ARTIFACT (first error, with file and line; with `partial` only when
+ *   no artifact is valid), ALREADY_EXISTS, NOT_FOUND
  */
-export async function addArtifacts(
-  ws: Workspace,
-  opts: AddOptions,
-): Promise<{ results: AddResult[]; snapshotId?: string }> {
+export async function addArtifacts(ws: Workspace, opts: AddOptions): Promise<AddOutcome> {
   if (!opts.createCollection) requireCollection(ws);
-  const candidates = opts.paths.flatMap((p) => findCandidates(p, opts.kind));
-  const seen = new Set<string>();
+  const invalid: RejectedArtifact[] = [];
+  const candidates: Candidate[] = [];
+  for (const p of opts.paths) {
+    if (opts.partial) {
+      const found = findCandidatesReporting(p, opts.kind);
+      candidates.push(...found.candidates);
+      invalid.push(...found.rejected);
+    } else candidates.push(...findCandidates(p, opts.kind));
+  }
+  const seen = new Map<string, string>();
+  const unique: Candidate[] = [];
   for (const c of candidates) {
     const id = `${c.kind}/${c.name}`;
-    if (seen.has(id)) throw new SkillsyncError("USAGE", `${id} is given twice; add one of them`);
-    seen.add(id);
+    const first = seen.get(id);
+    if (first !== undefined) {
+      if (!opts.partial) throw new SkillsyncError("USAGE", `${id} is given twice; add one of them`);
+      invalid.push({
+        artifact: id,
+        file: c.source.path,
+        reason: `${id} was already found at ${first}; add one of them by its path`,
+      });
+      continue;
+    }
+    seen.set(id, c.source.path);
+    unique.push(c);
   }
   const prepared: { c: Candidate; files: TreeFile[]; sha: string; version: string; warnings: Problem[] }[] =
     [];
-  for (const c of candidates) {
+  for (const c of unique) {
     const v = validateLocated(c.source);
     const err = v.problems.find((p) => p.severity === "error");
+    if (err && opts.partial) {
+      invalid.push({
+        artifact: `${c.kind}/${c.name}`,
+        file: err.file,
+        ...(err.line ? { line: err.line } : {}),
+        reason: err.message,
+      });
+      continue;
+    }
     if (err)
       throw new SkillsyncError(
         "INVALID_ARTIFACT",
-        `${err.message} (nothing was added; fix it or run 'skillsync validate')`,
+        `${err.message} (nothing was added; fix it or run 'skillsync validate', or leave out --all-or-nothing to add the valid ones)`,
         {
           file: err.file,
           ...(err.line ? { line: err.line } : {}),
@@ -194,6 +357,15 @@ export async function addArtifacts(
       sha,
       version: v.version,
       warnings: v.problems.filter((p) => p.severity === "warning"),
+    });
+  }
+  const firstInvalid = invalid[0];
+  if (prepared.length === 0 && firstInvalid) {
+    // Nothing valid at all: bad input, refused as a whole (exit 2) as without `partial`.
+    const more = invalid.length > 1 ? `; ${invalid.length - 1} more invalid, see 'skillsync validate'` : "";
+    throw new SkillsyncError("INVALID_ARTIFACT", `${firstInvalid.reason} (nothing was added${more})`, {
+      file: firstInvalid.file,
+      ...(firstInvalid.line ? { line: firstInvalid.line } : {}),
     });
   }
   return locked(ws, [collectionLock(ws)], async () => {
@@ -264,7 +436,7 @@ export async function addArtifacts(
       throw e;
     }
     ws.statCache.flush();
-    return snapshotId ? { results, snapshotId } : { results };
+    return snapshotId ? { results, snapshotId, invalid } : { results, invalid };
   });
 }
 
@@ -454,6 +626,7 @@ export function validatePath(
   opts: { strict?: boolean; kind?: Kind } = {},
 ): ValidatedArtifact[] {
   let locs: Located[];
+  let rejected: RejectedArtifact[] = [];
   if (path === undefined) {
     requireCollection(ws);
     locs = discoverArtifacts(ws.collectionDir, ws.layout);
@@ -467,28 +640,48 @@ export function validatePath(
     ) {
       locs = [{ kind: "skill", name: basename(abs), path: abs, form: "folder" }];
     } else {
-      locs = findCandidatesLenient(abs, opts.kind);
+      const found = findCandidatesLenient(abs, opts.kind);
+      locs = found.locs;
+      rejected = found.rejected;
     }
   }
-  return locs.map((loc) => {
-    const v = validateLocated(loc, opts.strict);
+  const fromRejected: ValidatedArtifact[] = rejected.map((r) => {
+    const slash = r.artifact.indexOf("/");
+    const kind = r.artifact.slice(0, slash) as Kind;
     return {
-      kind: loc.kind,
-      name: loc.name,
-      path: loc.path,
-      valid: !v.problems.some((p) => p.severity === "error"),
-      problems: v.problems,
+      kind,
+      name: r.artifact.slice(slash + 1),
+      path: kind === "skill" ? dirname(r.file) : r.file,
+      valid: false,
+      problems: [{ severity: "error", message: r.reason, file: r.file, ...(r.line ? { line: r.line } : {}) }],
     };
   });
+  return [
+    ...locs.map((loc) => {
+      const v = validateLocated(loc, opts.strict);
+      return {
+        kind: loc.kind,
+        name: loc.name,
+        path: loc.path,
+        valid: !v.problems.some((p) => p.severity === "error"),
+        problems: v.problems,
+      };
+    }),
+    ...fromRejected,
+  ];
 }
 
-/** Like {@link findCandidates} but folders named as skills without SKILL.md are reported, not dropped. */
-function findCandidatesLenient(abs: string, kind?: Kind): Located[] {
+/**
+ * Like {@link findCandidatesReporting}, but a folder given by the user that is named as a skill yet
+ * breaks the naming rules (or has no SKILL.md) is validated as that skill, not refused.
+ */
+function findCandidatesLenient(abs: string, kind?: Kind): { locs: Located[]; rejected: RejectedArtifact[] } {
   try {
-    return findCandidates(abs, kind).map((c) => c.source);
+    const found = findCandidatesReporting(abs, kind);
+    return { locs: found.candidates.map((c) => c.source), rejected: found.rejected };
   } catch (e) {
     if (e instanceof SkillsyncError && e.code === "INVALID_NAME" && statSync(abs).isDirectory())
-      return [{ kind: "skill", name: basename(abs), path: abs, form: "folder" }];
+      return { locs: [{ kind: "skill", name: basename(abs), path: abs, form: "folder" }], rejected: [] };
     throw e;
   }
 }

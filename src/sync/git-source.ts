@@ -39,6 +39,7 @@ import {
   parseGitSpec,
   parseMarketplace,
   pickRemoteRef,
+  redactUrl,
   remoteKey,
 } from "../core/git-spec.js";
 import { mergeTree } from "../core/merge-tree.js";
@@ -53,7 +54,14 @@ import { readGitBase as readStoredGitBase, writeGitBases } from "../store/state/
 import { openStateDb } from "../store/state-db.js";
 import { loadTreeFiles, readTree, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree } from "./artifact-info.js";
-import { type AddResult, addArtifacts, modeBits, stageLock, toWrite } from "./collection-ops.js";
+import {
+  type AddResult,
+  addArtifacts,
+  modeBits,
+  type RejectedArtifact,
+  stageLock,
+  toWrite,
+} from "./collection-ops.js";
 import { forkFiles } from "./fork.js";
 import { takeSnapshot } from "./snapshot.js";
 import type { AutoResolve, Strategy, SyncResult } from "./transfer.js";
@@ -269,6 +277,8 @@ export interface AddFromGitOptions {
    * skills (by plugin name or skill folder name); default every listed one.
    */
   pick?: string[];
+  /** Add the valid artifacts and list the invalid ones instead of refusing the whole add (see `addArtifacts`). */
+  partial?: boolean;
 }
 
 function hashFiles(files: readonly TreeFile[]): string {
@@ -351,7 +361,7 @@ function holdsArtifacts(abs: string): boolean {
 export async function addFromGit(
   ws: Workspace,
   opts: AddFromGitOptions,
-): Promise<{ spec: string; results: AddResult[] }> {
+): Promise<{ spec: string; results: AddResult[]; invalid: RejectedArtifact[] }> {
   requireCollection(ws);
   const spec = parseSpec(opts.spec);
   const r = remoteFor(ws, spec);
@@ -402,12 +412,20 @@ export async function addFromGit(
       force: Boolean(opts.force),
       sourceFor: (c) => formatGitSpec(spec, relative(clone.dir, c.source.path).split(sep).join("/")),
       resolvedRef: commit,
+      ...(opts.partial ? { partial: true } : {}),
     });
     writeGitBase(
       ws,
       added.results.map((a) => ({ kind: a.kind, name: a.name, tree: a.sha, commit })),
     );
-    return { spec: opts.spec, results: added.results };
+    // Invalid artifacts are shown by their path in the repository, not in the cache's clone.
+    const invalid = added.invalid.map((i) => {
+      const rel = relative(clone.dir, i.file);
+      return rel.startsWith("..")
+        ? i
+        : { ...i, file: rel.split(sep).join("/"), reason: `${i.reason} (in ${redactUrl(opts.spec)})` };
+    });
+    return { spec: opts.spec, results: added.results, invalid };
   });
 }
 

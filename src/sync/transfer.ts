@@ -25,6 +25,7 @@ import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree, validateLocated } from "./artifact-info.js";
 import { modeBits, stageLock, toWrite } from "./collection-ops.js";
 import { onlyPreservedDiffer, withPreserved } from "./preserve.js";
+import { type SkillsLockChange, stageSkillsLockUpdate } from "./skills-lock-sync.js";
 import { takeSnapshot } from "./snapshot.js";
 
 /** Re-exported for callers that merge into a target (git sources). */
@@ -690,12 +691,20 @@ async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
     const text = serializeDeployRecord(record);
     const old = existsSync(recordPath) ? readFileSync(recordPath, "utf8") : undefined;
     if (old === undefined || stripStamp(old) !== stripStamp(text)) await tx.stageFile(recordPath, text);
+    await stageSkillsLockUpdate(ws, tx, { root: x.project, lock, changes: skillsLockChanges(x) });
     await tx.commit();
   } catch (e) {
     await tx.abort();
     throw e;
   }
   ws.statCache.flush();
+}
+
+/** The skills whose project copy a commit writes or removes, for `skills-lock.json`. */
+function skillsLockChanges(x: CommitCtx): SkillsLockChange[] {
+  return x.steps.flatMap((s) =>
+    s.kind === "skill" && s.toProject !== undefined ? [{ name: s.name, files: s.toProject }] : [],
+  );
 }
 
 function stripStamp(text: string): string {
@@ -767,6 +776,10 @@ export async function undeploy(
         ),
       };
       await tx.stageFile(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")), serializeDeployRecord(rec));
+      const gone = targets
+        .filter((t) => t.kind === "skill")
+        .map((t) => ({ name: t.name, path: "", files: null }));
+      await stageSkillsLockUpdate(ws, tx, { root: project, lock: readLockFile(ws.lockPath), changes: gone });
       await tx.commit();
     } catch (e) {
       await tx.abort();

@@ -6,6 +6,7 @@ import {
   addArtifacts,
   initCollection,
   listArtifacts,
+  type RejectedArtifact,
   removeArtifacts,
   showArtifact,
   validatePath,
@@ -51,16 +52,66 @@ export function registerCollection(program: Command): void {
     .option("--kind <kind>", `artifact kind when it cannot be inferred (${KINDS.join(", ")})`)
     .option("--force", "replace artifacts already in the collection (a snapshot is kept)")
     .option("--pick <names>", "marketplace repos: only these plugins or skills (comma-separated)")
+    .option("--all-or-nothing", "add nothing when any artifact found is invalid (exit 2)")
     .option("--json", "print JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  skillsync add ./my-skill\n  skillsync add ~/skills            # every skill folder inside\n  skillsync add review.md --kind command\n  skillsync add github:anthropics/skills/skills/pdf\n  skillsync add git+https://host/team/skills.git#skills@v2",
+      [
+        "",
+        "Folders are searched for skill folders (a SKILL.md inside) up to 5 levels down, so a repository",
+        "laid out as plugins/<plugin>/skills/<skill>/ is taken whole. Invalid artifacts are listed, one",
+        "line each (file:line: reason), the valid ones are added, and the exit status is 1;",
+        "--all-or-nothing adds nothing instead (exit 2). A folder holding skills-lock.json (installed by",
+        "the skills CLI) is adopted: its skills join the collection with the lock's source, their files",
+        "stay as they are, and the folder is tracked as a deployment (see docs/skills-cli.md).",
+        "",
+        "Examples:",
+        "  skillsync add ./my-skill",
+        "  skillsync add ~/skills            # every skill folder inside",
+        "  skillsync add review.md --kind command",
+        "  skillsync add ./my-project        # adopt what 'skills add' installed (skills-lock.json)",
+        "  skillsync add github:anthropics/skills/skills/pdf",
+        "  skillsync add git+https://host/team/skills.git#skills@v2",
+      ].join("\n"),
     )
     .action(
       wrapCommand(
-        async (paths: string[], o: { kind?: string; force?: boolean; pick?: string }, cmd: Command) => {
+        async (
+          paths: string[],
+          o: { kind?: string; force?: boolean; pick?: string; allOrNothing?: boolean },
+          cmd: Command,
+        ) => {
           const { ctx, ws } = await workspaceFor(cmd);
           const kind = kindOption(o.kind);
+          const partial = !o.allOrNothing;
+          const printInvalid = (invalid: RejectedArtifact[]): number => {
+            for (const i of invalid)
+              process.stderr.write(
+                `${color.red("invalid:")} ${i.file}${i.line ? `:${i.line}` : ""}: ${i.reason} (${i.artifact} not added)\n`,
+              );
+            return invalid.length > 0 ? EXIT.drift : EXIT.ok;
+          };
+          const { holdsSkillsLock, adoptSkillsInstall } = await import("../../sync/skills-lock-adopt.js");
+          const lockDirs = paths.filter((p) => !isGitSpec(p) && holdsSkillsLock(p));
+          if (lockDirs.length > 0) {
+            if (paths.length !== 1)
+              throw new SkillsyncError(
+                "USAGE",
+                `${lockDirs[0]} holds a skills-lock.json: add it on its own (its skills are adopted with their sources)`,
+              );
+            const r = await adoptSkillsInstall(ws, { root: lockDirs[0]!, force: Boolean(o.force), partial });
+            if (ctx.out.jsonMode) ctx.out.json(r);
+            else {
+              for (const a of r.results)
+                ctx.out.line(
+                  `${a.status.padEnd(9)} ${a.kind}/${a.name} ${color.dim(`${a.version} ${shortHash(a.sha)}`)}`,
+                );
+              for (const n of r.notes) ctx.out.warn(n);
+              if (r.tracked.length > 0)
+                ctx.out.line(`tracking ${r.tracked.length} skill(s) as deployed in ${r.project}`);
+            }
+            return printInvalid(r.invalid);
+          }
           const gitSpecs = paths.filter(isGitSpec);
           if (gitSpecs.length > 0) {
             if (gitSpecs.length !== paths.length)
@@ -73,6 +124,7 @@ export function registerCollection(program: Command): void {
                 await addFromGit(ws, {
                   spec,
                   force: Boolean(o.force),
+                  partial,
                   ...(kind ? { kind } : {}),
                   ...(o.pick
                     ? {
@@ -91,7 +143,7 @@ export function registerCollection(program: Command): void {
                   ctx.out.line(
                     `${a.status.padEnd(9)} ${a.kind}/${a.name} ${color.dim(`${a.version} ${shortHash(a.sha)}`)}`,
                   );
-            return;
+            return printInvalid(results.flatMap((r) => r.invalid));
           }
           // Adding into a collection that does not exist yet creates it, with the artifacts, in one step.
           const r = await addArtifacts(ws, {
@@ -99,10 +151,11 @@ export function registerCollection(program: Command): void {
             ...(kind ? { kind } : {}),
             force: Boolean(o.force),
             createCollection: true,
+            partial,
           });
           if (ctx.out.jsonMode) {
             ctx.out.json(r);
-            return;
+            return printInvalid(r.invalid);
           }
           for (const a of r.results) {
             ctx.out.line(
@@ -114,6 +167,7 @@ export function registerCollection(program: Command): void {
             ctx.out.line(
               `snapshot ${r.snapshotId} keeps the replaced versions ('skillsync rollback ${r.snapshotId}')`,
             );
+          return printInvalid(r.invalid);
         },
       ),
     );
