@@ -22,7 +22,7 @@ import {
   putBodySchema,
   zodProblem,
 } from "./schemas.js";
-import { storedTreeHash } from "./store/sql-store.js";
+import { storedTreeHash } from "./store/sql-driver.js";
 import type {
   ArtifactKey,
   ArtifactMeta,
