@@ -7,6 +7,7 @@
  * status, same body, derived from the URL only); a request that fails validation changes nothing;
  * a write based on an old revision gets `409` with the current revision.
  */
+import { setMaxListeners } from "node:events";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -162,6 +163,8 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     nowMs: () => now().getTime(),
   });
   const shutdown = new AbortController();
+  // every long-poll and SSE stream waits on this one signal: thousands of listeners are expected
+  setMaxListeners(0, shutdown.signal);
   const signal = new ChangeSignal();
   const unsubscribe = store.onChange(() => signal.bump());
   const addressOf =
