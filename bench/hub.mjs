@@ -37,6 +37,8 @@ const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const BIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const WORKER = fileURLToPath(new URL("./hub-load.mjs", import.meta.url));
 const ULIMIT = 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"';
+/** Extra node flags for the hub processes, e.g. `HUB_BENCH_NODE_ARGS=--cpu-prof` to profile them. */
+const HUB_NODE_ARGS = (process.env.HUB_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const nowMs = () => performance.timeOrigin + performance.now();
 
 function percentile(sorted, p) {
@@ -99,7 +101,7 @@ async function seed(db, home, { users, tokensPerUser = 1, team, publisher = fals
 function startServer(db, home) {
   const proc = spawn(
     "bash",
-    ["-c", ULIMIT, process.execPath, BIN, "hub", "serve", "--port", "0", "--db", db],
+    ["-c", ULIMIT, process.execPath, ...HUB_NODE_ARGS, BIN, "hub", "serve", "--port", "0", "--db", db],
     { env: { ...process.env, SKILLSYNC_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "inherit"] },
   );
   let out = "";
@@ -251,8 +253,7 @@ async function publish(port, token, name) {
   if (res.status !== 201) throw new Error(`publish failed: ${res.status} ${await res.text()}`);
 }
 
-async function benchSse({ db, home, subscribers, workers, publishes }) {
-  const users = Math.max(1, Math.round(subscribers / 10));
+async function benchSse({ db, home, subscribers, users, workers, publishes }) {
   const { tokens, pub } = await seed(db, home, {
     users,
     tokensPerUser: Math.ceil(subscribers / users),
@@ -342,7 +343,7 @@ function printPoll(r) {
 
 /**
  * Runs the hub benchmark.
- * @param {{clients?: number, workers?: number, rate?: number, saturateSeconds?: number, pacedSeconds?: number, subscribers?: number, publishes?: number, quiet?: boolean}} [opts]
+ * @param {{clients?: number, workers?: number, rate?: number, saturateSeconds?: number, pacedSeconds?: number, subscribers?: number, sseUsers?: number, publishes?: number, quiet?: boolean}} [opts]
  * @returns {Promise<{ratios: {name: string, value: number, target?: number, note?: string}[], metrics: {name: string, value: number, unit: string}[], polling: object[], sse?: object}>}
  */
 export async function benchHub(opts = {}) {
@@ -355,6 +356,7 @@ export async function benchHub(opts = {}) {
   };
   const subscribers = opts.subscribers ?? 10_000;
   const publishes = opts.publishes ?? 5;
+  const sseUsers = opts.sseUsers ?? Math.max(1, Math.round(subscribers / 10));
   const polling = [];
   let sse;
   const home = mkdtempSync(join(tmpdir(), "skillsync-bench-hub-"));
@@ -365,7 +367,9 @@ export async function benchHub(opts = {}) {
     if (pgUrl) {
       polling.push(await withPgSchema(pgUrl, (db) => benchPolling({ label: "postgres", db, home, ...p })));
       if (!opts.quiet) printPoll(polling[1]);
-      sse = await withPgSchema(pgUrl, (db) => benchSse({ db, home, subscribers, workers: 4, publishes }));
+      sse = await withPgSchema(pgUrl, (db) =>
+        benchSse({ db, home, subscribers, users: sseUsers, workers: 4, publishes }),
+      );
       if (!opts.quiet)
         console.log(
           `hub/sse: ${sse.subscribers} subscribers (${sse.failedStreams} failed to connect, ${sse.connectSeconds.toFixed(1)} s to connect) over 2 hubs on one PostgreSQL; ` +

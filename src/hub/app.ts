@@ -7,7 +7,6 @@
  * status, same body, derived from the URL only); a request that fails validation changes nothing;
  * a write based on an old revision gets `409` with the current revision.
  */
-import { setMaxListeners } from "node:events";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -120,9 +119,15 @@ function parseNonNegInt(v: string | undefined, fallback: number): number {
   return Number(v);
 }
 
-/** Wakes waiters when the store reports a change; `version` counts wake-ups. */
+/**
+ * Wakes waiters when the store reports a change; `version` counts wake-ups. {@link close} wakes
+ * every waiter for good. The shared shutdown is not an `AbortSignal` listener per waiter on
+ * purpose: with thousands of SSE streams, adding and removing listeners on one `EventTarget` costs
+ * O(listeners) each, which made every wake-up quadratic.
+ */
 class ChangeSignal {
   version = 0;
+  closed = false;
   private waiters = new Set<() => void>();
   bump(): void {
     this.version++;
@@ -130,9 +135,13 @@ class ChangeSignal {
     this.waiters.clear();
     for (const w of ws) w();
   }
-  /** Resolves when version moves past `seen`, after `ms`, or when `signal` aborts. */
+  close(): void {
+    this.closed = true;
+    this.bump();
+  }
+  /** Resolves when version moves past `seen`, after `ms`, on {@link close}, or when a `signal` aborts. */
   wait(seen: number, ms: number, signals: AbortSignal[]): Promise<void> {
-    if (this.version !== seen || signals.some((s) => s.aborted)) return Promise.resolve();
+    if (this.closed || this.version !== seen || signals.some((s) => s.aborted)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -163,8 +172,6 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     nowMs: () => now().getTime(),
   });
   const shutdown = new AbortController();
-  // every long-poll and SSE stream waits on this one signal: thousands of listeners are expected
-  setMaxListeners(0, shutdown.signal);
   const signal = new ChangeSignal();
   const unsubscribe = store.onChange(() => signal.bump());
   const addressOf =
@@ -240,7 +247,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       const left = deadline - Date.now();
       if (page.changes.length > 0 || left <= 0 || shutdown.signal.aborted || c.req.raw.signal.aborted)
         return c.json(page);
-      await signal.wait(seen, left, [shutdown.signal, c.req.raw.signal]);
+      await signal.wait(seen, left, [c.req.raw.signal]);
     }
   });
 
@@ -258,11 +265,11 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     return streamSSE(c, async (stream) => {
       const ended = new AbortController();
       stream.onAbort(() => ended.abort());
-      const signals = [ended.signal, shutdown.signal, c.req.raw.signal];
+      const signals = [ended.signal, c.req.raw.signal];
       let cursor = start >= 0 ? start : await store.headCursor(v);
       await stream.writeSSE({ event: "ready", data: JSON.stringify({ cursor }) });
       let lastBeat = Date.now();
-      while (!signals.some((s) => s.aborted)) {
+      while (!shutdown.signal.aborted && !signals.some((s) => s.aborted)) {
         const seen = signal.version;
         const page = await store.changes(v, { after: cursor, limit: 500 });
         for (const ch of page.changes)
@@ -488,6 +495,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     close() {
       unsubscribe();
       shutdown.abort();
+      signal.close();
     },
   };
 }
