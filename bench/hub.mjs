@@ -356,6 +356,7 @@ export async function benchHub(opts = {}) {
   };
   const subscribers = opts.subscribers ?? 10_000;
   const publishes = opts.publishes ?? 5;
+  const ssePool = opts.ssePool ?? Number(process.env.HUB_BENCH_SSE_POOL ?? 10);
   const sseUsers = opts.sseUsers ?? Math.max(1, Math.round(subscribers / 10));
   const polling = [];
   let sse;
@@ -368,7 +369,14 @@ export async function benchHub(opts = {}) {
       polling.push(await withPgSchema(pgUrl, (db) => benchPolling({ label: "postgres", db, home, ...p })));
       if (!opts.quiet) printPoll(polling[1]);
       sse = await withPgSchema(pgUrl, (db) =>
-        benchSse({ db, home, subscribers, users: sseUsers, workers: 4, publishes }),
+        benchSse({
+          db: `${db}&pool_max=${ssePool}`,
+          home,
+          subscribers,
+          users: sseUsers,
+          workers: 4,
+          publishes,
+        }),
       );
       if (!opts.quiet)
         console.log(

@@ -222,6 +222,12 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
     }
   }
 
+  /** `BEGIN` and the per-transaction scope of user `uid` (an integer we made): two statements. */
+  const scopeSql = (uid: number): string =>
+    rlsActive
+      ? `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true), set_config('role', '${APP_ROLE}', true)`
+      : `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true)`;
+
   const driver: SqlDriver = {
     dialect: "postgres",
     async tx<T>(fn: (q: SqlQueryer) => Promise<T>, o: { userId?: number; write?: boolean } = {}): Promise<T> {
@@ -247,16 +253,38 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
         // One round trip: BEGIN and the per-transaction settings (the id is an integer we made).
         if (o.userId === undefined) await client.query("BEGIN");
         else {
-          const uid = Math.trunc(o.userId);
-          await client.query(
-            rlsActive
-              ? `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true), set_config('role', '${APP_ROLE}', true)`
-              : `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true)`,
-          );
+          await client.query(scopeSql(Math.trunc(o.userId)));
         }
         const out = await fn(q);
         await client.query("COMMIT");
         return out;
+      } catch (e) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async scopedRead<T>(userId: number, sql: string, params: readonly number[]): Promise<T[]> {
+      let n = 0;
+      const inlined = sql.replace(/\?/g, () => {
+        const v = params[n++];
+        if (v === undefined || !Number.isSafeInteger(v))
+          throw new Error("scopedRead takes safe integers only");
+        return String(v);
+      });
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        // Simple-query protocol: BEGIN, the scope, the statement and COMMIT in one round trip.
+        const results = (await client.query(
+          `${scopeSql(Math.trunc(userId))}; ${inlined}; COMMIT`,
+        )) as unknown as pg.QueryResult[];
+        return results[2]!.rows as T[];
       } catch (e) {
         try {
           await client.query("ROLLBACK");

@@ -34,6 +34,13 @@ export interface SqlDriver {
    * `userId` and `write`, `fn` must be a single read statement (a driver may skip the transaction).
    */
   tx<T>(fn: (q: SqlQueryer) => Promise<T>, opts?: { userId?: number; write?: boolean }): Promise<T>;
+  /**
+   * One read statement acting for `userId` (as {@link tx} with `userId`), whose parameters are all
+   * safe integers — so PostgreSQL can send the transaction, its scope and the statement in one
+   * round trip (the hot read of the change feed).
+   * @throws Error when a parameter is not a safe integer
+   */
+  scopedRead<T>(userId: number, sql: string, params: readonly number[]): Promise<T[]>;
   /** Serialises writers until the end of the transaction (PostgreSQL advisory lock; SQLite: no-op). */
   lockFeed(q: SqlQueryer): Promise<void>;
   /** Announces a committed change of `ownerId` to other processes (PostgreSQL NOTIFY; SQLite: no-op). */

@@ -65,30 +65,26 @@ export function createFeedMethods(
 
   async function query(viewer: Viewer, owners: number[], after: number, lim: number): Promise<ChangePage> {
     stats.queries++;
-    return driver.tx(
-      async (q) => {
-        const rows = await q.all<ChangeRow>(
-          `SELECT cursor, op, owner_name, kind, name, revision, version, tree_hash, at FROM changes WHERE owner_id IN (${placeholders(owners.length)}) AND cursor > ? ORDER BY cursor LIMIT ?`,
-          [...owners, after, lim + 1],
-        );
-        const more = rows.length > lim;
-        const page = rows.slice(0, lim).map(
-          (r): ChangeEntry => ({
-            cursor: Number(r.cursor),
-            op: r.op,
-            owner: r.owner_name,
-            kind: r.kind,
-            name: r.name,
-            revision: Number(r.revision),
-            version: r.version,
-            tree_hash: r.tree_hash,
-            at: r.at,
-          }),
-        );
-        return { changes: page, cursor: page.length > 0 ? page[page.length - 1]!.cursor : after, more };
-      },
-      { userId: viewer.user.id },
+    const rows = await driver.scopedRead<ChangeRow>(
+      viewer.user.id,
+      `SELECT cursor, op, owner_name, kind, name, revision, version, tree_hash, at FROM changes WHERE owner_id IN (${placeholders(owners.length)}) AND cursor > ? ORDER BY cursor LIMIT ?`,
+      [...owners, after, lim + 1],
     );
+    const more = rows.length > lim;
+    const page = rows.slice(0, lim).map(
+      (r): ChangeEntry => ({
+        cursor: Number(r.cursor),
+        op: r.op,
+        owner: r.owner_name,
+        kind: r.kind,
+        name: r.name,
+        revision: Number(r.revision),
+        version: r.version,
+        tree_hash: r.tree_hash,
+        at: r.at,
+      }),
+    );
+    return { changes: page, cursor: page.length > 0 ? page[page.length - 1]!.cursor : after, more };
   }
 
   return {

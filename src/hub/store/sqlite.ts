@@ -147,6 +147,9 @@ export function createSqliteHubStore(opts: SqliteHubStoreOptions): HubStore {
       queue = p.catch(() => undefined);
       return p;
     },
+    scopedRead<T>(_userId: number, sql: string, params: readonly number[]): Promise<T[]> {
+      return driver.tx((tq) => tq.all<T>(sql, params));
+    },
     async lockFeed() {},
     async notify() {},
     async notifyAuth() {},
