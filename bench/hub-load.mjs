@@ -4,6 +4,8 @@
 // message, answers with one result message and exits. Bounded: every job has a deadline.
 //
 // Jobs:
+// - {mode: "poll", …} jobs answer {warm} after one poll per connection, then wait for {go: epoch ms}
+//   so that all workers measure the same window.
 // - {mode: "poll", port, tokens, phase: "saturate", seconds} — each client polls
 //   `GET /api/v1/changes?after=CURSOR` back to back until the deadline.
 // - {mode: "poll", port, tokens, phase: "paced", seconds, rate} — the clients together poll at
@@ -54,11 +56,16 @@ function pollConnection(port, token, after) {
 
 async function pollJob(job) {
   const conns = job.tokens.map((t) => pollConnection(job.port, t, job.after ?? 0));
-  // warm-up: one poll per connection (authenticates, fills the hub's caches)
+  // warm-up: one poll per connection (authenticates, fills the hub's caches); then every worker
+  // starts at the same moment (`go`, epoch ms), so their windows overlap exactly
   await Promise.all(conns.map((c) => c.poll()));
+  process.send({ warm: true });
+  const go = await new Promise((r) => process.once("message", (m) => r(m.go)));
+  const start = go - performance.timeOrigin;
+  while (performance.now() < start)
+    await new Promise((r) => setTimeout(r, Math.max(1, start - performance.now())));
   const latencies = [];
   let errors = 0;
-  const start = performance.now();
   const deadline = start + job.seconds * 1000;
   if (job.phase === "saturate") {
     await Promise.all(
@@ -88,7 +95,7 @@ async function pollJob(job) {
       }),
     );
   }
-  const seconds = (performance.now() - start) / 1000;
+  const seconds = job.seconds;
   for (const c of conns) c.close();
   return { latencies, errors, seconds };
 }

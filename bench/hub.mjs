@@ -183,10 +183,16 @@ function emptyPollBytes(port, token) {
   });
 }
 
-async function pollPhase({ port, tokens, workers, job }) {
+async function pollPhase({ port, tokens, workers, job, pid }) {
   const ws = split(tokens, workers).map((ts) => startWorker({ mode: "poll", port, tokens: ts, ...job }));
   try {
+    await Promise.all(ws.map((w) => w.next())); // all warm
+    const go = Date.now() + 200;
+    for (const w of ws) w.send({ go });
+    await new Promise((r) => setTimeout(r, go - Date.now()));
+    const cpu0 = cpuSeconds(pid);
     const rs = await Promise.all(ws.map((w) => w.next()));
+    const cpu = cpuSeconds(pid) - cpu0;
     const latencies = rs.flatMap((r) => r.latencies).sort((a, b) => a - b);
     const seconds = Math.max(...rs.map((r) => r.seconds));
     return {
@@ -195,6 +201,7 @@ async function pollPhase({ port, tokens, workers, job }) {
       perSec: latencies.length / seconds,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
+      cpuUsPerPoll: (cpu / latencies.length) * 1e6,
     };
   } finally {
     for (const w of ws) w.kill();
@@ -206,18 +213,20 @@ async function benchPolling({ label, db, home, clients, workers, rate, saturateS
   const server = await startServer(db, home);
   try {
     const bytes = await emptyPollBytes(server.port, tokens[0]);
-    const cpu0 = cpuSeconds(server.proc.pid);
+    const pid = server.proc.pid;
     const sat = await pollPhase({
       port: server.port,
       tokens,
       workers,
+      pid,
       job: { phase: "saturate", seconds: saturateSeconds },
     });
-    const cpuPerPollUs = ((cpuSeconds(server.proc.pid) - cpu0) / sat.polls) * 1e6;
+    const cpuPerPollUs = sat.cpuUsPerPoll;
     const paced = await pollPhase({
       port: server.port,
       tokens,
       workers,
+      pid,
       job: { phase: "paced", seconds: pacedSeconds, ratePerClient: rate / clients },
     });
     return {
