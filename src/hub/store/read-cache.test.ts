@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { dropSchema, freshSchemaName, TEST_PG_URL } from "./pg-test-schema.js";
-import { createPostgresHubStore } from "./postgres.js";
+import { createPostgresHubStore, parseNote } from "./postgres.js";
 import { OwnerHeads, ViewerCache } from "./read-cache.js";
 import type { SqlHubStore } from "./sql-store.js";
 import { createSqliteHubStore } from "./sqlite.js";
@@ -205,5 +205,15 @@ describe("read caches", () => {
     heads.clear();
     heads.load([7], new Map([[7, 10]]), epoch); // started before the clear: ignored
     expect(heads.headOf([7])).toBeUndefined();
+  });
+});
+
+describe("NOTIFY payloads", () => {
+  it("parses changes with and without the owner, auth, and resets on anything else", () => {
+    expect(parseNote("12:3")).toEqual({ type: "change", cursor: 12, ownerId: 3 });
+    expect(parseNote("12")).toEqual({ type: "change", cursor: 12 });
+    expect(parseNote("auth")).toEqual({ type: "auth" });
+    expect(parseNote("12:x")).toEqual({ type: "reset" });
+    expect(parseNote("")).toEqual({ type: "reset" });
   });
 });
