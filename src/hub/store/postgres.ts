@@ -185,6 +185,8 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
   const remoteListeners = new Set<(note: RemoteNote) => void>();
   let listenClient: pg.Client | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  /** True while the `LISTEN` connection is up: only then may the store trust its caches. */
+  let listenReady = false;
 
   async function startListening(): Promise<void> {
     if (closed || listenClient) return;
@@ -193,6 +195,7 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
     const retry = (): void => {
       if (listenClient !== c) return; // a client already replaced (its late "end")
       listenClient = undefined;
+      listenReady = false;
       c.end().catch(() => undefined);
       if (closed || reconnectTimer) return;
       reconnectTimer = setTimeout(() => {
@@ -216,6 +219,7 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
     try {
       await c.connect();
       await c.query(`LISTEN "${channel}"`);
+      if (listenClient === c) listenReady = true;
     } catch (e) {
       retry();
       throw e;
@@ -306,6 +310,7 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
       await q.all("SELECT pg_notify(?, 'auth')", [channel]);
     },
     writtenElsewhere: () => false,
+    hearsOthers: () => listenReady,
     listen(listener) {
       remoteListeners.add(listener);
       return () => {

@@ -55,6 +55,11 @@ export interface SqlDriver {
    * (PostgreSQL) always return false.
    */
   writtenElsewhere(): boolean;
+  /**
+   * False while announcements of other processes may be missed (PostgreSQL: the `LISTEN`
+   * connection is not up); the store then answers from the database only, not from its caches.
+   */
+  hearsOthers(): boolean;
   migrate(): Promise<void>;
   close(): Promise<void>;
 }

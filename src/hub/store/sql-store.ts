@@ -8,7 +8,8 @@
  * Invalidation: this process drops cached viewers when it revokes a token or changes a membership;
  * another process's such change arrives as a {@link RemoteNote} `auth` (PostgreSQL) or is seen by
  * {@link SqlDriver.writtenElsewhere} (SQLite), which also drops the owner heads; a `reset` note (the
- * listener was down and may have missed announcements) drops both.
+ * listener was down and may have missed announcements) drops both, and while the listener is down
+ * ({@link SqlDriver.hearsOthers} false) nothing is answered from the caches.
  */
 import { OwnerHeads, type ReadCacheOptions, ViewerCache } from "./read-cache.js";
 import { createArtifactMethods } from "./sql-artifacts.js";
@@ -51,7 +52,9 @@ export function createSqlHubStore(driver: SqlDriver, opts: SqlHubStoreOptions = 
     heads.clear();
   };
   const fresh = (): void => {
-    if (driver.writtenElsewhere()) {
+    // Deaf to other processes (PostgreSQL listener down): answer from the database only.
+    if (!driver.hearsOthers()) dropAll();
+    else if (driver.writtenElsewhere()) {
       dropAll();
       emit(-1); // wake long-polls and streams: another connection may have added changes
     }

@@ -156,6 +156,7 @@ export function createSqliteHubStore(opts: SqliteHubStoreOptions): HubStore {
     listen() {
       return () => {};
     },
+    hearsOthers: () => true,
     writtenElsewhere() {
       if (closed) return false;
       const v = Number(db.pragma("data_version", { simple: true }));
