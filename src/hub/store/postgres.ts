@@ -190,7 +190,8 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
 
   async function startListening(): Promise<void> {
     if (closed || listenClient) return;
-    const c = new pg.Client(clientConfig);
+    // TCP keep-alive so that a silently dead connection is noticed (then: reconnect, caches off)
+    const c = new pg.Client({ ...clientConfig, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     listenClient = c;
     const retry = (): void => {
       if (listenClient !== c) return; // a client already replaced (its late "end")
