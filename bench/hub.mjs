@@ -352,7 +352,7 @@ function printPoll(r) {
 
 /**
  * Runs the hub benchmark.
- * @param {{clients?: number, workers?: number, rate?: number, saturateSeconds?: number, pacedSeconds?: number, subscribers?: number, sseUsers?: number, publishes?: number, quiet?: boolean}} [opts]
+ * @param {{clients?: number, workers?: number, rate?: number, saturateSeconds?: number, pacedSeconds?: number, subscribers?: number, sseUsers?: number, sseWorkers?: number, ssePool?: number, publishes?: number, quiet?: boolean}} [opts]
  * @returns {Promise<{ratios: {name: string, value: number, target?: number, note?: string}[], metrics: {name: string, value: number, unit: string}[], polling: object[], sse?: object}>}
  */
 export async function benchHub(opts = {}) {
@@ -365,6 +365,7 @@ export async function benchHub(opts = {}) {
   };
   const subscribers = opts.subscribers ?? 10_000;
   const publishes = opts.publishes ?? 5;
+  const sseWorkers = opts.sseWorkers ?? 4;
   const ssePool = opts.ssePool ?? Number(process.env.HUB_BENCH_SSE_POOL ?? 10);
   const sseUsers = opts.sseUsers ?? Math.max(1, Math.round(subscribers / 10));
   const polling = [];
@@ -383,7 +384,7 @@ export async function benchHub(opts = {}) {
           home,
           subscribers,
           users: sseUsers,
-          workers: 4,
+          workers: sseWorkers,
           publishes,
         }),
       );

@@ -27,6 +27,7 @@ import type {
   ArtifactKey,
   ArtifactMeta,
   ArtifactWithFiles,
+  ChangeEntry,
   HubStore,
   Precondition,
   Viewer,
@@ -273,7 +274,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
         const seen = signal.version;
         const page = await store.changes(v, { after: cursor, limit: 500 });
         for (const ch of page.changes)
-          await stream.writeSSE({ id: String(ch.cursor), event: "change", data: JSON.stringify(ch) });
+          await stream.writeSSE({ id: String(ch.cursor), event: "change", data: changeJson(ch) });
         cursor = page.cursor;
         if (page.more) continue;
         const left = heartbeatMs - (Date.now() - lastBeat);
