@@ -121,6 +121,20 @@ function parseNonNegInt(v: string | undefined, fallback: number): number {
 }
 
 /**
+ * A change as JSON, serialised once per entry: streams of one user that woke for the same change
+ * share the store's page, hence its entry objects.
+ */
+const changeJsonCache = new WeakMap<ChangeEntry, string>();
+function changeJson(ch: ChangeEntry): string {
+  let s = changeJsonCache.get(ch);
+  if (s === undefined) {
+    s = JSON.stringify(ch);
+    changeJsonCache.set(ch, s);
+  }
+  return s;
+}
+
+/**
  * Wakes waiters when the store reports a change; `version` counts wake-ups. {@link close} wakes
  * every waiter for good. The shared shutdown is not an `AbortSignal` listener per waiter on
  * purpose: with thousands of SSE streams, adding and removing listeners on one `EventTarget` costs
