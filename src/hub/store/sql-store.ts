@@ -59,6 +59,8 @@ export function createSqlHubStore(driver: SqlDriver, opts: SqlHubStoreOptions = 
       emit(-1); // wake long-polls and streams: another connection may have added changes
     }
   };
+  /** Cursors this process committed whose own NOTIFY has not come back yet. */
+  const ownCommits = new Set<number>();
   const unlisten = driver.listen((note: RemoteNote) => {
     if (note.type === "auth") {
       viewers.clear();
@@ -66,12 +68,21 @@ export function createSqlHubStore(driver: SqlDriver, opts: SqlHubStoreOptions = 
     }
     if (note.type === "reset") dropAll();
     else if (note.ownerId === undefined) heads.clear();
-    else heads.advance(note.ownerId, note.cursor);
+    else {
+      // This process's own commit, already announced to its listeners right after the commit:
+      // waking every stream a second time would only cost (thousands of streams on a busy hub).
+      if (ownCommits.delete(note.cursor)) return;
+      heads.advance(note.ownerId, note.cursor);
+    }
     emit(note.type === "change" ? note.cursor : -1);
   });
 
   const principals = createPrincipalMethods(driver);
   const artifacts = createArtifactMethods(driver, (cursor, ownerId) => {
+    if (driver.dialect === "postgres") {
+      if (ownCommits.size >= 10_000) ownCommits.clear(); // NOTIFYs lost: waking twice is harmless
+      ownCommits.add(cursor);
+    }
     heads.advance(ownerId, cursor);
     emit(cursor);
   });
