@@ -22,11 +22,12 @@ import {
   putBodySchema,
   zodProblem,
 } from "./schemas.js";
-import { storedTreeHash } from "./store/sql-store.js";
+import { storedTreeHash } from "./store/sql-driver.js";
 import type {
   ArtifactKey,
   ArtifactMeta,
   ArtifactWithFiles,
+  ChangeEntry,
   HubStore,
   Precondition,
   Viewer,
@@ -119,9 +120,29 @@ function parseNonNegInt(v: string | undefined, fallback: number): number {
   return Number(v);
 }
 
-/** Wakes waiters when the store reports a change; `version` counts wake-ups. */
+/**
+ * A change as JSON, serialised once per entry: streams of one user that woke for the same change
+ * share the store's page, hence its entry objects.
+ */
+const changeJsonCache = new WeakMap<ChangeEntry, string>();
+function changeJson(ch: ChangeEntry): string {
+  let s = changeJsonCache.get(ch);
+  if (s === undefined) {
+    s = JSON.stringify(ch);
+    changeJsonCache.set(ch, s);
+  }
+  return s;
+}
+
+/**
+ * Wakes waiters when the store reports a change; `version` counts wake-ups. {@link close} wakes
+ * every waiter for good. The shared shutdown is not an `AbortSignal` listener per waiter on
+ * purpose: with thousands of SSE streams, adding and removing listeners on one `EventTarget` costs
+ * O(listeners) each, which made every wake-up quadratic.
+ */
 class ChangeSignal {
   version = 0;
+  closed = false;
   private waiters = new Set<() => void>();
   bump(): void {
     this.version++;
@@ -129,9 +150,13 @@ class ChangeSignal {
     this.waiters.clear();
     for (const w of ws) w();
   }
-  /** Resolves when version moves past `seen`, after `ms`, or when `signal` aborts. */
+  close(): void {
+    this.closed = true;
+    this.bump();
+  }
+  /** Resolves when version moves past `seen`, after `ms`, on {@link close}, or when a `signal` aborts. */
   wait(seen: number, ms: number, signals: AbortSignal[]): Promise<void> {
-    if (this.version !== seen || signals.some((s) => s.aborted)) return Promise.resolve();
+    if (this.closed || this.version !== seen || signals.some((s) => s.aborted)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -237,7 +262,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
       const left = deadline - Date.now();
       if (page.changes.length > 0 || left <= 0 || shutdown.signal.aborted || c.req.raw.signal.aborted)
         return c.json(page);
-      await signal.wait(seen, left, [shutdown.signal, c.req.raw.signal]);
+      await signal.wait(seen, left, [c.req.raw.signal]);
     }
   });
 
@@ -255,15 +280,15 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     return streamSSE(c, async (stream) => {
       const ended = new AbortController();
       stream.onAbort(() => ended.abort());
-      const signals = [ended.signal, shutdown.signal, c.req.raw.signal];
+      const signals = [ended.signal, c.req.raw.signal];
       let cursor = start >= 0 ? start : await store.headCursor(v);
       await stream.writeSSE({ event: "ready", data: JSON.stringify({ cursor }) });
       let lastBeat = Date.now();
-      while (!signals.some((s) => s.aborted)) {
+      while (!shutdown.signal.aborted && !signals.some((s) => s.aborted)) {
         const seen = signal.version;
         const page = await store.changes(v, { after: cursor, limit: 500 });
         for (const ch of page.changes)
-          await stream.writeSSE({ id: String(ch.cursor), event: "change", data: JSON.stringify(ch) });
+          await stream.writeSSE({ id: String(ch.cursor), event: "change", data: changeJson(ch) });
         cursor = page.cursor;
         if (page.more) continue;
         const left = heartbeatMs - (Date.now() - lastBeat);
@@ -485,6 +510,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     close() {
       unsubscribe();
       shutdown.abort();
+      signal.close();
     },
   };
 }

@@ -15,8 +15,8 @@
  */
 import pg from "pg";
 import { SkillsyncError } from "../../core/errors.js";
-import { createSqlHubStore, type SqlDriver, type SqlQueryer } from "./sql-store.js";
-import type { HubStore } from "./types.js";
+import type { RemoteNote, SqlDriver, SqlQueryer } from "./sql-driver.js";
+import { createSqlHubStore, type SqlHubStore } from "./sql-store.js";
 
 /** The NOLOGIN role user-scoped transactions assume so that row-level security applies. */
 export const APP_ROLE = "skillsync_hub_app";
@@ -127,11 +127,24 @@ export interface PostgresHubStoreOptions {
 }
 
 /** The PostgreSQL store, with whether row-level security is in force for user-scoped queries. */
-export interface PostgresHubStore extends HubStore {
+export interface PostgresHubStore extends SqlHubStore {
   /** True after `migrate()` when user-scoped transactions run as {@link APP_ROLE}. */
   readonly rlsActive: boolean;
   /** The schema in use. */
   readonly schema: string;
+}
+
+/**
+ * A NOTIFY payload: `CURSOR:OWNER_ID` for a change, `auth` for a token or membership change; a bare
+ * `CURSOR` (hubs before owner ids were sent) is a change of an unknown owner; anything else resets.
+ */
+export function parseNote(payload: string): RemoteNote {
+  if (payload === "auth") return { type: "auth" };
+  const m = /^(\d{1,18})(?::(\d{1,12}))?$/.exec(payload);
+  if (!m) return { type: "reset" };
+  return m[2] === undefined
+    ? { type: "change", cursor: Number(m[1]) }
+    : { type: "change", cursor: Number(m[1]), ownerId: Number(m[2]) };
 }
 
 function toDollar(sql: string): string {
@@ -169,42 +182,56 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
 
   let rlsActive = false;
   let closed = false;
-  const remoteListeners = new Set<(cursor: number) => void>();
+  const remoteListeners = new Set<(note: RemoteNote) => void>();
   let listenClient: pg.Client | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  /** True while the `LISTEN` connection is up: only then may the store trust its caches. */
+  let listenReady = false;
 
   async function startListening(): Promise<void> {
     if (closed || listenClient) return;
-    const c = new pg.Client(clientConfig);
+    // TCP keep-alive so that a silently dead connection is noticed (then: reconnect, caches off)
+    const c = new pg.Client({ ...clientConfig, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     listenClient = c;
     const retry = (): void => {
-      if (listenClient === c) listenClient = undefined;
+      if (listenClient !== c) return; // a client already replaced (its late "end")
+      listenClient = undefined;
+      listenReady = false;
       c.end().catch(() => undefined);
       if (closed || reconnectTimer) return;
       reconnectTimer = setTimeout(() => {
         reconnectTimer = undefined;
         startListening()
           .then(() => {
-            for (const l of [...remoteListeners]) l(-1); // wake waiters: changes may have been missed
+            // announcements may have been missed while disconnected: drop caches, wake waiters
+            for (const l of [...remoteListeners]) l({ type: "reset" });
           })
           .catch(() => undefined);
       }, 1000);
       reconnectTimer.unref();
     };
     c.on("error", retry);
+    c.on("end", retry);
     c.on("notification", (msg) => {
       if (msg.channel !== channel) return;
-      const cursor = Number(msg.payload);
-      for (const l of [...remoteListeners]) l(Number.isFinite(cursor) ? cursor : -1);
+      const note = parseNote(msg.payload ?? "");
+      for (const l of [...remoteListeners]) l(note);
     });
     try {
       await c.connect();
       await c.query(`LISTEN "${channel}"`);
+      if (listenClient === c) listenReady = true;
     } catch (e) {
       retry();
       throw e;
     }
   }
+
+  /** `BEGIN` and the per-transaction scope of user `uid` (an integer we made): two statements. */
+  const scopeSql = (uid: number): string =>
+    rlsActive
+      ? `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true), set_config('role', '${APP_ROLE}', true)`
+      : `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true)`;
 
   const driver: SqlDriver = {
     dialect: "postgres",
@@ -231,12 +258,7 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
         // One round trip: BEGIN and the per-transaction settings (the id is an integer we made).
         if (o.userId === undefined) await client.query("BEGIN");
         else {
-          const uid = Math.trunc(o.userId);
-          await client.query(
-            rlsActive
-              ? `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true), set_config('role', '${APP_ROLE}', true)`
-              : `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true)`,
-          );
+          await client.query(scopeSql(Math.trunc(o.userId)));
         }
         const out = await fn(q);
         await client.query("COMMIT");
@@ -252,12 +274,44 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
         client.release(broken);
       }
     },
+    async scopedRead<T>(userId: number, sql: string, params: readonly number[]): Promise<T[]> {
+      let n = 0;
+      const inlined = sql.replace(/\?/g, () => {
+        const v = params[n++];
+        if (v === undefined || !Number.isSafeInteger(v))
+          throw new Error("scopedRead takes safe integers only");
+        return String(v);
+      });
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        // Simple-query protocol: BEGIN, the scope, the statement and COMMIT in one round trip.
+        const results = (await client.query(
+          `${scopeSql(Math.trunc(userId))}; ${inlined}; COMMIT`,
+        )) as unknown as pg.QueryResult[];
+        return results[2]!.rows as T[];
+      } catch (e) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    },
     async lockFeed(q) {
       await q.all("SELECT pg_advisory_xact_lock(hashtext('skillsync-feed:' || current_schema()))");
     },
-    async notify(q, cursor) {
-      await q.all("SELECT pg_notify(?, ?)", [channel, String(cursor)]);
+    async notify(q, cursor, ownerId) {
+      await q.all("SELECT pg_notify(?, ?)", [channel, `${cursor}:${ownerId}`]);
     },
+    async notifyAuth(q) {
+      await q.all("SELECT pg_notify(?, 'auth')", [channel]);
+    },
+    writtenElsewhere: () => false,
+    hearsOthers: () => listenReady,
     listen(listener) {
       remoteListeners.add(listener);
       return () => {

@@ -7,7 +7,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { SkillsyncError } from "../../core/errors.js";
-import { createSqlHubStore, type SqlDriver, type SqlQueryer } from "./sql-store.js";
+import type { SqlDriver, SqlQueryer } from "./sql-driver.js";
+import { createSqlHubStore } from "./sql-store.js";
 import type { HubStore } from "./types.js";
 
 /**
@@ -125,6 +126,8 @@ export function createSqliteHubStore(opts: SqliteHubStoreOptions): HubStore {
 
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
+  // Moves when another connection (the CLI, another hub process) commits to the file.
+  let dataVersion = Number(db.pragma("data_version", { simple: true }));
   const driver: SqlDriver = {
     dialect: "sqlite",
     tx<T>(fn: (q: SqlQueryer) => Promise<T>, o: { write?: boolean } = {}): Promise<T> {
@@ -144,10 +147,22 @@ export function createSqliteHubStore(opts: SqliteHubStoreOptions): HubStore {
       queue = p.catch(() => undefined);
       return p;
     },
+    scopedRead<T>(_userId: number, sql: string, params: readonly number[]): Promise<T[]> {
+      return driver.tx((tq) => tq.all<T>(sql, params));
+    },
     async lockFeed() {},
     async notify() {},
+    async notifyAuth() {},
     listen() {
       return () => {};
+    },
+    hearsOthers: () => true,
+    writtenElsewhere() {
+      if (closed) return false;
+      const v = Number(db.pragma("data_version", { simple: true }));
+      const moved = v !== dataVersion;
+      dataVersion = v;
+      return moved;
     },
     async migrate() {
       await driver.tx(
