@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { dropSchema, freshSchemaName, TEST_PG_URL } from "./pg-test-schema.js";
+import { dropSchema, freshSchemaName, TEST_PG_URL } from "../../../test/helpers/pg-test-schema.js";
 import { createPostgresHubStore, parseNote } from "./postgres.js";
 import { OwnerHeads, ViewerCache } from "./read-cache.js";
 import type { SqlHubStore } from "./sql-store.js";
