@@ -212,12 +212,18 @@ export function isConfigKey(key: string): boolean {
  */
 export function getConfigValue(config: Config, key: string): unknown {
   if (!isConfigKey(key) && !key.startsWith("remotes."))
-    throw new SkillsyncError("USAGE", `unknown config key '${key}'; see 'skillsync config show' and docs/config.md`);
+    throw new SkillsyncError(
+      "USAGE",
+      `unknown config key '${key}'; see 'skillsync config show' and docs/config.md`,
+    );
   let cur: unknown = config;
   for (const part of key.split(".")) {
     if (cur === null || typeof cur !== "object" || !(part in (cur as object))) {
       if (isConfigKey(key)) return undefined;
-      throw new SkillsyncError("USAGE", `unknown config key '${key}'; see 'skillsync config show' and docs/config.md`);
+      throw new SkillsyncError(
+        "USAGE",
+        `unknown config key '${key}'; see 'skillsync config show' and docs/config.md`,
+      );
     }
     cur = (cur as Record<string, unknown>)[part];
   }

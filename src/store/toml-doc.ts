@@ -68,7 +68,7 @@ export function parseTomlDoc<T>(text: string, file: string, fmt: TomlFormat<T>):
       line = lineOfKey(text, path[0]) ?? lineOfKey(text, `[${path[0]}]`);
     }
     const msg =
-      issue.code === "invalid_type" && (issue as { input?: unknown }).input === undefined
+      issue.code === "invalid_type" && valueAt(raw, path) === undefined
         ? `missing required ${where}`
         : `${where}: ${issue.message}`;
     throw new SkillsyncError(
@@ -78,6 +78,16 @@ export function parseTomlDoc<T>(text: string, file: string, fmt: TomlFormat<T>):
     );
   }
   return r.data;
+}
+
+/** The value at `path` inside a parsed document (zod issues do not always carry their input). */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = raw;
+  for (const k of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
 }
 
 function lineOfKey(text: string, key: string): number | undefined {
