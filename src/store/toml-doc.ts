@@ -141,3 +141,31 @@ export function artifactEntrySchema<E extends z.ZodRawShape>(extra: E) {
       if (problem) ctx.addIssue({ code: "custom", path: ["name"], message: problem });
     });
 }
+
+/**
+ * A refinement for a document's `arrayKey` entries: two entries of one `type` whose names differ
+ * only in case are refused. skillsync refuses such pairs on every file system (not only
+ * case-insensitive ones), so that a collection stays deployable to macOS and Windows and a lock
+ * file or record never names two artifacts that one folder there would hold as one.
+ */
+export function caseCollisionRefine(arrayKey: string) {
+  return (doc: unknown, ctx: z.RefinementCtx): void => {
+    const entries = (doc as Record<string, unknown>)[arrayKey];
+    if (!Array.isArray(entries)) return;
+    const seen = new Map<string, string>();
+    entries.forEach((e: { type: string; name: string }, i: number) => {
+      const folded = `${e.type}/${e.name.toLowerCase()}`;
+      const prev = seen.get(folded);
+      if (prev === undefined) seen.set(folded, e.name);
+      else
+        ctx.addIssue({
+          code: "custom",
+          path: [arrayKey, i, "name"],
+          message:
+            prev === e.name
+              ? `${e.type}/${e.name} appears twice`
+              : `names '${prev}' and '${e.name}' differ only in case (refused: they collide on case-insensitive file systems)`,
+        });
+    });
+  };
+}

@@ -163,11 +163,18 @@ export async function addArtifacts(
 ): Promise<{ results: AddResult[]; snapshotId?: string }> {
   if (!opts.createCollection) requireCollection(ws);
   const candidates = opts.paths.flatMap((p) => findCandidates(p, opts.kind));
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   for (const c of candidates) {
     const id = `${c.kind}/${c.name}`;
-    if (seen.has(id)) throw new SkillsyncError("USAGE", `${id} is given twice; add one of them`);
-    seen.add(id);
+    const twin = seen.get(id.toLowerCase());
+    if (twin === id) throw new SkillsyncError("USAGE", `${id} is given twice; add one of them`);
+    // Refused on every file system (lock-file.ts upsertLockEntry), checked here before anything is stored.
+    if (twin !== undefined)
+      throw new SkillsyncError(
+        "INVALID_NAME",
+        `${id} and ${twin} differ only in case; rename one (such names collide on case-insensitive file systems)`,
+      );
+    seen.set(id.toLowerCase(), id);
   }
   const prepared: { c: Candidate; files: TreeFile[]; sha: string; version: string; warnings: Problem[] }[] =
     [];

@@ -18,8 +18,23 @@
  * try { await hub.put({ owner: "alice", kind: "skill", name: "pdf" }, { files, ifMatch: base.revision }); }
  * catch (e) { if (e instanceof HubConflictError) mergeWith(e.currentRevision); else throw e; }
  */
+
+import { z } from "zod";
 import { SkillsyncError } from "../core/errors.js";
-import type { ArtifactKey, ArtifactMeta, ChangeEntry, ChangePage, VersionMeta } from "../core/hub-wire.js";
+import {
+  type ArtifactKey,
+  type ArtifactMeta,
+  artifactListSchema,
+  artifactWithFilesSchema,
+  type ChangeEntry,
+  type ChangePage,
+  changeEntrySchema,
+  changePageSchema,
+  type VersionMeta,
+  versionListSchema,
+  wireProblem,
+  writeResultSchema,
+} from "../core/hub-wire.js";
 import type { Kind } from "../core/names.js";
 import type { FileMode } from "../core/tree-hash.js";
 
@@ -53,6 +68,12 @@ export interface HubMe {
   token: { id: string; created_at: string; expires_at: string | null };
 }
 
+const meSchema = z.object({
+  user: z.object({ name: z.string(), created_at: z.string() }),
+  teams: z.array(z.object({ name: z.string(), role: z.enum(["reader", "writer", "admin"]) })),
+  token: z.object({ id: z.string(), created_at: z.string(), expires_at: z.string().nullable() }),
+});
+
 /** The result of a successful `put`/`delete`. */
 export interface HubWriteResult {
   artifact: HubArtifactMeta;
@@ -70,7 +91,8 @@ export type HubErrorReason =
   | "too_large"
   | "bad_request"
   | "rate_limited"
-  | "server";
+  | "server"
+  | "invalid_response";
 
 /** A failed hub call (code `REMOTE`, or `CONFLICT` for {@link HubConflictError}). */
 export class HubError extends SkillsyncError {
@@ -384,15 +406,51 @@ export function createHubClient(opts: HubClientOptions): HubClient {
     }
   }
 
-  async function json<T>(res: Response): Promise<T> {
-    return (await res.json()) as T;
+  /**
+   * Reads a JSON answer and validates it against `schema` (names, paths, shapes: core/hub-wire.ts),
+   * before any caller builds a path from it.
+   * @throws HubError `invalid_response` (exit 3) naming the first problem; nothing has been written
+   */
+  async function json<T>(res: Response, schema: z.ZodType, what: string): Promise<T> {
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch (e) {
+      throw invalidResponse(what, `not JSON (${(e as Error).message})`, res.status);
+    }
+    const r = schema.safeParse(body);
+    if (!r.success) throw invalidResponse(what, wireProblem(r.error), res.status);
+    return body as T;
+  }
+
+  function invalidResponse(what: string, problem: string, status: number | undefined): HubError {
+    return new HubError({
+      reason: "invalid_response",
+      status,
+      message: `hub ${base} answered '${what}' with something this client refuses: ${problem}; nothing was changed`,
+    });
+  }
+
+  /** The answer about `key` must be about `key`: a hub answering another artifact is refused. */
+  function sameKey<T extends ArtifactKey>(key: ArtifactKey, got: T): T {
+    if (got.owner !== key.owner || got.kind !== key.kind || got.name !== key.name)
+      throw invalidResponse(
+        `read ${key.kind}/${key.name}`,
+        `it answered ${got.kind}/${got.name} of '${got.owner}' instead of ${key.kind}/${key.name} of '${key.owner}'`,
+        200,
+      );
+    return got;
   }
 
   const client: HubClient = {
     url: base,
 
     async me() {
-      return json<HubMe>(await call({ method: "GET", path: "/api/v1/me", what: "say who you are" }));
+      return json<HubMe>(
+        await call({ method: "GET", path: "/api/v1/me", what: "say who you are" }),
+        meSchema,
+        "say who you are",
+      );
     },
 
     async changes(o = {}) {
@@ -406,7 +464,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         extraTimeoutMs: (o.wait ?? 0) * 1000,
         ...(o.signal ? { signal: o.signal } : {}),
       });
-      return json<HubChangePage>(res);
+      return json<HubChangePage>(res, changePageSchema, "list changes");
     },
 
     async list(filter = {}) {
@@ -415,7 +473,8 @@ export function createHubClient(opts: HubClientOptions): HubClient {
       if (filter.kind) q.set("kind", filter.kind);
       const qs = q.size > 0 ? `?${q}` : "";
       const res = await call({ method: "GET", path: `/api/v1/artifacts${qs}`, what: "list artifacts" });
-      return (await json<{ artifacts: HubArtifactMeta[] }>(res)).artifacts;
+      return (await json<{ artifacts: HubArtifactMeta[] }>(res, artifactListSchema, "list artifacts"))
+        .artifacts;
     },
 
     async get(key) {
@@ -429,7 +488,16 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         await res.body?.cancel();
         return undefined;
       }
-      return decodeArtifact(await json<Parameters<typeof decodeArtifact>[0]>(res));
+      return decodeArtifact(
+        sameKey(
+          key,
+          await json<Parameters<typeof decodeArtifact>[0]>(
+            res,
+            artifactWithFilesSchema,
+            `read ${key.kind}/${key.name}`,
+          ),
+        ),
+      );
     },
 
     async versions(key) {
@@ -443,7 +511,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         await res.body?.cancel();
         return undefined;
       }
-      return (await json<{ versions: HubVersion[] }>(res)).versions;
+      return (await json<{ versions: HubVersion[] }>(res, versionListSchema, "list versions")).versions;
     },
 
     async version(key, revision) {
@@ -457,7 +525,16 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         await res.body?.cancel();
         return undefined;
       }
-      return decodeArtifact(await json<Parameters<typeof decodeArtifact>[0]>(res));
+      return decodeArtifact(
+        sameKey(
+          key,
+          await json<Parameters<typeof decodeArtifact>[0]>(
+            res,
+            artifactWithFilesSchema,
+            `read ${key.kind}/${key.name}`,
+          ),
+        ),
+      );
     },
 
     async put(key, body) {
@@ -475,7 +552,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         headers,
         body: payload,
       });
-      return json<HubWriteResult>(res);
+      return json<HubWriteResult>(res, writeResultSchema, `publish ${key.kind}/${key.name}`);
     },
 
     async delete(key, o) {
@@ -485,7 +562,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         what: `delete ${key.kind}/${key.name} of '${key.owner}'`,
         headers: { "if-match": String(o.ifMatch) },
       });
-      return json<HubWriteResult>(res);
+      return json<HubWriteResult>(res, writeResultSchema, `delete ${key.kind}/${key.name}`);
     },
 
     async subscribe(o) {
@@ -525,7 +602,10 @@ export function createHubClient(opts: HubClientOptions): HubClient {
                   if (last === undefined) last = c;
                   o.onReady?.(c);
                 } else if (ev.event === "change") {
-                  const change = JSON.parse(ev.data) as HubChange;
+                  const parsed = changeEntrySchema.safeParse(JSON.parse(ev.data));
+                  if (!parsed.success)
+                    throw invalidResponse("stream events", wireProblem(parsed.error), res.status);
+                  const change = parsed.data as HubChange;
                   try {
                     await o.onChange(change);
                   } catch (e) {
