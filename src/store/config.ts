@@ -1,5 +1,5 @@
 /**
- * The one validated TOML config at `$SKILLSYNC_HOME/config.toml`. Every key has a default, so a
+ * The one validated TOML config at `$SKILLSYNC_HOME/config.toml`. Every key has a default or is unset, so a
  * missing file is a valid config. Unknown keys and bad values are refused with the allowed values.
  */
 import { promises as fsp } from "node:fs";
