@@ -96,7 +96,16 @@ export async function gc(ws: Workspace, opts: GcOptions = {}): Promise<GcResult>
     for (const dir of collectionDirs(ws)) addTokens(readOrNull(join(dir, "skillsync.lock")), refs);
     const paths = new Set<string>();
     collectStateDbRefs(ws.paths.stateDb, refs, paths);
-    for (const p of paths) if (existsSync(join(p, ...DEPLOYMENT_RECORD_PATH.split("/")))) projects.add(p);
+    // A path in state.db (a stat-cache location, a parsed record) names its project by the part
+    // before the record's folder (`<project>/.claude/…`), or is a project folder itself.
+    const recordFolder = `/${DEPLOYMENT_RECORD_PATH.split("/")[0]}/`;
+    const candidates = new Set<string>();
+    for (const p of paths) {
+      const i = p.indexOf(recordFolder);
+      candidates.add(i > 0 ? p.slice(0, i) : p);
+    }
+    for (const p of candidates)
+      if (existsSync(join(p, ...DEPLOYMENT_RECORD_PATH.split("/")))) projects.add(p);
     for (const p of projects) addTokens(readOrNull(join(p, ...DEPLOYMENT_RECORD_PATH.split("/"))), refs);
 
     const objects = ws.objects.listObjects();

@@ -116,5 +116,13 @@ describe("skillsync gc", () => {
     cli("gc", "--grace", "0");
     cli("push", "--all", "--project", project);
     expect(runCli(["status", "--project", project], { home }).code).toBe(0);
+
+    // a project never registered nor snapshotted is still found through state.db (its stat cache)
+    const loose = join(root, "loose");
+    mkdirSync(loose);
+    cli("deploy", "--all", "--project", loose);
+    cli("status", "--project", loose);
+    const scanned = parseJsonOutput<{ projects_scanned: string[] }>(cli("gc", "--dry-run", "--json"));
+    expect(scanned.projects_scanned).toEqual(expect.arrayContaining([project, loose]));
   }, 120_000);
 });
