@@ -148,7 +148,10 @@ describe("architecture", () => {
     "core/diff.ts": { count: 1, why: "invariant of the diff algorithm" },
     "daemon/fsmonitor.ts": { count: 1, why: "module-load invariant on cookie names" },
     "daemon/watcher.ts": { count: 3, why: "handed to onError, which logs them" },
-    "hub/store/postgres.ts": { count: 1, why: "invariant: scopedRead inlines only safe integers (a bug if not)" },
+    "hub/store/postgres.ts": {
+      count: 1,
+      why: "invariant: scopedRead inlines only safe integers (a bug if not)",
+    },
     "hub/store/sqlite.ts": { count: 1, why: "use of a closed store: a bug in the caller" },
     "store/parallel-verify.ts": { count: 1, why: "worker crash; the caller falls back to a plain read" },
     "sync/fsmonitor-client.ts": { count: 2, why: "caught: becomes the reason the monitor is not used" },

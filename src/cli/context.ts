@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { type Config, loadConfig } from "../store/config.js";
 import { type HomePaths, homePaths, resolveHome } from "../store/home.js";
+import { removeHomeLeftovers } from "../store/leftovers.js";
 import { createOutput, type Output } from "./output.js";
 
 /** The resolved context of one CLI invocation. */
@@ -28,6 +29,8 @@ export async function contextFor(cmd: Command): Promise<CliContext> {
   const opts = cmd.optsWithGlobals() as GlobalOptions;
   const home = resolveHome(opts.home);
   const paths = homePaths(home);
+  // Temps of a config/credentials/daemon-file write killed mid-way (one readdir; see leftovers.ts).
+  await removeHomeLeftovers(paths);
   const config = await loadConfig(paths.config);
   return {
     home,

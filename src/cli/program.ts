@@ -43,6 +43,7 @@ export const COMMAND_MODULES: readonly { names: readonly string[]; load: () => P
     names: ["outdated", "update"],
     load: async () => (await import("./commands/git-source.js")).registerGitSource,
   },
+  { names: ["gc"], load: async () => (await import("./commands/gc.js")).registerGc },
   { names: ["merge-file"], load: async () => (await import("./commands/merge-file.js")).registerMergeFile },
   { names: ["mirror"], load: async () => (await import("./commands/mirror.js")).registerMirror },
   {

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseSse } from "../sync/hub-client.js";
+import { parseSse } from "../core/sse.js";
 import { watchHub } from "./hub-watch.js";
 import { nullLogger } from "./log.js";
 import { realTimers } from "./scheduler.js";

@@ -366,6 +366,7 @@ async function buildOverview(ws: Workspace, ctx: DaemonContext): Promise<Overvie
     counts: { total: artifacts.length, synced, pending, conflicts },
     places,
     artifacts,
+    auto_sync: ctx.daemonStatus().enabled,
     generated_at: new Date(ctx.now()).toISOString(),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The one validated TOML config at `$SKILLSYNC_HOME/config.toml`. Every key has a default, so a
+ * The one validated TOML config at `$SKILLSYNC_HOME/config.toml`. Every key has a default or is unset, so a
  * missing file is a valid config. Unknown keys and bad values are refused with the allowed values.
  */
 import { promises as fsp } from "node:fs";
@@ -174,12 +174,57 @@ async function loadRaw(file: string): Promise<Record<string, unknown>> {
   }
 }
 
-/** Reads the value at a dotted key (`daemon.debounce_ms`) from a config. */
+/** Strips zod wrappers (default, optional) to reach the schema that says what a key holds. */
+function unwrapSchema(schema: z.ZodType): z.ZodType {
+  let cur: z.ZodType = schema;
+  for (;;) {
+    if (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional)
+      cur = (cur as unknown as { unwrap(): z.ZodType }).unwrap();
+    else return cur;
+  }
+}
+
+/**
+ * True when dotted `key` names a setting of {@link configSchema}, with or without a default
+ * (`codex.repo` is known although it is unset by default). `remotes.NAME.url` is known for any NAME.
+ * Tables (`daemon`) are known keys too.
+ */
+export function isConfigKey(key: string): boolean {
+  let cur: z.ZodType = configSchema;
+  for (const part of key.split(".")) {
+    const s = unwrapSchema(cur);
+    if (s instanceof z.ZodObject) {
+      const next = (s.shape as Record<string, z.ZodType>)[part];
+      if (!next) return false;
+      cur = next;
+    } else if (s instanceof z.ZodRecord) {
+      if (part.length === 0) return false;
+      cur = (s as unknown as { valueType: z.ZodType }).valueType;
+    } else return false;
+  }
+  return true;
+}
+
+/**
+ * Reads the value at a dotted key (`daemon.debounce_ms`) from a config; `undefined` for a known key
+ * that is unset (`codex.repo` before it is set).
+ * @throws SkillsyncError USAGE for a key the config does not have
+ */
 export function getConfigValue(config: Config, key: string): unknown {
+  if (!isConfigKey(key) && !key.startsWith("remotes."))
+    throw new SkillsyncError(
+      "USAGE",
+      `unknown config key '${key}'; see 'skillsync config show' and docs/config.md`,
+    );
   let cur: unknown = config;
   for (const part of key.split(".")) {
-    if (cur === null || typeof cur !== "object" || !(part in (cur as object)))
-      throw new SkillsyncError("USAGE", `unknown config key '${key}'; see 'skillsync config show'`);
+    if (cur === null || typeof cur !== "object" || !(part in (cur as object))) {
+      if (isConfigKey(key)) return undefined;
+      throw new SkillsyncError(
+        "USAGE",
+        `unknown config key '${key}'; see 'skillsync config show' and docs/config.md`,
+      );
+    }
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;

@@ -11,6 +11,7 @@ import { KINDS, type Kind } from "../core/names.js";
 import type { ParsedCache } from "./parsed-cache.js";
 import {
   artifactEntrySchema,
+  caseCollisionRefine,
   isoTimeSchema,
   parseTomlDoc,
   readTomlDoc,
@@ -37,7 +38,8 @@ const recordSchema = z
       .strict(),
     artifacts: z.array(entrySchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine(caseCollisionRefine("artifacts"));
 
 /** One `[[artifacts]]` entry. */
 export type RecordEntry = z.infer<typeof entrySchema>;

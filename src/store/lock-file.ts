@@ -6,9 +6,11 @@
  */
 import { stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
+import { SkillsyncError } from "../core/errors.js";
 import { KINDS, type Kind } from "../core/names.js";
 import {
   artifactEntrySchema,
+  caseCollisionRefine,
   isoTimeSchema,
   parseTomlDoc,
   readTomlDoc,
@@ -32,7 +34,8 @@ const lockSchema = z
     version: z.number().int().min(1),
     artifact: z.array(entrySchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine(caseCollisionRefine("artifact"));
 
 /** One `[[artifact]]` of the lock file. */
 export type LockEntry = z.infer<typeof entrySchema>;
@@ -95,8 +98,21 @@ export function findLockEntry(lock: LockFile, kind: Kind, name: string): LockEnt
   return lock.artifact.find((e) => e.type === kind && e.name === name);
 }
 
-/** A copy of `lock` with the entry for `entry.type/entry.name` replaced or added. */
+/**
+ * A copy of `lock` with the entry for `entry.type/entry.name` replaced or added.
+ * @throws SkillsyncError INVALID_NAME when another entry of the same type has a name that differs
+ *   only in case (see `caseCollisionRefine`: such pairs are refused on every file system)
+ */
 export function upsertLockEntry(lock: LockFile, entry: LockEntry): LockFile {
+  const folded = entry.name.toLowerCase();
+  const twin = lock.artifact.find(
+    (e) => e.type === entry.type && e.name !== entry.name && e.name.toLowerCase() === folded,
+  );
+  if (twin)
+    throw new SkillsyncError(
+      "INVALID_NAME",
+      `${entry.type}/${entry.name} differs only in case from ${twin.type}/${twin.name} already in the collection; rename one (such names collide on case-insensitive file systems)`,
+    );
   const rest = lock.artifact.filter((e) => !(e.type === entry.type && e.name === entry.name));
   return { version: LOCK_VERSION, artifact: [...rest, entry] };
 }

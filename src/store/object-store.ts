@@ -4,11 +4,11 @@
  * ever added, deployed, pulled or fetched is kept, so the exact base of a deployment can always be
  * read back for a three-way merge.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { manifest, parseManifest, sha256Hex, type TreeEntry } from "../core/tree-hash.js";
-import { exists, inParallel, WRITE_CONCURRENCY, writeFileIfAbsent } from "./fs.js";
+import { exists, inParallel, removePath, WRITE_CONCURRENCY, writeFileIfAbsent } from "./fs.js";
 import type { DiskTree, TreeFile } from "./tree-read.js";
 
 /** Where a blob or tree lives: `objects/{blobs|trees}/<first 2 hex>/<rest>`. */
@@ -128,5 +128,46 @@ export class ObjectStore {
     if (sha256Hex(data) !== sha)
       throw new SkillsyncError("INTERNAL", `blob ${sha.slice(0, 12)} in the object store is corrupt`);
     return data;
+  }
+
+  /**
+   * Every stored object: its type, hash, size (bytes) and modification time (ms since the epoch).
+   * Files that are not objects (temps, stray names) are skipped. For `gc`: one walk of the store.
+   */
+  listObjects(): { type: "blobs" | "trees"; sha: string; size: number; mtimeMs: number }[] {
+    const out: { type: "blobs" | "trees"; sha: string; size: number; mtimeMs: number }[] = [];
+    for (const type of ["blobs", "trees"] as const) {
+      let fans: string[];
+      try {
+        fans = readdirSync(join(this.root, type));
+      } catch {
+        continue;
+      }
+      for (const fan of fans) {
+        if (!/^[0-9a-f]{2}$/.test(fan)) continue;
+        let names: string[];
+        try {
+          names = readdirSync(join(this.root, type, fan));
+        } catch {
+          continue;
+        }
+        for (const n of names) {
+          const sha = fan + n;
+          if (!/^[0-9a-f]{64}$/.test(sha)) continue;
+          try {
+            const st = statSync(join(this.root, type, fan, n));
+            out.push({ type, sha, size: st.size, mtimeMs: st.mtimeMs });
+          } catch {
+            // removed meanwhile
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Deletes one object (for `gc`, which decides it is unreferenced). */
+  async removeObject(type: "blobs" | "trees", sha: string): Promise<void> {
+    await removePath(objectPath(this.root, type, sha));
   }
 }

@@ -68,7 +68,7 @@ export function parseTomlDoc<T>(text: string, file: string, fmt: TomlFormat<T>):
       line = lineOfKey(text, path[0]) ?? lineOfKey(text, `[${path[0]}]`);
     }
     const msg =
-      issue.code === "invalid_type" && (issue as { input?: unknown }).input === undefined
+      issue.code === "invalid_type" && valueAt(raw, path) === undefined
         ? `missing required ${where}`
         : `${where}: ${issue.message}`;
     throw new SkillsyncError(
@@ -78,6 +78,16 @@ export function parseTomlDoc<T>(text: string, file: string, fmt: TomlFormat<T>):
     );
   }
   return r.data;
+}
+
+/** The value at `path` inside a parsed document (zod issues do not always carry their input). */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = raw;
+  for (const k of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
 }
 
 function lineOfKey(text: string, key: string): number | undefined {
@@ -130,4 +140,32 @@ export function artifactEntrySchema<E extends z.ZodRawShape>(extra: E) {
       const problem = artifactNameProblem(type, name);
       if (problem) ctx.addIssue({ code: "custom", path: ["name"], message: problem });
     });
+}
+
+/**
+ * A refinement for a document's `arrayKey` entries: two entries of one `type` whose names differ
+ * only in case are refused. skillsync refuses such pairs on every file system (not only
+ * case-insensitive ones), so that a collection stays deployable to macOS and Windows and a lock
+ * file or record never names two artifacts that one folder there would hold as one.
+ */
+export function caseCollisionRefine(arrayKey: string) {
+  return (doc: unknown, ctx: z.RefinementCtx): void => {
+    const entries = (doc as Record<string, unknown>)[arrayKey];
+    if (!Array.isArray(entries)) return;
+    const seen = new Map<string, string>();
+    entries.forEach((e: { type: string; name: string }, i: number) => {
+      const folded = `${e.type}/${e.name.toLowerCase()}`;
+      const prev = seen.get(folded);
+      if (prev === undefined) seen.set(folded, e.name);
+      else
+        ctx.addIssue({
+          code: "custom",
+          path: [arrayKey, i, "name"],
+          message:
+            prev === e.name
+              ? `${e.type}/${e.name} appears twice`
+              : `names '${prev}' and '${e.name}' differ only in case (refused: they collide on case-insensitive file systems)`,
+        });
+    });
+  };
 }

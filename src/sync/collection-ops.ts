@@ -306,26 +306,42 @@ export async function addArtifacts(ws: Workspace, opts: AddOptions): Promise<Add
       invalid.push(...found.rejected);
     } else candidates.push(...findCandidates(p, opts.kind));
   }
-  const seen = new Map<string, string>();
+  /** Lower-cased id → the first candidate's id and path. */
+  const seen = new Map<string, { id: string; path: string }>();
+  /** Lower-cased ids with case-only twins: every one of them is left out (none wins by order). */
+  const twinned = new Set<string>();
   const unique: Candidate[] = [];
   for (const c of candidates) {
     const id = `${c.kind}/${c.name}`;
-    const first = seen.get(id);
+    const first = seen.get(id.toLowerCase());
     if (first !== undefined) {
-      if (!opts.partial) throw new SkillsyncError("USAGE", `${id} is given twice; add one of them`);
-      invalid.push({
-        artifact: id,
-        file: c.source.path,
-        reason: `${id} was already found at ${first}; add one of them by its path`,
-      });
+      // Case-only twins are refused on every file system (lock-file.ts upsertLockEntry), checked
+      // here before anything is stored.
+      const reason =
+        first.id === id
+          ? `${id} was already found at ${first.path}; add one of them by its path`
+          : `${id} and ${first.id} differ only in case; rename one (such names collide on case-insensitive file systems)`;
+      if (!opts.partial) {
+        if (first.id === id) throw new SkillsyncError("USAGE", `${id} is given twice; add one of them`);
+        throw new SkillsyncError("INVALID_NAME", reason);
+      }
+      if (first.id !== id && !twinned.has(id.toLowerCase())) {
+        twinned.add(id.toLowerCase());
+        invalid.push({
+          artifact: first.id,
+          file: first.path,
+          reason: `${first.id} and ${id} differ only in case; rename one (such names collide on case-insensitive file systems)`,
+        });
+      }
+      invalid.push({ artifact: id, file: c.source.path, reason });
       continue;
     }
-    seen.set(id, c.source.path);
+    seen.set(id.toLowerCase(), { id, path: c.source.path });
     unique.push(c);
   }
   const prepared: { c: Candidate; files: TreeFile[]; sha: string; version: string; warnings: Problem[] }[] =
     [];
-  for (const c of unique) {
+  for (const c of unique.filter((u) => !twinned.has(`${u.kind}/${u.name}`.toLowerCase()))) {
     const v = validateLocated(c.source);
     const err = v.problems.find((p) => p.severity === "error");
     if (err && opts.partial) {

@@ -18,10 +18,27 @@
  * try { await hub.put({ owner: "alice", kind: "skill", name: "pdf" }, { files, ifMatch: base.revision }); }
  * catch (e) { if (e instanceof HubConflictError) mergeWith(e.currentRevision); else throw e; }
  */
+
+import { z } from "zod";
 import { SkillsyncError } from "../core/errors.js";
-import type { ArtifactKey, ArtifactMeta, ChangeEntry, ChangePage, VersionMeta } from "../core/hub-wire.js";
+import {
+  type ArtifactKey,
+  type ArtifactMeta,
+  artifactListSchema,
+  artifactWithFilesSchema,
+  type ChangeEntry,
+  type ChangePage,
+  changeEntrySchema,
+  changePageSchema,
+  type VersionMeta,
+  versionListSchema,
+  wireProblem,
+  writeResultSchema,
+} from "../core/hub-wire.js";
 import type { Kind } from "../core/names.js";
+import { parseSse } from "../core/sse.js";
 import type { FileMode } from "../core/tree-hash.js";
+import { HubConflictError, HubError } from "./hub-errors.js";
 
 /** An artifact's address on a hub (core/hub-wire.ts). */
 export type HubKey = ArtifactKey;
@@ -53,6 +70,12 @@ export interface HubMe {
   token: { id: string; created_at: string; expires_at: string | null };
 }
 
+const meSchema = z.object({
+  user: z.object({ name: z.string(), created_at: z.string() }),
+  teams: z.array(z.object({ name: z.string(), role: z.enum(["reader", "writer", "admin"]) })),
+  token: z.object({ id: z.string(), created_at: z.string(), expires_at: z.string().nullable() }),
+});
+
 /** The result of a successful `put`/`delete`. */
 export interface HubWriteResult {
   artifact: HubArtifactMeta;
@@ -60,62 +83,7 @@ export interface HubWriteResult {
   unchanged: boolean;
 }
 
-/** Why a hub call failed. */
-export type HubErrorReason =
-  | "unreachable"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "conflict"
-  | "too_large"
-  | "bad_request"
-  | "rate_limited"
-  | "server";
-
-/** A failed hub call (code `REMOTE`, or `CONFLICT` for {@link HubConflictError}). */
-export class HubError extends SkillsyncError {
-  /** HTTP status, or undefined when the hub was not reached. */
-  readonly status: number | undefined;
-  readonly reason: HubErrorReason;
-  constructor(input: {
-    reason: HubErrorReason;
-    status: number | undefined;
-    message: string;
-    code?: "REMOTE" | "CONFLICT";
-    details?: Record<string, unknown>;
-    cause?: unknown;
-  }) {
-    super(input.code ?? "REMOTE", input.message, {
-      details: { reason: input.reason, status: input.status, ...input.details },
-      ...(input.cause === undefined ? {} : { cause: input.cause }),
-    });
-    this.name = "HubError";
-    this.status = input.status;
-    this.reason = input.reason;
-  }
-}
-
-/** A `409`: the write was based on an old revision (or the artifact exists / no longer exists). */
-export class HubConflictError extends HubError {
-  /** The hub's current revision, or null when the artifact does not exist (any more). */
-  readonly currentRevision: number | null;
-  constructor(input: { message: string; currentRevision: number | null }) {
-    super({
-      reason: "conflict",
-      status: 409,
-      code: "CONFLICT",
-      message: input.message,
-      details: { current_revision: input.currentRevision },
-    });
-    this.name = "HubConflictError";
-    this.currentRevision = input.currentRevision;
-  }
-}
-
-/** True when `e` is a hub failure because the hub could not be reached (queue and retry later). */
-export function isHubUnreachable(e: unknown): boolean {
-  return e instanceof HubError && e.reason === "unreachable";
-}
+export { HubConflictError, HubError, type HubErrorReason, isHubUnreachable } from "./hub-errors.js";
 
 /** Options of {@link createHubClient}. */
 export interface HubClientOptions {
@@ -390,15 +358,51 @@ export function createHubClient(opts: HubClientOptions): HubClient {
     }
   }
 
-  async function json<T>(res: Response): Promise<T> {
-    return (await res.json()) as T;
+  /**
+   * Reads a JSON answer and validates it against `schema` (names, paths, shapes: core/hub-wire.ts),
+   * before any caller builds a path from it.
+   * @throws HubError `invalid_response` (exit 3) naming the first problem; nothing has been written
+   */
+  async function json<T>(res: Response, schema: z.ZodType, what: string): Promise<T> {
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch (e) {
+      throw invalidResponse(what, `not JSON (${(e as Error).message})`, res.status);
+    }
+    const r = schema.safeParse(body);
+    if (!r.success) throw invalidResponse(what, wireProblem(r.error), res.status);
+    return body as T;
+  }
+
+  function invalidResponse(what: string, problem: string, status: number | undefined): HubError {
+    return new HubError({
+      reason: "invalid_response",
+      status,
+      message: `hub ${base} answered '${what}' with something this client refuses: ${problem}; nothing was changed`,
+    });
+  }
+
+  /** The answer about `key` must be about `key`: a hub answering another artifact is refused. */
+  function sameKey<T extends ArtifactKey>(key: ArtifactKey, got: T): T {
+    if (got.owner !== key.owner || got.kind !== key.kind || got.name !== key.name)
+      throw invalidResponse(
+        `read ${key.kind}/${key.name}`,
+        `it answered ${got.kind}/${got.name} of '${got.owner}' instead of ${key.kind}/${key.name} of '${key.owner}'`,
+        200,
+      );
+    return got;
   }
 
   const client: HubClient = {
     url: base,
 
     async me() {
-      return json<HubMe>(await call({ method: "GET", path: "/api/v1/me", what: "say who you are" }));
+      return json<HubMe>(
+        await call({ method: "GET", path: "/api/v1/me", what: "say who you are" }),
+        meSchema,
+        "say who you are",
+      );
     },
 
     async changes(o = {}) {
@@ -412,7 +416,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         extraTimeoutMs: (o.wait ?? 0) * 1000,
         ...(o.signal ? { signal: o.signal } : {}),
       });
-      return json<HubChangePage>(res);
+      return json<HubChangePage>(res, changePageSchema, "list changes");
     },
 
     async list(filter = {}) {
@@ -421,7 +425,8 @@ export function createHubClient(opts: HubClientOptions): HubClient {
       if (filter.kind) q.set("kind", filter.kind);
       const qs = q.size > 0 ? `?${q}` : "";
       const res = await call({ method: "GET", path: `/api/v1/artifacts${qs}`, what: "list artifacts" });
-      return (await json<{ artifacts: HubArtifactMeta[] }>(res)).artifacts;
+      return (await json<{ artifacts: HubArtifactMeta[] }>(res, artifactListSchema, "list artifacts"))
+        .artifacts;
     },
 
     async get(key) {
@@ -435,7 +440,16 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         await res.body?.cancel();
         return undefined;
       }
-      return decodeArtifact(await json<Parameters<typeof decodeArtifact>[0]>(res));
+      return decodeArtifact(
+        sameKey(
+          key,
+          await json<Parameters<typeof decodeArtifact>[0]>(
+            res,
+            artifactWithFilesSchema,
+            `read ${key.kind}/${key.name}`,
+          ),
+        ),
+      );
     },
 
     async versions(key) {
@@ -449,7 +463,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         await res.body?.cancel();
         return undefined;
       }
-      return (await json<{ versions: HubVersion[] }>(res)).versions;
+      return (await json<{ versions: HubVersion[] }>(res, versionListSchema, "list versions")).versions;
     },
 
     async version(key, revision) {
@@ -463,7 +477,16 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         await res.body?.cancel();
         return undefined;
       }
-      return decodeArtifact(await json<Parameters<typeof decodeArtifact>[0]>(res));
+      return decodeArtifact(
+        sameKey(
+          key,
+          await json<Parameters<typeof decodeArtifact>[0]>(
+            res,
+            artifactWithFilesSchema,
+            `read ${key.kind}/${key.name}`,
+          ),
+        ),
+      );
     },
 
     async put(key, body) {
@@ -481,7 +504,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         headers,
         body: payload,
       });
-      return json<HubWriteResult>(res);
+      return json<HubWriteResult>(res, writeResultSchema, `publish ${key.kind}/${key.name}`);
     },
 
     async delete(key, o) {
@@ -491,7 +514,7 @@ export function createHubClient(opts: HubClientOptions): HubClient {
         what: `delete ${key.kind}/${key.name} of '${key.owner}'`,
         headers: { "if-match": String(o.ifMatch) },
       });
-      return json<HubWriteResult>(res);
+      return json<HubWriteResult>(res, writeResultSchema, `delete ${key.kind}/${key.name}`);
     },
 
     async subscribe(o) {
@@ -539,7 +562,10 @@ export function createHubClient(opts: HubClientOptions): HubClient {
                   if (last === undefined) last = c;
                   o.onReady?.(c);
                 } else if (ev.event === "change") {
-                  const change = JSON.parse(ev.data) as HubChange;
+                  const parsed = changeEntrySchema.safeParse(JSON.parse(ev.data));
+                  if (!parsed.success)
+                    throw invalidResponse("stream events", wireProblem(parsed.error), res.status);
+                  const change = parsed.data as HubChange;
                   try {
                     await o.onChange(change);
                   } catch (e) {
@@ -617,42 +643,4 @@ async function readEvents(
     status: undefined,
     message: "the hub closed the event stream",
   });
-}
-
-/** One server-sent event. */
-export interface SseEvent {
-  /** The `event:` field, default `message`. */
-  event: string;
-  /** The `data:` lines joined with `\n`. */
-  data: string;
-  /** The `id:` field, if any. */
-  id: string | undefined;
-}
-
-/**
- * Parses server-sent-event text (https://html.spec.whatwg.org/multipage/server-sent-events.html):
- * blocks separated by a blank line, `field: value` lines, `:` comments skipped, `data` lines joined.
- * A block with neither data nor an event name dispatches nothing. Returns the complete events and
- * the unparsed rest (an incomplete last block).
- */
-export function parseSse(buffer: string): { events: SseEvent[]; rest: string } {
-  const events: SseEvent[] = [];
-  const blocks = buffer.replace(/\r\n?/g, "\n").split("\n\n");
-  const rest = blocks.pop() ?? "";
-  for (const block of blocks) {
-    let event = "message";
-    const data: string[] = [];
-    let id: string | undefined;
-    for (const line of block.split("\n")) {
-      if (line === "" || line.startsWith(":")) continue;
-      const j = line.indexOf(":");
-      const field = j < 0 ? line : line.slice(0, j);
-      const v = j < 0 ? "" : line.slice(j + 1).replace(/^ /, "");
-      if (field === "event") event = v;
-      else if (field === "data") data.push(v);
-      else if (field === "id") id = v;
-    }
-    if (data.length > 0 || event !== "message") events.push({ event, data: data.join("\n"), id });
-  }
-  return { events, rest };
 }

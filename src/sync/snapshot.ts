@@ -5,7 +5,8 @@
  * (taking a snapshot of the present first, so a rollback can itself be rolled back).
  *
  * Retention: the newest `snapshot_retention` (default 50) automatic snapshots are kept; manual ones
- * stay until deleted. Objects are never deleted by retention.
+ * stay until deleted. After retention deletes snapshots, the object store's gc (gc.ts) removes the
+ * objects nothing references any more (at most daily, after a 14-day grace period).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -145,7 +146,10 @@ export function getSnapshot(ws: Workspace, id: string): Snapshot {
   return hits[0]!;
 }
 
-/** Deletes the automatic snapshots beyond the retention count (newest kept). */
+/**
+ * Deletes the automatic snapshots beyond the retention count (newest kept); when any went, runs the
+ * automatic object gc (gc.ts `autoGc`: at most daily, 14-day grace period).
+ */
 export async function pruneSnapshots(ws: Workspace): Promise<number> {
   const autos = listSnapshots(ws).filter((s) => s.auto);
   let n = 0;
@@ -155,6 +159,10 @@ export async function pruneSnapshots(ws: Workspace): Promise<number> {
       await removePath(join(snapshotDir(ws), f));
       n++;
     }
+  }
+  if (n > 0) {
+    const { autoGc } = await import("./gc.js");
+    await autoGc(ws);
   }
   return n;
 }

@@ -11,7 +11,9 @@ import { artifactNameProblem } from "../core/names.js";
 import { type Config, loadConfig } from "../store/config.js";
 import { recoverTransactions, sweepTemps, Transaction } from "../store/fs.js";
 import { collectionDir, type HomePaths, homePaths, resolveHome } from "../store/home.js";
+import { removeHomeLeftovers } from "../store/leftovers.js";
 import { type LockSpec, withLocks } from "../store/lock.js";
+import { parseLockFile } from "../store/lock-file.js";
 import { ObjectStore } from "../store/object-store.js";
 import { ParsedCache } from "../store/parsed-cache.js";
 import { StatCache } from "../store/stat-cache.js";
@@ -71,6 +73,7 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
   // then the temps of its single-file writes in the home's flat folders (one readdir each).
   await recoverTransactions(paths.journal);
   for (const d of [paths.journal, paths.snapshots, join(paths.objects, "tmp")]) await sweepTemps(d, 1);
+  await removeHomeLeftovers(paths);
   const db = openStateDb(paths.stateDb);
   return {
     home,
@@ -86,6 +89,17 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
     now: opts.now ?? (() => new Date()),
     reporter: opts.reporter ?? silentReporter,
   };
+}
+
+/**
+ * Reads and validates the collection's lock file (through the parsed cache, so an unchanged lock
+ * is not parsed again), so that a command reading the collection refuses a corrupt one before it
+ * reports or changes anything. A missing lock file is fine (an empty collection, or none yet).
+ * @throws SkillsyncError INVALID_LOCK (exit 2) / UNSUPPORTED_VERSION / UNREADABLE with file and line
+ */
+export function verifyLockFile(ws: Workspace): void {
+  if (!existsSync(ws.lockPath)) return;
+  ws.parsedCache.read(ws.lockPath, "lock file", (text) => parseLockFile(text, ws.lockPath));
 }
 
 /**

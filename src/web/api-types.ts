@@ -77,6 +77,11 @@ export interface Overview {
   counts: { total: number; synced: number; pending: number; conflicts: number };
   places: Place[];
   artifacts: ArtifactRow[];
+  /**
+   * True while automatic sync (`daemon.enabled`) is on; when false the daemon watches and serves
+   * this UI but syncs only when asked (`skillsync auto enable` turns it on).
+   */
+  auto_sync: boolean;
   /** Names of remotes and why each failed, when any hub could not be reached. */
   generated_at: string;
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { SkillsyncError } from "../../core/errors.js";
-import { getConfigValue, parseConfigValue, setConfigValue } from "../../store/config.js";
+import { getConfigValue, isConfigKey, parseConfigValue, setConfigValue } from "../../store/config.js";
 import { contextFor } from "../context.js";
 import { wrapCommand } from "../run.js";
 
@@ -21,6 +21,7 @@ async function checkSchedules(key: string, value: unknown): Promise<void> {
 }
 
 function printable(value: unknown): string {
+  if (value === undefined) return "";
   if (typeof value === "string") return value;
   return JSON.stringify(value);
 }
@@ -59,7 +60,7 @@ export function registerConfig(program: Command): void {
       wrapCommand(async (key: string, _opts: unknown, cmd: Command) => {
         const ctx = await contextFor(cmd);
         const value = getConfigValue(ctx.config, key);
-        if (ctx.out.jsonMode) ctx.out.json({ key, value });
+        if (ctx.out.jsonMode) ctx.out.json({ key, value: value ?? null });
         else ctx.out.line(printable(value));
         return 0;
       }),
@@ -90,7 +91,11 @@ export function registerConfig(program: Command): void {
               `expected KEY=VALUE, got '${assignment}'; e.g. 'skillsync config set daemon.enabled=true'`,
             );
           // Unknown keys are refused before anything is written (new remotes are validated by the schema).
-          if (!key.startsWith("remotes.")) getConfigValue(ctx.config, key);
+          if (!isConfigKey(key))
+            throw new SkillsyncError(
+              "USAGE",
+              `unknown config key '${key}'; see 'skillsync config show' and docs/config.md`,
+            );
           const value = parseConfigValue(text);
           await checkSchedules(key, value);
           const next = await setConfigValue(ctx.paths.config, key, value);

@@ -56,8 +56,12 @@ are served either way. Logs: $SKILLSYNC_HOME/logs/daemon.log. See docs/daemon.md
             });
             const enabled = ctx.config.daemon.enabled;
             process.stderr.write(
-              `skillsync daemon listening on ${handle.url} (home ${ctx.home}; automatic sync ${enabled ? "on" : "off — 'skillsync auto enable' turns it on"})\n`,
+              `skillsync daemon listening on ${handle.url} (home ${ctx.home}; automatic sync ${enabled ? "on" : "off"})\n`,
             );
+            if (!enabled)
+              process.stderr.write(
+                "automatic sync is off: edits are watched but not synced until you run 'skillsync auto enable' (or sync by hand)\n",
+              );
             return handle;
           },
           onSignal: (signal, forced) =>

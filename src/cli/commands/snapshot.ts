@@ -38,7 +38,7 @@ export function registerSnapshot(program: Command): void {
     .option("--json", "print JSON")
     .action(
       wrapCommand(async (name: string | undefined, _o: unknown, cmd: Command) => {
-        const { ctx, ws } = await workspaceFor(cmd);
+        const { ctx, ws } = await workspaceFor(cmd, { verifyLock: false });
         const all = listSnapshots(ws).filter(
           (s) => !name || s.artifacts.some((a) => a.name === name || `${a.kind}/${a.name}` === name),
         );
@@ -85,7 +85,7 @@ export function registerSnapshot(program: Command): void {
     .option("--json", "print JSON")
     .action(
       wrapCommand(async (id: string, names: string[], _o: unknown, cmd: Command) => {
-        const { ctx, ws } = await workspaceFor(cmd);
+        const { ctx, ws } = await workspaceFor(cmd, { verifyLock: false });
         const r = await rollback(ws, { id, names });
         if (ctx.out.jsonMode) ctx.out.json(r);
         else {

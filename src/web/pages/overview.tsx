@@ -76,6 +76,12 @@ export function OverviewPage() {
           </div>
         </dl>
       </div>
+      {d && !d.auto_sync ? (
+        <p class="notice" role="status" data-testid="auto-sync-off">
+          Automatic sync is off: the daemon watches but syncs only when asked. Turn it on with{" "}
+          <code>skillsync auto enable</code> or on the <a href="#/daemon">Daemon</a> page.
+        </p>
+      ) : null}
       {ov.error ? <ErrorBox error={ov.error} onRetry={ov.reload} /> : null}
       <ul class="places" aria-label="Places">
         {places.map((p) => (
