@@ -33,9 +33,21 @@ describe("watchHub", () => {
       asked.push(req.url ?? "");
       if (req.url?.startsWith("/api/v1/changes")) {
         const after = Number(new URL(req.url, "http://x").searchParams.get("after"));
-        const changes = after < cursor ? [{ cursor }] : [];
+        // A change entry as the hub sends it (the client validates every field).
+        const change = {
+          owner: "alice",
+          kind: "skill",
+          name: "pdf",
+          cursor,
+          op: "put",
+          revision: 1,
+          version: "1.0.0",
+          tree_hash: "a".repeat(64),
+          at: "2026-12-06T00:00:00Z",
+        };
+        const changes = after < cursor ? [change] : [];
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ changes, cursor: Math.max(after, cursor) }));
+        res.end(JSON.stringify({ changes, cursor: Math.max(after, cursor), more: false }));
       } else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
