@@ -605,12 +605,25 @@ describe("daemon", () => {
   });
 
   it("follows a hub's event stream and rate-limits hub-triggered runs to one per min_interval", async () => {
+    // A change event as a hub sends it (the client validates every field).
+    const hubChange = (cursor: number) =>
+      JSON.stringify({
+        owner: "alice",
+        kind: "skill",
+        name: "from-hub",
+        cursor,
+        op: "put",
+        revision: cursor,
+        version: "1.0.0",
+        tree_hash: "a".repeat(64),
+        at: "2026-12-06T00:00:00Z",
+      });
     // A minimal hub: an SSE stream the test pushes events into, and an empty changes page.
     let push: ((data: string) => void) | undefined;
     const hub = http.createServer((req, res) => {
       if (req.url?.startsWith("/api/v1/changes")) {
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ changes: [], cursor: 0 }));
+        res.end(JSON.stringify({ changes: [], cursor: 0, more: false }));
       } else if (req.url === "/api/v1/events") {
         expect(req.headers.authorization).toBe("Bearer hub-secret");
         res.writeHead(200, { "content-type": "text/event-stream" });
@@ -638,14 +651,14 @@ describe("daemon", () => {
       await waitFor("hub stream", () => push !== undefined, 5000);
       await h.scheduler.idle();
       const base = s.calls.length;
-      push!('id: 1\nevent: change\ndata: {"cursor":1}\n\n');
+      push!(`id: 1\nevent: change\ndata: ${hubChange(1)}\n\n`);
       await waitFor("hub-triggered sync", () => s.calls.length === base + 1, 3000);
       const first = s.calls.at(-1)!;
       expect(first.trigger).toBe("hub:team");
       await h.scheduler.idle();
-      push!('id: 2\nevent: change\ndata: {"cursor":2}\n\n');
+      push!(`id: 2\nevent: change\ndata: ${hubChange(2)}\n\n`);
       await sleep(100);
-      push!('id: 3\nevent: change\ndata: {"cursor":3}\n\n');
+      push!(`id: 3\nevent: change\ndata: ${hubChange(3)}\n\n`);
       await sleep(400);
       expect(s.calls.length).toBe(base + 1); // inside the window: waiting, not dropped
       await waitFor("window end", () => s.calls.length === base + 2, 3000);
