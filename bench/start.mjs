@@ -55,7 +55,7 @@ export async function benchStart(opts = {}) {
     for (const c of cases) for (let i = 0; i < 2; i++) once(c.args, { env, cwd: project });
     // Interleaved, so that load on the shared machine hits every case alike.
     for (let i = 0; i < runs; i++)
-      cases.forEach((c, k) => times[k].push(once(c.args, { env, cwd: project })));
+      for (const [k, c] of cases.entries()) times[k].push(once(c.args, { env, cwd: project }));
     const med = times.map(median);
     const metrics = cases.map((c, k) => ({ name: c.name, value: med[k], unit: "ms" }));
     const ratios = cases
