@@ -134,7 +134,17 @@ export async function benchMerge(opts = {}) {
       `merge: ${mb.toFixed(1)} MB, ${result.conflicts} conflicts: skillsync ${result.engineMBps} MB/s, ` +
         `git merge-file ${result.gitMBps} MB/s (ratio ${result.ratio}); same output: ${result.identical}`,
     );
-    return result;
+    return {
+      ...result,
+      ratios: [
+        {
+          name: `merge ${mb.toFixed(0)} MB: skillsync MB/s / git merge-file MB/s (same output: ${result.identical})`,
+          value: engineMBps / gitMBps,
+          target: 1.0,
+          higherIsBetter: true,
+        },
+      ],
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,13 +2,14 @@
  * `npm run bench` (after `npm run build`): runs every benchmark module that exists and prints a
  * summary table of their ratios.
  *
- * Modules and their entry points: bench/status.mjs `benchStatus`, bench/merge.mjs `benchMerge`,
+ * Modules and their entry points: bench/start.mjs `benchStart`, bench/deploy.mjs `benchDeploy`,
+ * bench/status.mjs `benchStatus`, bench/merge.mjs `benchMerge`,
  * bench/hub.mjs `benchHub`, bench/daemon.mjs `benchDaemon`. A missing module (or one without its
  * entry point) is reported and skipped; one that throws is reported as failed and the others still run.
  *
  * Each entry point is `async () => result`, printing its own details; for the summary it may return
  * `{ ratios: [{ name, value, target?, note? }], metrics?: [{ name, value, unit }] }`, where a ratio
- * with a `target` passes when `value <= target`. Without `ratios`, the summary lists the numeric
+ * with a `target` passes when `value <= target` (`value >= target` with `higherIsBetter: true`). Without `ratios`, the summary lists the numeric
  * fields of the returned object (or of each object of a returned array).
  *
  * Only some benchmarks: `node bench/run.mjs status merge`. Exit status 1 when a benchmark failed.
@@ -20,6 +21,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 const BENCHES = [
+  { name: "start", file: "start.mjs", entry: "benchStart" },
+  { name: "deploy", file: "deploy.mjs", entry: "benchDeploy" },
   { name: "status", file: "status.mjs", entry: "benchStatus" },
   { name: "merge", file: "merge.mjs", entry: "benchMerge" },
   { name: "hub", file: "hub.mjs", entry: "benchHub" },
@@ -93,9 +96,9 @@ async function main() {
         const value = typeof r.value === "number" ? r.value.toFixed(2) : String(r.value);
         const verdict =
           typeof r.target === "number"
-            ? r.value <= r.target
-              ? `ok (<= ${r.target})`
-              : `MISSED (<= ${r.target})`
+            ? (r.higherIsBetter ? r.value >= r.target : r.value <= r.target)
+              ? `ok (${r.higherIsBetter ? ">=" : "<="} ${r.target})`
+              : `MISSED (${r.higherIsBetter ? ">=" : "<="} ${r.target})`
             : (r.note ?? "");
         summary.push([b.name, r.name, value, verdict, `${secs} s`]);
       }

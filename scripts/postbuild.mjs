@@ -1,5 +1,11 @@
-// After tsc: make the CLI entry executable, then build the web UI when its build script exists.
-import { chmodSync, existsSync } from "node:fs";
+// After tsc: bundle the CLI into dist/cli/main.js (+ chunks), make it executable, then build the web
+// UI when its build script exists.
+import { chmodSync, existsSync, readdirSync, rmSync } from "node:fs";
+
+const cliDir = new URL("../dist/cli/", import.meta.url);
+for (const f of existsSync(cliDir) ? readdirSync(cliDir) : [])
+  if (f.startsWith("chunk-")) rmSync(new URL(f, cliDir));
+await import(new URL("./bundle-cli.mjs", import.meta.url).href);
 
 const entry = new URL("../dist/cli/main.js", import.meta.url);
 if (existsSync(entry)) chmodSync(entry, 0o755);

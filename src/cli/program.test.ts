@@ -21,6 +21,8 @@ describe("command table", () => {
     expect(names(status)).toEqual(["status", "sync-check"]);
     const unknown = await buildProgram(["node", "skillsync", "stauts"]);
     expect(names(unknown)).toEqual(names(all));
+    expect(names(await buildProgram(["node", "skillsync", "--version"]))).toEqual([]);
+    expect(names(await buildProgram(["node", "skillsync", "-V", "--help"]))).toEqual(names(all));
   });
 
   it("finds the command name after global options only", () => {

@@ -82,14 +82,25 @@ export function commandNameOf(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** True when `argv` (process.argv form) asks only for the version: `-V` / `--version`, no command, no help. */
+export function isVersionOnly(argv: readonly string[]): boolean {
+  const rest = argv.slice(2);
+  return (
+    commandNameOf(argv) === undefined &&
+    rest.some((a) => a === "-V" || a === "--version") &&
+    !rest.some((a) => a === "-h" || a === "--help")
+  );
+}
+
 /**
- * Builds the program: with `argv`, only the module of the command it names (when known), otherwise
- * every command.
+ * Builds the program: with `argv`, only the module of the command it names (when known), none for a
+ * bare `--version` (start-up time, issue 13), otherwise every command.
  */
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const name = argv ? commandNameOf(argv) : undefined;
   const only = name === undefined ? undefined : COMMAND_MODULES.find((m) => m.names.includes(name));
-  const registers = await Promise.all((only ? [only] : COMMAND_MODULES).map((m) => m.load()));
+  const modules = argv && isVersionOnly(argv) ? [] : only ? [only] : COMMAND_MODULES;
+  const registers = await Promise.all(modules.map((m) => m.load()));
   const program = new Command("skillsync")
     .description(
       "Keep Agent Skills, commands, agents and prompts in sync between a collection, projects, a hub and git.",

@@ -134,14 +134,20 @@ export async function ensureDir(dir: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
 }
 
-async function writeTemp(tmp: string, data: Uint8Array | string, mode: number): Promise<void> {
+/**
+ * Writes a temp file with exactly `mode`; fsyncs it unless `sync` is false (the caller then fsyncs it
+ * later with {@link fsyncPath}, after writing a whole batch: see {@link Transaction.replaceDir}).
+ */
+async function writeTemp(tmp: string, data: Uint8Array | string, mode: number, sync = true): Promise<void> {
   faultPoint("write", tmp);
   const fh = await fsp.open(tmp, "w", mode);
   try {
     await fh.writeFile(data);
     await fh.chmod(mode); // open's mode is filtered by umask; the recorded mode must land exactly
-    faultPoint("fsync", tmp);
-    await fh.sync();
+    if (sync) {
+      faultPoint("fsync", tmp);
+      await fh.sync();
+    }
   } finally {
     await fh.close();
   }
@@ -244,6 +250,9 @@ interface Journal {
 /**
  * A set of writes that land together or not at all, even across a crash.
  *
+ * Staged files are fsynced in one batch at commit, before the journal is written (issue 13: one fsync
+ * round per transaction, not per file).
+ *
  * Guarantees: before {@link Transaction.commit} returns nothing at a final path has changed, and every
  * staged temp is beside its final path; once the journal is written (the commit point) a crash is
  * rolled forward by {@link recoverTransactions}; an error before the commit point discards all temps.
@@ -255,6 +264,9 @@ export class Transaction {
   private done = false;
   /** Folders holding this transaction's temps, recorded in its marker for crash clean-up. */
   private readonly tempDirs = new Set<string>();
+  /** Staged temp files and the folders holding them, not yet fsynced: {@link Transaction.commit} does it in one batch. */
+  private readonly unsyncedFiles: string[] = [];
+  private readonly unsyncedDirs = new Set<string>();
 
   /** @param journalDir folder holding journals, normally `$SKILLSYNC_HOME/journal` */
   constructor(private readonly journalDir: string) {
@@ -282,7 +294,9 @@ export class Transaction {
     await this.noteTempDir(dirname(final));
     const tmp = tempNameFor(final, this.id);
     this.ops.push({ op: "file", tmp, final });
-    await writeTemp(tmp, data, mode);
+    await writeTemp(tmp, data, mode, false);
+    this.unsyncedFiles.push(tmp);
+    this.unsyncedDirs.add(dirname(final));
   }
 
   /**
@@ -304,11 +318,13 @@ export class Transaction {
         made.add(parent);
       }
     }
-    // Files are written (and fsynced) several at a time: fsyncs in flight share journal commits.
-    await inParallel(files, WRITE_CONCURRENCY, (f) =>
-      writeTemp(join(staged, ...f.path.split("/")), f.data, f.mode),
-    );
-    await inParallel([...made], WRITE_CONCURRENCY, (d) => fsyncPath(d, "fsync-dir"));
+    // Batched durability (issue 13): the files are only written here; commit() fsyncs every file and
+    // folder of the whole transaction at once, before its commit point (see there).
+    const paths = files.map((f) => join(staged, ...f.path.split("/")));
+    await inParallel(files, WRITE_CONCURRENCY, (f, i) => writeTemp(paths[i]!, f.data, f.mode, false));
+    for (const p of paths) this.unsyncedFiles.push(p);
+    for (const d of made) this.unsyncedDirs.add(d);
+    this.unsyncedDirs.add(dirname(final));
   }
 
   /** Stages the removal of a file or folder at `final`. */
@@ -333,6 +349,12 @@ export class Transaction {
       await this.finish();
       return;
     }
+    // Every staged byte and directory entry reaches the disk before the commit point: files first
+    // (many fsyncs in flight share the file system's journal commits: one batch per transaction
+    // instead of one round trip per file), then the folders that hold them. A crash before the
+    // journal exists leaves only temps, which recovery removes; after it, every temp is durable.
+    await inParallel(this.unsyncedFiles, WRITE_CONCURRENCY, (p) => fsyncPath(p, "fsync"));
+    await inParallel([...this.unsyncedDirs], WRITE_CONCURRENCY, (d) => fsyncPath(d, "fsync-dir"));
     const journal: Journal = { version: 1, id: this.id, ops: this.ops };
     const jpath = join(this.journalDir, `${this.id}.json`);
     faultPoint("journal", jpath);

@@ -1,0 +1,131 @@
+// Deploy (issue 13): `skillsync deploy --all` of 181 real skills into an empty project, next to
+// `cp -r` of the same skill folders in the same run. The 181 skills are the 12 fixture skills
+// (/work/shared/fixtures, or SKILLSYNC_FIXTURES) copied round-robin under new names (`<name>-<k>`,
+// SKILL.md `name:` rewritten to match), added once with `skillsync add`. Each timed run deploys into
+// a fresh project folder; the median of `runs` (default 5) runs, interleaved with `cp -r`, is taken.
+// Target: deploy <= 1.5x `cp -r`. Both write to the same file system; deploy fsyncs (crash safety),
+// `cp` does not, so the ratio includes the price of durability.
+//
+// Usage: `node bench/deploy.mjs` (after `npm run build`), or `await benchDeploy()` from bench/run.mjs.
+import { spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const BIN = join(resolve(process.env.SKILLSYNC_TEST_DIST || join(REPO, "dist")), "cli", "main.js");
+const FIXTURES = resolve(process.env.SKILLSYNC_FIXTURES || join(REPO, "..", "shared", "fixtures", "skills"));
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function run(cmd, args, opts) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, {
+    ...opts,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+/** Every folder under `dir` holding a SKILL.md. */
+function findSkills(dir, out = []) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const p = join(dir, e.name);
+    if (existsSync(join(p, "SKILL.md"))) out.push(p);
+    else findSkills(p, out);
+  }
+  return out;
+}
+
+/**
+ * Runs the deploy benchmark and prints its numbers.
+ * @param {{skills?: number, runs?: number}} [opts]
+ * @returns {Promise<{name: string, metrics: {name: string, value: number, unit: string}[],
+ *   ratios: {name: string, value: number, target: number}[]}>}
+ */
+export async function benchDeploy(opts = {}) {
+  const count = opts.skills ?? Number(process.env.SKILLSYNC_BENCH_SKILLS || 181);
+  const runs = opts.runs ?? Number(process.env.SKILLSYNC_BENCH_RUNS || 5);
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing; run 'npm run build' first`);
+  const fixtures = findSkills(FIXTURES).sort();
+  if (fixtures.length === 0) throw new Error(`no fixture skills under ${FIXTURES}`);
+  const root = mkdtempSync(join(tmpdir(), "skillsync-bench-deploy-"));
+  try {
+    const source = join(root, "source");
+    for (let i = 0; i < count; i++) {
+      const from = fixtures[i % fixtures.length];
+      const base = from.split("/").pop();
+      const name = `${base}-${Math.floor(i / fixtures.length)}`;
+      const to = join(source, name);
+      cpSync(from, to, { recursive: true });
+      const md = join(to, "SKILL.md");
+      writeFileSync(md, readFileSync(md, "utf8").replace(/^name:.*$/m, `name: ${name}`));
+    }
+    const home = join(root, "home");
+    const env = { ...process.env, SKILLSYNC_HOME: home, NO_COLOR: "1" };
+    run(process.execPath, [BIN, "init"], { env, cwd: root });
+    run(process.execPath, [BIN, "add", source, "--json"], { env, cwd: root });
+    const skillsDir = join(home, "collections", "default", "skills");
+    const added = readdirSync(skillsDir).length;
+    if (added !== count) throw new Error(`added ${added} skills, expected ${count}`);
+    const files = Number(run("sh", ["-c", `find '${skillsDir}' -type f | wc -l`], {}).stdout.trim());
+    const kb = Number(run("du", ["-sk", skillsDir], {}).stdout.split("\t")[0]);
+    console.log(`  ${count} skills, ${files} files, ${(kb / 1024).toFixed(1)} MiB`);
+    const deployMs = [];
+    const cpMs = [];
+    for (let i = -1; i < runs; i++) {
+      const project = join(root, `p${i + 1}`);
+      mkdirSync(project);
+      const d = run(process.execPath, [BIN, "deploy", "--all", "--project", project, "--yes"], {
+        env,
+        cwd: project,
+      });
+      const deployed = readdirSync(join(project, ".claude", "skills")).length;
+      if (deployed !== count) throw new Error(`deployed ${deployed} skills, expected ${count}`);
+      const target = join(root, `c${i + 1}`);
+      mkdirSync(join(target, ".claude"), { recursive: true });
+      const c = run("cp", ["-r", skillsDir, join(target, ".claude", "skills")], {});
+      if (i >= 0) {
+        deployMs.push(d.ms);
+        cpMs.push(c.ms);
+      }
+      rmSync(project, { recursive: true, force: true });
+      rmSync(target, { recursive: true, force: true });
+    }
+    const d = median(deployMs);
+    const c = median(cpMs);
+    const metrics = [
+      { name: `skillsync deploy --all (${count} skills)`, value: d, unit: "ms" },
+      { name: "cp -r of the same folders", value: c, unit: "ms" },
+    ];
+    const ratios = [{ name: `deploy ${count} skills / cp -r`, value: d / c, target: 1.5 }];
+    for (const m of metrics) console.log(`  ${m.name}: ${m.value.toFixed(0)} ms (median of ${runs})`);
+    console.log(`  ratio deploy / cp -r: ${(d / c).toFixed(2)} (target <= 1.5)`);
+    return { name: "deploy", metrics, ratios };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await benchDeploy();
+}
