@@ -7,7 +7,7 @@
  * Retention: the newest `snapshot_retention` (default 50) automatic snapshots are kept; manual ones
  * stay until deleted. Objects are never deleted by retention.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
@@ -17,6 +17,7 @@ import { discoverArtifacts, locate } from "../store/collection.js";
 import { removePath, writeFileAtomic } from "../store/fs.js";
 import { readArtifactTree } from "./artifact-info.js";
 import {
+  assertTargetsContained,
   collectionLock,
   isoNow,
   locked,
@@ -192,6 +193,8 @@ export async function rollback(ws: Workspace, opts: RollbackOptions): Promise<Ro
   const { root, stateFile } = scopeRoot(ws, scope);
   const layout = scope.type === "collection" ? ws.layout : projectLayout(ws);
   const lock = scope.type === "collection" ? collectionLock(ws) : projectLock(ws, scope.project);
+  if (scope.type === "project" && existsSync(scope.project))
+    assertTargetsContained(scope.project, layout, [DEPLOYMENT_RECORD_PATH.split("/").slice(0, -1).join("/")]);
   return locked(ws, [lock], async () => {
     const wanted = opts.names?.length
       ? opts.names.map((n) => {
