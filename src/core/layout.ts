@@ -3,6 +3,7 @@
  * (`folder`: `<dir>/<name>/…`, `file`: `<dir>/<name>.md`). New agents' project layouts are new rows
  * in {@link PROJECT_PROFILES}, not new code paths.
  */
+import { SkillsyncError } from "./errors.js";
 import type { Kind } from "./names.js";
 
 /** How one kind is stored under a root. */
@@ -571,11 +572,12 @@ export const AGENT_EXTRA_KINDS: Readonly<Record<string, Partial<Layout>>> = {
 /**
  * An agent's project placements: `skill` from {@link AGENTS}, other kinds from
  * {@link AGENT_EXTRA_KINDS}; a kind missing from the result has no place for this agent.
- * @throws Error when `id` is not a known agent id.
+ * @throws SkillsyncError USAGE when `id` is not a known agent id.
  */
 export function agentProjectLayout(id: string): Partial<Layout> {
   const agent = AGENTS_BY_ID.get(id);
-  if (agent === undefined) throw new Error(`unknown agent '${id}'`);
+  if (agent === undefined)
+    throw new SkillsyncError("USAGE", `unknown agent '${id}'; 'skillsync agents' lists the ids`);
   return { skill: { dir: agent.skillsDir, form: "folder" }, ...(AGENT_EXTRA_KINDS[id] ?? {}) };
 }
 
@@ -607,13 +609,14 @@ export interface SharedFolder {
 /**
  * Groups agents by the project skills folder they read, so that agents sharing a folder (many read
  * `.agents/skills`) get one copy, recorded once. Order: first appearance.
- * @throws Error on an unknown id.
+ * @throws SkillsyncError USAGE on an unknown id.
  */
 export function groupByProjectSkillsDir(ids: readonly string[]): SharedFolder[] {
   const byDir = new Map<string, string[]>();
   for (const id of ids) {
     const agent = AGENTS_BY_ID.get(id);
-    if (agent === undefined) throw new Error(`unknown agent '${id}'`);
+    if (agent === undefined)
+      throw new SkillsyncError("USAGE", `unknown agent '${id}'; 'skillsync agents' lists the ids`);
     const list = byDir.get(agent.skillsDir) ?? [];
     list.push(id);
     byDir.set(agent.skillsDir, list);
