@@ -10,7 +10,7 @@ import {
   groupByProjectSkillsDir,
   parseAgentList,
   resolveGlobalSkillsDir,
-} from "../src/core/layout.js";
+} from "../src/core/agents.js";
 
 const require = createRequire(import.meta.url);
 const pkgDir = dirname(require.resolve("skills/package.json"));

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AGENTS } from "../../src/core/layout.js";
+import { AGENTS } from "../../src/core/agents.js";
 import { type CliResult, parseJsonOutput, runCli } from "../helpers/cli.js";
 import { requireBuild } from "../helpers/paths.js";
 import { cleanupTempDirs, tempDir } from "../helpers/temp.js";

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import { AGENTS, AGENTS_SOURCE, groupByProjectSkillsDir } from "../../core/layout.js";
+import { AGENTS, AGENTS_SOURCE, groupByProjectSkillsDir } from "../../core/agents.js";
 import { contextFor } from "../context.js";
 import { wrapCommand } from "../run.js";
 
 /**
  * Registers `skillsync agents`: every agent id skillsync knows (the `skills` npm package's table,
- * see `src/core/layout.ts`), its project skills folder, its global skills folder (relative to its
+ * see `src/core/agents.ts`), its project skills folder, its global skills folder (relative to its
  * base: `~` is `$HOME`, `$XDG_CONFIG_HOME`, `$CLAUDE_CONFIG_DIR`, …) and the agents sharing its
  * project folder.
  */

@@ -1,8 +1,8 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { parseAgentList } from "../../core/agents.js";
 import { SkillsyncError } from "../../core/errors.js";
-import { parseAgentList } from "../../core/layout.js";
 import { updateConfig } from "../../store/config.js";
 import { contextFor } from "../context.js";
 import { wrapCommand } from "../run.js";
