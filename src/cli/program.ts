@@ -51,6 +51,7 @@ export const COMMAND_MODULES: readonly { names: readonly string[]; load: () => P
     load: async () => (await import("./commands/remote.js")).registerRemote,
   },
   { names: ["hub"], load: async () => (await import("./commands/hub.js")).registerHub },
+  { names: ["agents"], load: async () => (await import("./commands/agents.js")).registerAgents },
   { names: ["project"], load: async () => (await import("./commands/project.js")).registerProject },
   { names: ["auto"], load: async () => (await import("./commands/auto.js")).registerAuto },
   { names: ["config"], load: async () => (await import("./commands/config.js")).registerConfig },

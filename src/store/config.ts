@@ -88,6 +88,8 @@ export const configSchema = z
     lock_timeout_ms: z.number().int().min(0).default(10_000),
     git_token_env: z.string().optional(),
     projects: z.array(z.string()).default([]),
+    /** Agent ids per registered project (absolute path → ids of `src/core/agents.ts` AGENTS); set by `project add DIR --agent`. */
+    project_agents: z.record(z.string(), z.array(z.string())).default({}),
     remotes: z.record(z.string(), remoteSchema).default({}),
     default_remote: z.string().optional(),
     daemon: daemonSchema.default(daemonSchema.parse({})),

@@ -8,7 +8,7 @@
  * stay until deleted. After retention deletes snapshots, the object store's gc (gc.ts) removes the
  * objects nothing references any more (at most daily, after a 14-day grace period).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
@@ -18,6 +18,7 @@ import { discoverArtifacts, locate } from "../store/collection.js";
 import { removePath, writeFileAtomic } from "../store/fs.js";
 import { readArtifactTree } from "./artifact-info.js";
 import {
+  assertTargetsContained,
   collectionLock,
   isoNow,
   locked,
@@ -200,6 +201,8 @@ export async function rollback(ws: Workspace, opts: RollbackOptions): Promise<Ro
   const { root, stateFile } = scopeRoot(ws, scope);
   const layout = scope.type === "collection" ? ws.layout : projectLayout(ws);
   const lock = scope.type === "collection" ? collectionLock(ws) : projectLock(ws, scope.project);
+  if (scope.type === "project" && existsSync(scope.project))
+    assertTargetsContained(scope.project, layout, [DEPLOYMENT_RECORD_PATH.split("/").slice(0, -1).join("/")]);
   return locked(ws, [lock], async () => {
     const wanted = opts.names?.length
       ? opts.names.map((n) => {

@@ -36,6 +36,7 @@ import { prepareRead, readSides, type Sides } from "./status.js";
 import { diffTrees, emptySyncResult as emptyResult } from "./tree-diff.js";
 import { VERSION_STRING } from "./version.js";
 import {
+  assertTargetsContained,
   collectionLock,
   isoNow,
   locked,
@@ -131,6 +132,11 @@ export interface TransferReport {
 const LABELS = { project: "project", collection: "collection", base: "base" } as const;
 
 /** `f`, evaluated at most once, on first use. */
+/** The deployment record's folder, relative to the project. */
+function dirOfRecord(): string {
+  return DEPLOYMENT_RECORD_PATH.split("/").slice(0, -1).join("/");
+}
+
 function once<T>(f: () => T): () => T {
   let done = false;
   let value: T;
@@ -174,6 +180,7 @@ function slug(s: string): string {
  */
 export async function transfer(ws: Workspace, opts: TransferOptions): Promise<TransferReport> {
   const project = await resolveProject(ws, opts.project);
+  assertTargetsContained(project, projectLayout(ws), [dirOfRecord()]);
   return locked(ws, [collectionLock(ws), projectLock(ws, project)], () => transferLocked(ws, project, opts));
 }
 
@@ -746,6 +753,7 @@ export async function undeploy(
   opts: { project?: string; names: string[]; force?: boolean },
 ): Promise<{ project: string; removed: string[]; snapshot_id: string | null }> {
   const project = await resolveProject(ws, opts.project);
+  assertTargetsContained(project, projectLayout(ws), [dirOfRecord()]);
   return locked(ws, [projectLock(ws, project)], async () => {
     const { sides, record } = readSides(ws, project);
     const targets = selectSides(sides, { op: "push", names: opts.names });

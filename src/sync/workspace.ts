@@ -3,8 +3,8 @@
  * the stat cache, a clock and a logger — resolved once and handed down, so CLI, daemon, MCP and web
  * call the same functions with the same inputs.
  */
-import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { COLLECTION_LAYOUT, DEFAULT_PROFILE, type Layout, PROJECT_PROFILES } from "../core/layout.js";
 import { artifactNameProblem } from "../core/names.js";
@@ -143,6 +143,50 @@ export async function resolveProject(_ws: Workspace, dir?: string): Promise<stri
       `project folder ${abs} does not exist; create it or pass --project DIR`,
     );
   return abs;
+}
+
+/**
+ * Refuses target folders that leave their root through a symlink: for every folder of `layout`
+ * (`.claude/skills`, `.claude/commands`, …) and the record's folder, each existing path component
+ * below `root` that is a symlink must resolve inside `root` (after resolving `root`'s own links).
+ * A symlink pointing inside is allowed; one pointing outside, or dangling, is refused before
+ * anything is read or written (issue 14 point 5), so a deploy never writes through it.
+ * @param root absolute project folder (or, for a global deploy, the user's home)
+ * @param dirs extra `/`-separated folders relative to `root` to check (e.g. the record's folder)
+ * @throws SkillsyncError UNSAFE_PATH naming the link, where it points and how to fix it
+ */
+export function assertTargetsContained(root: string, layout: Layout, dirs: readonly string[] = []): void {
+  const rootReal = realpathSync(root);
+  const inside = (p: string): boolean => {
+    const rel = relative(rootReal, p);
+    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  };
+  const all = new Set([...Object.values(layout).map((p) => p.dir), ...dirs]);
+  for (const dir of all) {
+    const parts = dir.split("/").filter((x) => x !== "" && x !== ".");
+    let cur = root;
+    for (const part of parts) {
+      cur = join(cur, part);
+      let isLink = false;
+      try {
+        isLink = lstatSync(cur).isSymbolicLink();
+      } catch {
+        break; // does not exist yet: nothing below it either
+      }
+      if (!isLink) continue;
+      let target: string | undefined;
+      try {
+        target = realpathSync(cur);
+      } catch {
+        target = undefined;
+      }
+      if (target === undefined || !inside(target))
+        throw new SkillsyncError(
+          "UNSAFE_PATH",
+          `${cur} is a symlink to ${target ?? "a missing path"}, outside ${root}; skillsync does not write through it — replace the link with a real folder (or point it inside ${root})`,
+        );
+    }
+  }
 }
 
 /** The lock spec guarding the collection. */

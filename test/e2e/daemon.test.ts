@@ -70,9 +70,9 @@ describe("skillsync project / config / auto", () => {
     expect(cli("project", "add", p).code).toBe(0);
     expect(cli("project", "add", p).stdout).toContain("already registered");
     const list = JSON.parse(cli("project", "list", "--json").stdout) as {
-      projects: { path: string; exists: boolean }[];
+      projects: { path: string; exists: boolean; agents: string[] }[];
     };
-    expect(list.projects).toEqual([{ path: p, exists: true }]);
+    expect(list.projects).toEqual([{ path: p, exists: true, agents: ["claude-code"] }]);
     const missing = cli("project", "add", path.join(home, "nope"));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("does not exist");

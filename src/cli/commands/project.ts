@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { parseAgentList } from "../../core/agents.js";
 import { SkillsyncError } from "../../core/errors.js";
 import { updateConfig } from "../../store/config.js";
 import { contextFor } from "../context.js";
@@ -17,12 +18,30 @@ export function registerProject(program: Command): void {
 
   project
     .command("add <dir>")
-    .description("register a project folder (stored as an absolute path in config 'projects')")
+    .description(
+      "register a project folder (stored as an absolute path in config 'projects'; --agent in 'project_agents')",
+    )
+    .option(
+      "--agent <ids>",
+      "the agents this project uses, comma-separated (see 'skillsync agents'); default claude-code",
+    )
     .option("--json", "print the result as JSON")
     .action(
-      wrapCommand(async (dir: string, _opts: unknown, cmd: Command) => {
+      wrapCommand(async (dir: string, opts: { agent?: string }, cmd: Command) => {
         const ctx = await contextFor(cmd);
         const abs = resolve(dir);
+        let agents: string[] | undefined;
+        if (opts.agent !== undefined) {
+          const parsed = parseAgentList(opts.agent);
+          if (!parsed.ok)
+            throw new SkillsyncError(
+              "USAGE",
+              parsed.unknown.length > 0
+                ? `unknown agent id ${parsed.unknown.map((u) => `'${u}'`).join(", ")} in --agent; 'skillsync agents' lists the ids`
+                : "--agent needs at least one agent id; 'skillsync agents' lists the ids",
+            );
+          agents = parsed.ids;
+        }
         let isDir = false;
         try {
           isDir = statSync(abs).isDirectory();
@@ -33,13 +52,24 @@ export function registerProject(program: Command): void {
             `project folder ${abs} does not exist; create it or check the path`,
           );
         const already = ctx.config.projects.includes(abs);
-        if (!already)
+        if (!already || agents !== undefined)
           await updateConfig(ctx.paths.config, (raw) => {
             const list = Array.isArray(raw.projects) ? (raw.projects as string[]) : [];
-            raw.projects = [...list, abs];
+            if (!already) raw.projects = [...list, abs];
+            if (agents !== undefined) {
+              const map =
+                raw.project_agents && typeof raw.project_agents === "object"
+                  ? (raw.project_agents as Record<string, string[]>)
+                  : {};
+              raw.project_agents = { ...map, [abs]: agents };
+            }
           });
-        if (ctx.out.jsonMode) ctx.out.json({ project: abs, added: !already });
-        else ctx.out.line(already ? `${abs} is already registered` : `registered project ${abs}`);
+        const shownAgents = agents ?? ctx.config.project_agents[abs] ?? ["claude-code"];
+        if (ctx.out.jsonMode) ctx.out.json({ project: abs, added: !already, agents: shownAgents });
+        else
+          ctx.out.line(
+            `${already ? `${abs} is already registered` : `registered project ${abs}`} (agents: ${shownAgents.join(", ")})`,
+          );
         return 0;
       }),
     );
@@ -56,15 +86,15 @@ export function registerProject(program: Command): void {
           try {
             exists = statSync(p).isDirectory();
           } catch {}
-          return { path: p, exists };
+          return { path: p, exists, agents: ctx.config.project_agents[p] ?? ["claude-code"] };
         });
         if (ctx.out.jsonMode) ctx.out.json({ projects: rows });
         else if (rows.length === 0)
           ctx.out.line("no projects registered; add one with 'skillsync project add DIR'");
         else
           ctx.out.table(
-            ["project", "folder"],
-            rows.map((r) => [r.path, r.exists ? "ok" : "missing"]),
+            ["project", "folder", "agents"],
+            rows.map((r) => [r.path, r.exists ? "ok" : "missing", r.agents.join(",")]),
           );
         return 0;
       }),
@@ -87,6 +117,8 @@ export function registerProject(program: Command): void {
         await updateConfig(ctx.paths.config, (raw) => {
           const list = Array.isArray(raw.projects) ? (raw.projects as string[]) : [];
           raw.projects = list.filter((p) => resolve(p) !== abs);
+          if (raw.project_agents && typeof raw.project_agents === "object")
+            delete (raw.project_agents as Record<string, unknown>)[abs];
         });
         if (ctx.out.jsonMode) ctx.out.json({ project: abs, removed: true });
         else ctx.out.line(`unregistered project ${abs} (its files are untouched)`);

@@ -89,7 +89,9 @@ export function registerTransfer(program: Command): void {
   addTransferOptions(
     program
       .command("deploy")
-      .description("copy artifacts from the collection into a project and record them")
+      .description(
+        "copy artifacts from the collection into a project (Claude Code's layout; 'skillsync agents' lists agent ids and folders) and record them",
+      )
       .argument("[names...]", "NAME or KIND/NAME")
       .option("--force", "overwrite a project copy edited since deployment (after a snapshot)")
       .addHelpText(
