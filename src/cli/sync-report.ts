@@ -5,7 +5,7 @@
  */
 import { EXIT } from "../core/errors.js";
 import { shortHash } from "../core/tree-hash.js";
-import type { SyncResult } from "../sync/transfer.js";
+import type { SyncResult } from "../core/sync-result.js";
 import { color, type Output } from "./output.js";
 
 /** What an operation reports; every field but `results` is optional. */

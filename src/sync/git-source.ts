@@ -42,9 +42,17 @@ import {
   redactUrl,
   remoteKey,
 } from "../core/git-spec.js";
-import { mergeTree } from "../core/merge-tree.js";
 import type { Kind } from "../core/names.js";
-import { sha256Hex, treeHash } from "../core/tree-hash.js";
+import { type ConflictQuestion, type PromptAnswer, resolveAsking } from "../core/resolve.js";
+import {
+  type AutoResolve,
+  emptySyncResult as emptyResult,
+  type Strategy,
+  type SyncResult,
+} from "../core/sync-result.js";
+import { diffTrees } from "../core/tree-diff.js";
+import { treeHashOfFiles as hashFiles } from "../core/tree-hash.js";
+import { versionOfFiles } from "../core/version.js";
 import { type Located, locate } from "../store/collection.js";
 import { exists, removePath } from "../store/fs.js";
 import { type GitAuth, gitAuthFor, runGit, scrubSecrets as scrub, tryGit } from "../store/git.js";
@@ -62,11 +70,7 @@ import {
   stageLock,
   toWrite,
 } from "./collection-ops.js";
-import { forkFiles } from "./fork.js";
 import { takeSnapshot } from "./snapshot.js";
-import type { AutoResolve, Strategy, SyncResult } from "./transfer.js";
-import { withPreserved } from "./transfer.js";
-import { diffTrees, emptySyncResult as emptyResult } from "./tree-diff.js";
 import { collectionLock, isoNow, requireCollection, transaction, type Workspace } from "./workspace.js";
 
 // ---------------------------------------------------------------------------------------------------
@@ -279,10 +283,6 @@ export interface AddFromGitOptions {
   pick?: string[];
   /** Add the valid artifacts and list the invalid ones instead of refusing the whole add (see `addArtifacts`). */
   partial?: boolean;
-}
-
-function hashFiles(files: readonly TreeFile[]): string {
-  return treeHash(files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) })));
 }
 
 /** Repository paths to check out and add for a marketplace, filtered by `pick`. */
@@ -795,120 +795,60 @@ async function planStep(ws: Workspace, s: UpdateStep, x: PlanCtx): Promise<void>
     return;
   }
   const ours = s.ours;
-  const base = x.bases.get(s.id);
-  const baseSha = base ? hashFiles(base) : undefined;
-  if (theirsSha === s.oursSha || theirsSha === baseSha) {
-    r.strategy_used = "fast-forward";
+  const ask = x.prompter;
+  const res = await resolveAsking(
+    {
+      artifact: s.id,
+      name: s.g.entry.name,
+      form,
+      base: x.bases.get(s.id),
+      ours,
+      theirs,
+      strategy: x.strategy,
+      autoResolve: x.autoResolve,
+      labels: LABELS,
+      preserve: sections,
+      style: x.diff3 ? "diff3" : "merge",
+      forkName: `${s.g.entry.name}-upstream`,
+      direction: "pull",
+      missingBase: `the upstream base at ${s.g.entry["resolved-ref"]?.slice(0, 12) ?? "(no resolved-ref)"} cannot be read; use --strategy overwrite or fork`,
+    },
+    ask
+      ? async (q: ConflictQuestion): Promise<PromptAnswer> => {
+          const choice = await ask({ artifact: q.artifact, path: q.path, diff: q.diff });
+          return choice === "markers" ? "markers" : choice === "collection" ? "ours" : "theirs";
+        }
+      : undefined,
+  );
+  s.result = res.result;
+  if (res.case === "same" || res.case === "theirs-unchanged") {
     s.action = "update lock";
     s.reason =
-      theirsSha === s.oursSha
+      res.case === "same"
         ? "the collection already has upstream's content"
         : "upstream did not change this artifact";
     return;
   }
-  if (baseSha !== undefined && baseSha === s.oursSha) {
-    const out = withPreserved(theirs, ours, sections, form);
-    s.write = out;
-    Object.assign(r, { strategy_used: "fast-forward", new_hash: hashFiles(out) });
-    s.action = "write collection";
-    s.reason = "changed upstream only";
-    s.diff = diffTrees(ours, out, "a/collection", "b/collection");
-    return;
-  }
-  s.reason = "changed in the collection and upstream";
-  r.strategy_used = x.strategy;
-  if (x.strategy === "overwrite") {
-    const out = withPreserved(theirs, ours, sections, form);
-    s.write = out;
-    r.new_hash = hashFiles(out);
-    s.action = "write collection";
-    s.diff = diffTrees(ours, out, "a/collection", "b/collection");
-    return;
-  }
-  if (x.strategy === "fork") {
-    const name = `${s.g.entry.name}-upstream`;
-    const loc = locate(ws.collectionDir, ws.layout, s.g.entry.type, name);
-    const files = forkFiles(theirs, form, s.g.entry.name, name);
-    s.fork = { name, loc, files };
+  s.reason = res.case === "fast-forward" ? "changed upstream only" : "changed in the collection and upstream";
+  if (res.fork) {
+    const loc = locate(ws.collectionDir, ws.layout, s.g.entry.type, res.fork.name);
+    s.fork = { name: res.fork.name, loc, files: res.fork.files };
     s.advance = false; // the original keeps its commit; the fork tracks upstream
-    r.new_hash = hashFiles(files);
-    s.action = `fork to collection as ${name}`;
-    s.diff = diffTrees([], files, "a", `b/collection/${name}`);
+    s.action = `fork to collection as ${res.fork.name}`;
+    s.diff = diffTrees([], res.fork.files, "a", `b/collection/${res.fork.name}`);
     return;
   }
-  if (!base) {
-    Object.assign(r, {
-      success: false,
-      conflicts_remaining: 1,
-      error: `the upstream base at ${s.g.entry["resolved-ref"]?.slice(0, 12) ?? "(no resolved-ref)"} cannot be read; use --strategy overwrite or fork`,
-    });
+  if (!res.result.success) {
     s.advance = false;
-    s.action = "refused";
+    s.action = res.result.conflicts_remaining > 0 && res.merged ? "conflict" : "refused";
+    if (res.merged) s.diff = diffTrees(ours, res.merged, "a/collection", "b/merged");
     return;
   }
-  const favor = x.autoResolve === "abort" ? undefined : x.autoResolve;
-  const merge = (f?: "ours" | "theirs") =>
-    mergeTree({
-      base,
-      ours,
-      theirs,
-      labels: LABELS,
-      style: x.diff3 ? "diff3" : "merge",
-      ...(f ? { favor: f } : {}),
-    });
-  const merged = merge(favor);
-  let files = merged.files;
-  if (merged.conflicts.length > 0 && x.strategy === "prompt" && x.prompter) {
-    let markers = 0;
-    for (const c of merged.conflicts) {
-      const choice = await x.prompter({
-        artifact: s.id,
-        path: c.path,
-        diff: diffTrees(
-          ours.filter((f) => f.path === c.path),
-          theirs.filter((f) => f.path === c.path),
-          "collection",
-          "upstream",
-        ),
-      });
-      if (choice === "markers") {
-        markers += Math.max(1, c.conflictCount);
-        continue;
-      }
-      const pick = (choice === "collection" ? ours : theirs).find((f) => f.path === c.path);
-      files = files.filter((f) => f.path !== c.path);
-      if (pick) files.push(pick);
-    }
-    s.write = files;
-    r.new_hash = hashFiles(files);
+  if (res.ours) {
+    s.write = res.ours;
     s.action = "write collection";
-    s.diff = diffTrees(ours, files, "a/collection", "b/collection");
-    if (markers > 0) {
-      Object.assign(r, {
-        success: true,
-        conflicts_remaining: markers,
-        error: `conflict markers written into the collection copy of ${s.id}; edit them there`,
-      });
-    } else r.conflicts_resolved = merged.conflicts.reduce((n, c) => n + Math.max(1, c.conflictCount), 0);
-    return;
+    s.diff = diffTrees(ours, res.ours, "a/collection", "b/collection");
   }
-  if (merged.conflicts.length > 0) {
-    Object.assign(r, {
-      success: false,
-      conflicts_remaining: merged.conflicts.reduce((n, c) => n + Math.max(1, c.conflictCount), 0),
-      new_hash: s.oursSha,
-      error: `merge conflict in ${merged.conflicts.map((c) => c.path).join(", ")}; nothing written (use --auto-resolve ours|theirs, --strategy prompt|fork|overwrite, or edit and retry)`,
-    });
-    s.advance = false;
-    s.action = "conflict";
-    s.diff = diffTrees(ours, merged.files, "a/collection", "b/merged");
-    return;
-  }
-  r.conflicts_resolved = merged.resolved.reduce((n, c) => n + Math.max(1, c.conflictCount), 0);
-  s.write = files;
-  r.new_hash = hashFiles(files);
-  s.action = "write collection";
-  s.diff = diffTrees(ours, files, "a/collection", "b/collection");
 }
 
 function recheck(ws: Workspace, loc: Located, expected: string | null): void {
@@ -935,16 +875,6 @@ async function stageFiles(
     const f = files[0];
     if (f) await tx.stageFile(loc.path, f.data, modeBits(f));
   }
-}
-
-function versionOfFiles(files: TreeFile[], fallback: string): string {
-  const main = files.find((f) => f.path === "SKILL.md") ?? (files.length === 1 ? files[0] : undefined);
-  if (!main) return fallback;
-  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(new TextDecoder().decode(main.data));
-  if (!m) return fallback;
-  const meta = /^\s+version:\s*["']?([^"'\r\n]+)["']?\s*$/m.exec(m[1]!.split(/^metadata:/m)[1] ?? "");
-  const top = /^version:\s*["']?([^"'\r\n]+)["']?\s*$/m.exec(m[1]!);
-  return meta?.[1] ?? top?.[1] ?? fallback;
 }
 
 async function commitUpdate(ws: Workspace, steps: UpdateStep[]): Promise<void> {

@@ -15,9 +15,10 @@
  */
 import { existsSync } from "node:fs";
 import { SkillsyncError } from "../core/errors.js";
-import { mergeTree } from "../core/merge-tree.js";
 import { artifactNameProblem, type Kind } from "../core/names.js";
-import { sha256Hex, treeHash } from "../core/tree-hash.js";
+import { type ConflictQuestion, type PromptAnswer, resolveAsking } from "../core/resolve.js";
+import type { AutoResolve, Strategy, SyncResult } from "../core/sync-result.js";
+import { treeHashOfFiles as hashOf } from "../core/tree-hash.js";
 import { discoverArtifacts, type Located, locate } from "../store/collection.js";
 import { updateConfig } from "../store/config.js";
 import { type ReadCredentialsOptions, readCredentials, writeCredentials } from "../store/credentials.js";
@@ -36,7 +37,6 @@ import { openStateDb, type StateDb } from "../store/state-db.js";
 import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree, treeMeta, validateLocated } from "./artifact-info.js";
 import { stageLock, toWrite } from "./collection-ops.js";
-import { forkFiles } from "./fork.js";
 import {
   createHubClient,
   type HubArtifact,
@@ -46,7 +46,6 @@ import {
   isHubUnreachable,
 } from "./hub-client.js";
 import { takeSnapshot } from "./snapshot.js";
-import type { AutoResolve, Strategy, SyncResult } from "./transfer.js";
 import {
   collectionLock,
   isoNow,
@@ -207,10 +206,6 @@ export async function login(
 function filesOfLoc(loc: Located, tree: NonNullable<ReturnType<typeof readArtifactTree>>): TreeFile[] {
   const files = loadTreeFiles(tree);
   return loc.form === "file" ? files.map((f) => ({ ...f, path: `${loc.name}.md` })) : files;
-}
-
-function hashOf(files: TreeFile[]): string {
-  return treeHash(files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) })));
 }
 
 function result(name: string, partial: Partial<SyncResult>): SyncResult {
@@ -443,6 +438,21 @@ export interface FetchOptions {
   autoResolve?: AutoResolve;
   /** Show what would change, write nothing (the cursor does not move). */
   preview?: boolean;
+  /** Asks per conflicting file for `--strategy prompt`; without it prompt acts as merge + abort. */
+  prompter?: HubPrompter;
+}
+
+/** A choice for one conflicting file with `--strategy prompt` on a terminal. */
+export type HubPromptChoice = "collection" | "hub" | "markers";
+
+/** Asks the user about one conflicting file (the CLI provides it on a TTY). */
+export type HubPrompter = (q: { artifact: string; path: string; diff: string }) => Promise<HubPromptChoice>;
+
+function hubAsker(prompter: HubPrompter): (q: ConflictQuestion) => Promise<PromptAnswer> {
+  return async (q) => {
+    const choice = await prompter({ artifact: q.artifact, path: q.path, diff: q.diff });
+    return choice === "markers" ? "markers" : choice === "collection" ? "ours" : "theirs";
+  };
 }
 
 /** The outcome of {@link fetchHub}. */
@@ -452,6 +462,8 @@ export interface FetchReport {
   results: SyncResult[];
   replayed: SyncResult[];
   snapshot_id: string | null;
+  /** E.g. that `--strategy prompt` acted as merge + abort without a terminal. */
+  notes: string[];
 }
 
 interface Incoming {
@@ -471,6 +483,12 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
   const remote = resolveRemote(ws, opts.remote);
   const client = clientFor(remote);
   const d = db(ws);
+  const notes: string[] = [];
+  const strategy: Strategy = opts.strategy ?? "merge";
+  const autoResolve: AutoResolve = opts.autoResolve ?? "abort";
+  const prompter = opts.prompter;
+  if (strategy === "prompt" && !prompter)
+    notes.push("--strategy prompt needs a terminal: acting as --strategy merge --auto-resolve abort");
   const replay = opts.preview ? { results: [] } : await replayOutbox(ws, remote, client);
   let cursor = readHubCursor(d, remote.name);
   const latest = new Map<string, Incoming>();
@@ -589,61 +607,61 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
         takeHub("fast-forward");
         continue;
       }
-      const strategy = opts.strategy === "prompt" ? "merge" : (opts.strategy ?? "merge");
-      if (strategy === "overwrite") {
-        takeHub("overwrite");
+      const baseFiles = base && (await ws.objects.hasTree(base.tree)) ? ws.objects.readTree(base.tree) : [];
+      const res = await resolveAsking(
+        {
+          artifact: id,
+          name: inc.name,
+          form: loc.form,
+          // A base the object store lost merges as if both sides added the files.
+          base: baseFiles,
+          ours: local,
+          theirs: hubFiles,
+          strategy,
+          autoResolve,
+          labels: { ours: "collection", theirs: "hub", base: "base" },
+          // No preserved sections: the collection is the user's master copy, not a deployment target.
+          forkName: `${inc.name}-hub`,
+          direction: "pull",
+        },
+        prompter ? hubAsker(prompter) : undefined,
+      );
+      res.result.previous_hash = prev;
+      if (res.case === "same" || res.case === "theirs-unchanged") {
+        if (!opts.preview) setBase(ws, remote.name, inc.kind, inc.name, newBase);
         continue;
       }
-      if (strategy === "fork") {
-        const forkLoc = locate(ws.collectionDir, ws.layout, inc.kind, `${inc.name}-hub`);
-        const files = forkFiles(hubFiles, loc.form, inc.name, `${inc.name}-hub`);
+      if (res.fork) {
         writes.push({
-          loc: forkLoc,
-          files,
+          loc: locate(ws.collectionDir, ws.layout, inc.kind, res.fork.name),
+          files: res.fork.files,
           lockSource,
           base: null,
-          id: `${inc.kind}/${inc.name}-hub`,
+          id: `${inc.kind}/${res.fork.name}`,
           version: hub.version,
           pendingKey: inc,
         });
+        // The hub's revision has been seen: the original keeps its edit, the fork holds the hub's.
         if (!opts.preview) setBase(ws, remote.name, inc.kind, inc.name, newBase);
-        results.push(result(id, { direction: "pull", strategy_used: "fork", new_hash: hashOf(files) }));
+        results.push(res.result);
         continue;
       }
-      const baseFiles = base && (await ws.objects.hasTree(base.tree)) ? ws.objects.readTree(base.tree) : [];
-      const favor = opts.autoResolve && opts.autoResolve !== "abort" ? opts.autoResolve : undefined;
-      const merged = mergeTree({
-        base: baseFiles,
-        ours: local,
-        theirs: hubFiles,
-        labels: { ours: "collection", theirs: "hub", base: "base" },
-        ...(favor ? { favor } : {}),
-      });
-      if (!merged.clean) {
-        pending.push(inc);
-        results.push(
-          result(id, {
-            direction: "pull",
-            strategy_used: "merge",
-            success: false,
-            previous_hash: prev,
-            conflicts_remaining: merged.conflicts.reduce((n, k) => n + Math.max(1, k.conflictCount), 0),
-            error: `merge conflict with the hub in ${merged.conflicts.map((k) => k.path).join(", ")}; nothing written (use --auto-resolve ours|theirs or --strategy fork|overwrite)`,
-          }),
-        );
+      if (!res.result.success) {
+        if (res.result.conflicts_remaining > 0) pending.push(inc);
+        results.push(res.result);
         continue;
       }
-      const files = merged.files;
-      writes.push({ loc, files, lockSource, base: newBase, id, version: hub.version, pendingKey: inc });
-      results.push(
-        result(id, {
-          direction: "pull",
-          strategy_used: "merge",
-          previous_hash: prev,
-          new_hash: hashOf(files),
-          conflicts_resolved: merged.resolved.reduce((n, k) => n + Math.max(1, k.conflictCount), 0),
-        }),
-      );
+      if (res.ours)
+        writes.push({
+          loc,
+          files: res.ours,
+          lockSource,
+          base: newBase,
+          id,
+          version: hub.version,
+          pendingKey: inc,
+        });
+      results.push(res.result);
     }
     let snapshotId: string | null = null;
     if (!opts.preview && writes.length > 0) {
@@ -690,7 +708,7 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
     }
     ws.statCache.flush();
     for (const r of results) r.snapshot_id = snapshotId;
-    return { remote: remote.name, cursor, results, replayed: replay.results, snapshot_id: snapshotId };
+    return { remote: remote.name, cursor, results, replayed: replay.results, snapshot_id: snapshotId, notes };
   });
 }
 

@@ -21,7 +21,7 @@ import { openStateDb } from "../store/state-db.js";
 import { type DiskTree, lazyDiskTree, loadTreeFiles } from "../store/tree-read.js";
 import { preloadTreeMeta, readArtifactTree, treeMeta } from "./artifact-info.js";
 import { type FsmonitorAnswer, queryFsmonitor } from "./fsmonitor-client.js";
-import { onlyPreservedDiffer } from "./preserve.js";
+import { onlyPreservedDiffer } from "../core/preserve.js";
 import { beginStatus } from "./status-cache.js";
 import { projectLayout, requireCollection, type Workspace } from "./workspace.js";
 

@@ -6,7 +6,8 @@
  */
 import { isSkillsyncError } from "../core/errors.js";
 import type { Config } from "../store/config.js";
-import { type SyncResult, transfer } from "./transfer.js";
+import type { SyncResult } from "../core/sync-result.js";
+import { transfer } from "./transfer.js";
 import { openWorkspace } from "./workspace.js";
 
 /** Input of {@link syncAll}. */
