@@ -10,13 +10,13 @@ import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import type { Kind } from "../core/names.js";
+import { withPreserved } from "../core/preserve.js";
 import { treeHashOfFiles } from "../core/tree-hash.js";
 import { discoverArtifacts, locate } from "../store/collection.js";
 import { ensureDir } from "../store/fs.js";
 import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree } from "./artifact-info.js";
 import { toWrite } from "./collection-ops.js";
-import { withPreserved } from "../core/preserve.js";
 import { collectionLock, locked, requireCollection, transaction, type Workspace } from "./workspace.js";
 
 /** Options for {@link mirror}. */
