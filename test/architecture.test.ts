@@ -228,9 +228,6 @@ describe("architecture", () => {
    * branch has landed (issue 12: "no source file over 700 lines").
    */
   const OVERSIZE_UNTIL_MERGED: Record<string, string> = {
-    "sync/transfer.ts": "branch h-engine moves the three-way rule into core/resolve.ts",
-    "sync/git-source.ts": "branch h-engine moves the upstream merge into core/resolve.ts",
-    "sync/hub-sync.ts": "branch h-engine moves the hub merge into core/resolve.ts",
     "daemon/ui-api.ts": "branch h-engine thins the UI API over sync/ operations",
   };
 
@@ -240,5 +237,36 @@ describe("architecture", () => {
       .filter((x) => x.n > 700 && !OVERSIZE_UNTIL_MERGED[x.f])
       .map((x) => `${x.f}: ${x.n} lines`);
     expect(over).toEqual([]);
+  });
+
+  /**
+   * Issue 12: each pure sync helper is declared once, in `core/` (re-exports are not declarations).
+   * The tree hash of in-memory files is `treeHashOfFiles`; nothing else maps files to manifest entries.
+   */
+  it("declares each pure sync rule once, in core/", () => {
+    const declaration = (name: string) =>
+      new RegExp(`(?:^|\\n)\\s*(?:export\\s+)?(?:interface\\s+${name}\\b|type\\s+${name}\\s*=)`);
+    const decl: Record<string, RegExp> = {
+      "core/sync-result.ts": declaration("SyncResult"),
+      "core/tree-hash.ts": declaration("TreeFile"),
+      "core/version.ts": /\bfunction\s+versionOfFiles\b/,
+      "core/preserve.ts": /\bfunction\s+withPreserved\b/,
+      "core/fork.ts": /\bfunction\s+forkFiles\b/,
+      "core/tree-diff.ts": /\bfunction\s+diffTrees\b/,
+      "core/resolve.ts": /\bfunction\s+resolveArtifact\b/,
+      "core/plan.ts": /\bfunction\s+planArtifact\b/,
+    };
+    const texts = files(SRC).map((f) => ({ f: rel(f), text: code(f) }));
+    for (const [owner, re] of Object.entries(decl)) {
+      const where = texts.filter((t) => re.test(t.text)).map((t) => t.f);
+      expect(where, String(re)).toEqual([owner]);
+    }
+    // "tree hash of files in memory": sha256 of each file's bytes into manifest entries
+    const hashers = texts
+      .filter((t) => /sha:\s*sha256Hex\(\s*\w+\.data\s*\)/.test(t.text))
+      .map((t) => t.f)
+      .sort();
+    // the two stores hash each blob as they store it (with its size, for the hub)
+    expect(hashers).toEqual(["core/tree-hash.ts", "hub/store/sql-store.ts", "store/object-store.ts"]);
   });
 });

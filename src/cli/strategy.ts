@@ -2,7 +2,7 @@
  * `--strategy` and `--auto-resolve`, shared by pull, push, sync, fetch and update.
  */
 import { SkillsyncError } from "../core/errors.js";
-import type { AutoResolve, Strategy } from "../sync/transfer.js";
+import type { AutoResolve, Strategy } from "../core/sync-result.js";
 
 /** The strategies, in help order. */
 export const STRATEGIES = ["overwrite", "merge", "prompt", "fork"] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SyncResult } from "../sync/transfer.js";
+import type { SyncResult } from "../core/sync-result.js";
 import { syncExitCode } from "./sync-report.js";
 
 const r = (over: Partial<SyncResult>): SyncResult => ({

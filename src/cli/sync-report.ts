@@ -4,8 +4,8 @@
  * status (1 when anything is blocked or left in conflict).
  */
 import { EXIT } from "../core/errors.js";
+import type { SyncResult } from "../core/sync-result.js";
 import { shortHash } from "../core/tree-hash.js";
-import type { SyncResult } from "../sync/transfer.js";
 import { color, type Output } from "./output.js";
 
 /** What an operation reports; every field but `results` is optional. */

@@ -18,14 +18,9 @@
  * Pure: no I/O.
  */
 import { type MergeFavor, type MergeHunk, type MergeLabels, type MergeStyle, mergeBytes } from "./merge.js";
-import type { FileMode } from "./tree-hash.js";
+import type { FileMode, TreeFile } from "./tree-hash.js";
 
-/** One file of an artifact: relative `/` path, mode, bytes. */
-export interface TreeFile {
-  path: string;
-  mode: FileMode;
-  data: Uint8Array;
-}
+export type { TreeFile };
 
 /** What kind of conflict a file has. */
 export type FileConflictKind = "content" | "binary" | "delete-modify" | "add-add" | "mode";

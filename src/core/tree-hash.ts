@@ -17,6 +17,13 @@ export interface TreeEntry {
   sha: string;
 }
 
+/** One file of an artifact with its bytes, as merges and writes need it: relative `/` path, mode, bytes. */
+export interface TreeFile {
+  path: string;
+  mode: FileMode;
+  data: Uint8Array;
+}
+
 /** Names ignored wherever a tree is read (any path segment equal to one of these). */
 export const IGNORED_SEGMENTS: ReadonlySet<string> = new Set([".git", "node_modules", ".DS_Store"]);
 
@@ -95,4 +102,12 @@ export function parseManifest(text: string): TreeEntry[] {
 /** The short form of a hash used in tables (first 12 hex digits). */
 export function shortHash(h: string | undefined | null): string {
   return h ? h.slice(0, 12) : "-";
+}
+
+/**
+ * The tree hash (DESIGN.md "tree hash") of files held in memory: the same value the object store and
+ * the disk reader compute for the same paths, modes and bytes. Lowercase hex.
+ */
+export function treeHashOfFiles(files: readonly TreeFile[]): string {
+  return treeHash(files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) })));
 }

@@ -52,8 +52,8 @@ const okReport = (names: string[] = ["skill/brand-guidelines"]): SyncRunReport =
   results: names.map((n) => ({
     artifact_name: n,
     success: true,
-    direction: "collection->project",
-    strategy_used: "copy",
+    direction: "push",
+    strategy_used: "fast-forward",
     conflicts_resolved: 0,
     conflicts_remaining: 0,
     previous_hash: null,

@@ -3,21 +3,11 @@
  * `src/sync/hub-sync.ts` (`fetchFromHub`) return, restated here so the daemon can be built and
  * tested with an injected runner before (and independently of) the real engine.
  */
+import type { SyncResult } from "../core/sync-result.js";
 import type { Config } from "../store/config.js";
 
-/** One artifact's sync outcome, DESIGN.md "JSON output … of sync operations". */
-export interface SyncResult {
-  artifact_name: string;
-  success: boolean;
-  direction: string;
-  strategy_used: string;
-  conflicts_resolved: number;
-  conflicts_remaining: number;
-  previous_hash: string | null;
-  new_hash: string | null;
-  snapshot_id: string | null;
-  error: string | null;
-}
+/** One artifact's sync outcome (DESIGN.md "JSON output … of sync operations"), from `core/`. */
+export type { SyncResult };
 
 /** A conflict the engine left for a human: `artifact` is `kind/name`, `project` an absolute path. */
 export interface SyncConflict {

@@ -12,7 +12,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { isKind, type Kind, skillNameProblem } from "../core/names.js";
-import { sha256Hex } from "../core/tree-hash.js";
+import { treeHashOfFiles } from "../core/tree-hash.js";
 import { createBadTokenLimiter, hashToken } from "./auth.js";
 import {
   DEFAULT_LIMITS,
@@ -22,7 +22,6 @@ import {
   putBodySchema,
   zodProblem,
 } from "./schemas.js";
-import { storedTreeHash } from "./store/sql-driver.js";
 import type {
   ArtifactKey,
   ArtifactMeta,
@@ -411,9 +410,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
           : c.json(errorBody("bad_request", p.message), 400);
       }
       if (parsed.data.tree_hash !== undefined) {
-        const actual = storedTreeHash(
-          decoded.files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) })),
-        );
+        const actual = treeHashOfFiles(decoded.files);
         if (actual !== parsed.data.tree_hash)
           return c.json(
             errorBody(

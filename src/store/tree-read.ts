@@ -25,6 +25,7 @@ import {
   modeFromPermissions,
   sortEntries,
   type TreeEntry,
+  type TreeFile,
   treeHash,
 } from "../core/tree-hash.js";
 import { TEMP_MARKER } from "./fs.js";
@@ -107,12 +108,7 @@ function treeFromCache(root: string, cached: LocationStats, sha: string): DiskTr
   return { entries: sortEntries(entries), sha, abs };
 }
 
-/** A file with its bytes, as merges and writes need it. */
-export interface TreeFile {
-  path: string;
-  mode: FileMode;
-  data: Uint8Array;
-}
+export type { TreeFile };
 
 /** Options for {@link readTree}. */
 export interface ReadTreeOptions {

@@ -11,7 +11,8 @@ import { SkillsyncError } from "../core/errors.js";
 import { readLockFile } from "../store/lock-file.js";
 import { closeStateDbs, openStateDb } from "../store/state-db.js";
 import { initCollection } from "./collection-ops.js";
-import { addFromGit, gitAuthFor, outdated, readGitBase, scrub, updateFromGit } from "./git-source.js";
+import { addFromGit, gitAuthFor, outdated, readGitBase, scrub } from "./git-source.js";
+import { updateFromGit } from "./git-update.js";
 import { openWorkspace, type Workspace } from "./workspace.js";
 
 const GIT_ENV: Record<string, string> = {

@@ -1,7 +1,8 @@
 /**
- * The collection and a hub: remotes, login, `publish` (collection → hub), `fetch` (hub → collection,
- * three-way merged against the base recorded at the last fetch/publish, labels `collection` / `hub`),
- * hub drift for `status`, and the offline outbox.
+ * The collection and a hub: `publish` (collection → hub), `fetch` (hub → collection, three-way merged
+ * by the one resolver, `core/resolve.ts`, against the base recorded at the last fetch/publish, labels
+ * `collection` / `hub`; `--strategy prompt` asks per file through a prompter), hub drift for
+ * `status`, and the offline outbox. Remotes and login: `hub-remotes.ts`.
  *
  * Guarantees:
  * - A publish never overwrites a hub change it has not seen: every write carries `If-Match` with the
@@ -15,17 +16,15 @@
  */
 import { existsSync } from "node:fs";
 import { SkillsyncError } from "../core/errors.js";
-import { mergeTree } from "../core/merge-tree.js";
-import { artifactNameProblem, type Kind } from "../core/names.js";
-import { sha256Hex, treeHash } from "../core/tree-hash.js";
+import type { Kind } from "../core/names.js";
+import { type ConflictQuestion, type PromptAnswer, resolveAsking } from "../core/resolve.js";
+import type { AutoResolve, Strategy, SyncResult } from "../core/sync-result.js";
+import { treeHashOfFiles as hashOf } from "../core/tree-hash.js";
 import { discoverArtifacts, type Located, locate } from "../store/collection.js";
-import { updateConfig } from "../store/config.js";
-import { type ReadCredentialsOptions, readCredentials, writeCredentials } from "../store/credentials.js";
 import { findLockEntry, readLockFile, removeLockEntry, upsertLockEntry } from "../store/lock-file.js";
-import { forgetHubRemote, type HubBase, readHubBase, writeHubBase } from "../store/state/hub-bases.js";
+import { type HubBase, readHubBase, writeHubBase } from "../store/state/hub-bases.js";
 import { listPendingFetches, readHubCursor, saveFetchProgress } from "../store/state/hub-cursor.js";
 import {
-  countOutbox,
   deleteOutboxItem,
   enqueueOutbox,
   listOutbox,
@@ -36,17 +35,15 @@ import { openStateDb, type StateDb } from "../store/state-db.js";
 import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree, treeMeta, validateLocated } from "./artifact-info.js";
 import { stageLock, toWrite } from "./collection-ops.js";
-import { forkFiles } from "./fork.js";
 import {
-  createHubClient,
   type HubArtifact,
   type HubClient,
   HubConflictError,
   type HubKey,
   isHubUnreachable,
 } from "./hub-client.js";
+import { clientFor, type Remote, resolveRemote } from "./hub-remotes.js";
 import { takeSnapshot } from "./snapshot.js";
-import type { AutoResolve, Strategy, SyncResult } from "./transfer.js";
 import {
   collectionLock,
   isoNow,
@@ -56,6 +53,11 @@ import {
   transaction,
   type Workspace,
 } from "./workspace.js";
+
+/** Remotes and login live in `hub-remotes.ts`; re-exported for callers. */
+export { addRemote, listRemotes, login, removeRemote } from "./hub-remotes.js";
+export type { Remote };
+export { resolveRemote };
 
 function db(ws: Workspace): StateDb {
   return openStateDb(ws.paths.stateDb);
@@ -70,147 +72,11 @@ function setBase(ws: Workspace, remote: string, kind: Kind, name: string, b: Hub
 }
 
 // ---------------------------------------------------------------------------------------------
-// Remotes and credentials
-
-/** A configured remote with its credentials. */
-export interface Remote {
-  name: string;
-  url: string;
-  token: string | undefined;
-  /** The hub user the token belongs to, learned at login. */
-  user: string | undefined;
-}
-
-/**
- * Adds a remote (`[remotes.NAME] url` in config.toml); the first one becomes the default.
- * @throws SkillsyncError INVALID_NAME, ALREADY_EXISTS, INVALID_CONFIG (bad URL)
- */
-export async function addRemote(ws: Workspace, name: string, url: string): Promise<void> {
-  const problem = artifactNameProblem("command", name);
-  if (problem) throw new SkillsyncError("INVALID_NAME", `remote ${problem}`);
-  if (!/^https?:\/\//.test(url))
-    throw new SkillsyncError("USAGE", `remote URL must start with http:// or https://, not '${url}'`);
-  if (ws.config.remotes[name])
-    throw new SkillsyncError("ALREADY_EXISTS", `remote '${name}' exists; remove it first`);
-  ws.config = await updateConfig(ws.paths.config, (raw) => {
-    const remotes = (raw.remotes ?? {}) as Record<string, unknown>;
-    remotes[name] = { url: url.replace(/\/+$/, "") };
-    raw.remotes = remotes;
-    if (!raw.default_remote) raw.default_remote = name;
-  });
-}
-
-/** Removes a remote, its credentials, cursor, bases and outbox. */
-export async function removeRemote(ws: Workspace, name: string): Promise<void> {
-  if (!ws.config.remotes[name])
-    throw new SkillsyncError("NOT_FOUND", `no remote '${name}'; see 'skillsync remote list'`);
-  ws.config = await updateConfig(ws.paths.config, (raw) => {
-    const remotes = (raw.remotes ?? {}) as Record<string, unknown>;
-    delete remotes[name];
-    raw.remotes = remotes;
-    if (raw.default_remote === name) delete raw.default_remote;
-  });
-  const creds = readCredentials(ws.paths.credentials, { allowOpenMode: true });
-  if (creds.remotes[name]) {
-    delete creds.remotes[name];
-    await writeCredentials(ws.paths.credentials, creds);
-  }
-  forgetHubRemote(db(ws), name);
-}
-
-/** Every remote with whether it has a token and how many changes wait in its outbox. */
-export function listRemotes(ws: Workspace): {
-  name: string;
-  url: string;
-  logged_in: boolean;
-  user: string | null;
-  default: boolean;
-  queued: number;
-}[] {
-  const creds = readCredentials(ws.paths.credentials).remotes;
-  const d = db(ws);
-  return Object.entries(ws.config.remotes).map(([name, r]) => ({
-    name,
-    url: r.url,
-    logged_in: Boolean(creds[name]?.token),
-    user: creds[name]?.user ?? null,
-    default: ws.config.default_remote === name,
-    queued: countOutbox(d, name),
-  }));
-}
-
-/**
- * The remote named `name` (default: config `default_remote`, or the only one), with its credentials
- * (`creds`: how to read credentials.toml, see `store/credentials.ts`).
- * @throws SkillsyncError USAGE when none is configured or the name is unknown; INVALID_CONFIG when
- *   credentials.toml is invalid or readable by group or others
- */
-export function resolveRemote(ws: Workspace, name?: string, creds?: ReadCredentialsOptions): Remote {
-  const names = Object.keys(ws.config.remotes);
-  const chosen = name ?? ws.config.default_remote ?? (names.length === 1 ? names[0] : undefined);
-  if (!chosen)
-    throw new SkillsyncError(
-      "USAGE",
-      names.length === 0
-        ? "no hub remote configured; run 'skillsync remote add NAME URL'"
-        : `several remotes (${names.join(", ")}); pass --remote NAME`,
-    );
-  const r = ws.config.remotes[chosen];
-  if (!r) throw new SkillsyncError("USAGE", `no remote '${chosen}'; see 'skillsync remote list'`);
-  const c = readCredentials(ws.paths.credentials, creds).remotes[chosen];
-  return { name: chosen, url: r.url, token: c?.token, user: c?.user };
-}
-
-function clientFor(remote: Remote, retries?: number): HubClient {
-  if (!remote.token)
-    throw new SkillsyncError(
-      "USAGE",
-      `not logged in to remote '${remote.name}'; run 'skillsync login ${remote.name} --token TOKEN'`,
-    );
-  return createHubClient({
-    url: remote.url,
-    token: remote.token,
-    remoteName: remote.name,
-    ...(retries !== undefined ? { retries } : {}),
-  });
-}
-
-/**
- * Stores a token for `remote` (credentials.toml, mode 0600) after checking it with the hub. When the
- * hub is unreachable the token is stored anyway and `verified` is false.
- * @throws HubError when the hub refuses the token
- */
-export async function login(
-  ws: Workspace,
-  remoteName: string | undefined,
-  token: string,
-): Promise<{ remote: string; user: string | null; verified: boolean }> {
-  // login rewrites the file with mode 0600, so a file others can read is fixed here, not refused
-  const remote = resolveRemote(ws, remoteName, { allowOpenMode: true });
-  let user: string | null = null;
-  let verified = false;
-  try {
-    user = (await clientFor({ ...remote, token }, 1).me()).user.name;
-    verified = true;
-  } catch (e) {
-    if (!isHubUnreachable(e)) throw e;
-  }
-  const creds = readCredentials(ws.paths.credentials, { allowOpenMode: true });
-  creds.remotes[remote.name] = { token, ...(user ? { user } : {}) };
-  await writeCredentials(ws.paths.credentials, creds);
-  return { remote: remote.name, user, verified };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Publish and the outbox
 
 function filesOfLoc(loc: Located, tree: NonNullable<ReturnType<typeof readArtifactTree>>): TreeFile[] {
   const files = loadTreeFiles(tree);
   return loc.form === "file" ? files.map((f) => ({ ...f, path: `${loc.name}.md` })) : files;
-}
-
-function hashOf(files: TreeFile[]): string {
-  return treeHash(files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) })));
 }
 
 function result(name: string, partial: Partial<SyncResult>): SyncResult {
@@ -443,6 +309,21 @@ export interface FetchOptions {
   autoResolve?: AutoResolve;
   /** Show what would change, write nothing (the cursor does not move). */
   preview?: boolean;
+  /** Asks per conflicting file for `--strategy prompt`; without it prompt acts as merge + abort. */
+  prompter?: HubPrompter;
+}
+
+/** A choice for one conflicting file with `--strategy prompt` on a terminal. */
+export type HubPromptChoice = "collection" | "hub" | "markers";
+
+/** Asks the user about one conflicting file (the CLI provides it on a TTY). */
+export type HubPrompter = (q: { artifact: string; path: string; diff: string }) => Promise<HubPromptChoice>;
+
+function hubAsker(prompter: HubPrompter): (q: ConflictQuestion) => Promise<PromptAnswer> {
+  return async (q) => {
+    const choice = await prompter({ artifact: q.artifact, path: q.path, diff: q.diff });
+    return choice === "markers" ? "markers" : choice === "collection" ? "ours" : "theirs";
+  };
 }
 
 /** The outcome of {@link fetchHub}. */
@@ -452,6 +333,8 @@ export interface FetchReport {
   results: SyncResult[];
   replayed: SyncResult[];
   snapshot_id: string | null;
+  /** E.g. that `--strategy prompt` acted as merge + abort without a terminal. */
+  notes: string[];
 }
 
 interface Incoming {
@@ -471,6 +354,12 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
   const remote = resolveRemote(ws, opts.remote);
   const client = clientFor(remote);
   const d = db(ws);
+  const notes: string[] = [];
+  const strategy: Strategy = opts.strategy ?? "merge";
+  const autoResolve: AutoResolve = opts.autoResolve ?? "abort";
+  const prompter = opts.prompter;
+  if (strategy === "prompt" && !prompter)
+    notes.push("--strategy prompt needs a terminal: acting as --strategy merge --auto-resolve abort");
   const replay = opts.preview ? { results: [] } : await replayOutbox(ws, remote, client);
   let cursor = readHubCursor(d, remote.name);
   const latest = new Map<string, Incoming>();
@@ -589,61 +478,61 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
         takeHub("fast-forward");
         continue;
       }
-      const strategy = opts.strategy === "prompt" ? "merge" : (opts.strategy ?? "merge");
-      if (strategy === "overwrite") {
-        takeHub("overwrite");
+      const baseFiles = base && (await ws.objects.hasTree(base.tree)) ? ws.objects.readTree(base.tree) : [];
+      const res = await resolveAsking(
+        {
+          artifact: id,
+          name: inc.name,
+          form: loc.form,
+          // A base the object store lost merges as if both sides added the files.
+          base: baseFiles,
+          ours: local,
+          theirs: hubFiles,
+          strategy,
+          autoResolve,
+          labels: { ours: "collection", theirs: "hub", base: "base" },
+          // No preserved sections: the collection is the user's master copy, not a deployment target.
+          forkName: `${inc.name}-hub`,
+          direction: "pull",
+        },
+        prompter ? hubAsker(prompter) : undefined,
+      );
+      res.result.previous_hash = prev;
+      if (res.case === "same" || res.case === "theirs-unchanged") {
+        if (!opts.preview) setBase(ws, remote.name, inc.kind, inc.name, newBase);
         continue;
       }
-      if (strategy === "fork") {
-        const forkLoc = locate(ws.collectionDir, ws.layout, inc.kind, `${inc.name}-hub`);
-        const files = forkFiles(hubFiles, loc.form, inc.name, `${inc.name}-hub`);
+      if (res.fork) {
         writes.push({
-          loc: forkLoc,
-          files,
+          loc: locate(ws.collectionDir, ws.layout, inc.kind, res.fork.name),
+          files: res.fork.files,
           lockSource,
           base: null,
-          id: `${inc.kind}/${inc.name}-hub`,
+          id: `${inc.kind}/${res.fork.name}`,
           version: hub.version,
           pendingKey: inc,
         });
+        // The hub's revision has been seen: the original keeps its edit, the fork holds the hub's.
         if (!opts.preview) setBase(ws, remote.name, inc.kind, inc.name, newBase);
-        results.push(result(id, { direction: "pull", strategy_used: "fork", new_hash: hashOf(files) }));
+        results.push(res.result);
         continue;
       }
-      const baseFiles = base && (await ws.objects.hasTree(base.tree)) ? ws.objects.readTree(base.tree) : [];
-      const favor = opts.autoResolve && opts.autoResolve !== "abort" ? opts.autoResolve : undefined;
-      const merged = mergeTree({
-        base: baseFiles,
-        ours: local,
-        theirs: hubFiles,
-        labels: { ours: "collection", theirs: "hub", base: "base" },
-        ...(favor ? { favor } : {}),
-      });
-      if (!merged.clean) {
-        pending.push(inc);
-        results.push(
-          result(id, {
-            direction: "pull",
-            strategy_used: "merge",
-            success: false,
-            previous_hash: prev,
-            conflicts_remaining: merged.conflicts.reduce((n, k) => n + Math.max(1, k.conflictCount), 0),
-            error: `merge conflict with the hub in ${merged.conflicts.map((k) => k.path).join(", ")}; nothing written (use --auto-resolve ours|theirs or --strategy fork|overwrite)`,
-          }),
-        );
+      if (!res.result.success) {
+        if (res.result.conflicts_remaining > 0) pending.push(inc);
+        results.push(res.result);
         continue;
       }
-      const files = merged.files;
-      writes.push({ loc, files, lockSource, base: newBase, id, version: hub.version, pendingKey: inc });
-      results.push(
-        result(id, {
-          direction: "pull",
-          strategy_used: "merge",
-          previous_hash: prev,
-          new_hash: hashOf(files),
-          conflicts_resolved: merged.resolved.reduce((n, k) => n + Math.max(1, k.conflictCount), 0),
-        }),
-      );
+      if (res.ours)
+        writes.push({
+          loc,
+          files: res.ours,
+          lockSource,
+          base: newBase,
+          id,
+          version: hub.version,
+          pendingKey: inc,
+        });
+      results.push(res.result);
     }
     let snapshotId: string | null = null;
     if (!opts.preview && writes.length > 0) {
@@ -690,7 +579,7 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
     }
     ws.statCache.flush();
     for (const r of results) r.snapshot_id = snapshotId;
-    return { remote: remote.name, cursor, results, replayed: replay.results, snapshot_id: snapshotId };
+    return { remote: remote.name, cursor, results, replayed: replay.results, snapshot_id: snapshotId, notes };
   });
 }
 

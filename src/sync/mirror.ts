@@ -10,13 +10,13 @@ import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import type { Kind } from "../core/names.js";
-import { sha256Hex, treeHash } from "../core/tree-hash.js";
+import { withPreserved } from "../core/preserve.js";
+import { treeHashOfFiles } from "../core/tree-hash.js";
 import { discoverArtifacts, locate } from "../store/collection.js";
 import { ensureDir } from "../store/fs.js";
 import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
 import { readArtifactTree } from "./artifact-info.js";
 import { toWrite } from "./collection-ops.js";
-import { withPreserved } from "./preserve.js";
 import { collectionLock, locked, requireCollection, transaction, type Workspace } from "./workspace.js";
 
 /** Options for {@link mirror}. */
@@ -40,10 +40,6 @@ export interface MirrorResult {
   count: number;
   target: string;
   on_complete: { command: string; exit_code: number | null } | null;
-}
-
-function entries(files: TreeFile[]) {
-  return files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) }));
 }
 
 /**
@@ -82,7 +78,7 @@ export async function mirror(ws: Workspace, opts: MirrorOptions): Promise<Mirror
           );
           next = [...next, ...extras];
         }
-        if (currentTree && treeHash(entries(next)) === currentTree.sha) continue;
+        if (currentTree && treeHashOfFiles(next) === currentTree.sha) continue;
         written.push(src.kind === "skill" ? src.name : `${src.kind}/${src.name}`);
         if (opts.dryRun) continue;
         if (dest.form === "folder") await tx.replaceDir(dest.path, next.map(toWrite));

@@ -13,6 +13,7 @@ import {
 } from "../core/drift.js";
 import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
+import { onlyPreservedDiffer } from "../core/preserve.js";
 import { discoverArtifacts, type Located } from "../store/collection.js";
 import { type DeployRecord, type RecordEntry, readDeployRecord } from "../store/deploy-record.js";
 import { verifyUnchangedFolders } from "../store/parallel-verify.js";
@@ -21,7 +22,6 @@ import { openStateDb } from "../store/state-db.js";
 import { type DiskTree, lazyDiskTree, loadTreeFiles } from "../store/tree-read.js";
 import { preloadTreeMeta, readArtifactTree, treeMeta } from "./artifact-info.js";
 import { type FsmonitorAnswer, queryFsmonitor } from "./fsmonitor-client.js";
-import { onlyPreservedDiffer } from "./preserve.js";
 import { beginStatus } from "./status-cache.js";
 import { projectLayout, requireCollection, type Workspace } from "./workspace.js";
 

@@ -5,8 +5,9 @@
  * project does not stop the others; it is reported in `errors`.
  */
 import { isSkillsyncError } from "../core/errors.js";
+import type { SyncResult } from "../core/sync-result.js";
 import type { Config } from "../store/config.js";
-import { type SyncResult, transfer } from "./transfer.js";
+import { transfer } from "./transfer.js";
 import { openWorkspace } from "./workspace.js";
 
 /** Input of {@link syncAll}. */

@@ -13,27 +13,30 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
-import { type MergeTreeResult, mergeTree } from "../core/merge-tree.js";
 import type { Kind } from "../core/names.js";
 import { type Operation, type PlannedAction, planArtifact } from "../core/plan.js";
-import { sha256Hex, type TreeEntry, treeHash } from "../core/tree-hash.js";
+import { onlyPreservedDiffer, withPreserved } from "../core/preserve.js";
+import { type ConflictQuestion, type PromptAnswer, resolveAsking } from "../core/resolve.js";
+import {
+  type AutoResolve,
+  emptySyncResult as emptyResult,
+  type Strategy,
+  type SyncResult,
+} from "../core/sync-result.js";
+import { diffTrees } from "../core/tree-diff.js";
+import { treeHashOfFiles as hashOf, type TreeFile } from "../core/tree-hash.js";
+import { versionOfFiles } from "../core/version.js";
 import { type Located, locate } from "../store/collection.js";
 import { type DeployRecord, type RecordEntry, serializeDeployRecord } from "../store/deploy-record.js";
 import type { Transaction } from "../store/fs.js";
 import { findLockEntry, type LockFile, readLockFile, upsertLockEntry } from "../store/lock-file.js";
-import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
+import { loadTreeFiles } from "../store/tree-read.js";
 import { readArtifactTree, validateLocated } from "./artifact-info.js";
 import { modeBits, stageLock, toWrite } from "./collection-ops.js";
-import { onlyPreservedDiffer, withPreserved } from "./preserve.js";
 import { type SkillsLockChange, stageSkillsLockUpdate } from "./skills-lock-sync.js";
 import { takeSnapshot } from "./snapshot.js";
 
-/** Re-exported for callers that merge into a target (git sources). */
-export { withPreserved };
-
-import { forkFiles } from "./fork.js";
 import { prepareRead, readSides, type Sides } from "./status.js";
-import { diffTrees, emptySyncResult as emptyResult } from "./tree-diff.js";
 import { VERSION_STRING } from "./version.js";
 import {
   assertTargetsContained,
@@ -47,24 +50,8 @@ import {
   type Workspace,
 } from "./workspace.js";
 
-/** How diverged artifacts are handled (`--strategy`). */
-export type Strategy = "overwrite" | "merge" | "prompt" | "fork";
-/** How merge conflicts are handled (`--auto-resolve`). */
-export type AutoResolve = "abort" | "ours" | "theirs";
-
-/** One result object per artifact (DESIGN.md sync JSON schema). */
-export interface SyncResult {
-  artifact_name: string;
-  success: boolean;
-  direction: "push" | "pull" | "merge" | "none";
-  strategy_used: Strategy | "fast-forward" | "none";
-  conflicts_resolved: number;
-  conflicts_remaining: number;
-  previous_hash: string | null;
-  new_hash: string | null;
-  snapshot_id: string | null;
-  error: string | null;
-}
+/** The strategy types and the sync result live in `core/sync-result.ts`; re-exported for callers. */
+export type { AutoResolve, Strategy, SyncResult };
 
 /** A choice made for one conflicting file when `--strategy prompt` runs on a terminal. */
 export type PromptChoice = "project" | "collection" | "markers";
@@ -153,14 +140,6 @@ function filesOf(_ws: Workspace, side: Sides["collection"]): TreeFile[] {
   if (!side) return [];
   const files = loadTreeFiles(side.tree);
   return side.loc.form === "file" ? files.map((f) => ({ ...f, path: `${side.loc.name}.md` })) : files;
-}
-
-function entriesOf(files: TreeFile[]): TreeEntry[] {
-  return files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) }));
-}
-
-function hashOf(files: TreeFile[]): string {
-  return treeHash(entriesOf(files));
 }
 
 function slug(s: string): string {
@@ -457,146 +436,82 @@ async function resolveStep(ws: Workspace, step: Step, x: ResolveCtx): Promise<vo
   }
 }
 
+/**
+ * A diverged artifact (or one the caller forces), resolved by the one resolver (`core/resolve.ts`):
+ * ours is the side written to (`project` for a push or a two-way sync, `collection` for a pull).
+ */
 async function resolveDiverged(
   ws: Workspace,
   step: Step,
   x: ResolveCtx,
   into: "project" | "collection" | "both",
 ): Promise<void> {
-  const r = step.result;
   const c = x.cFiles ?? [];
   const p = x.pFiles ?? [];
   const cSha = step.sides.collection?.tree.sha ?? null;
   const pSha = step.sides.project?.tree.sha ?? null;
-  const ours = into === "collection" ? c : p;
-  const theirs = into === "collection" ? p : c;
-  const oursLabel = into === "collection" ? LABELS.collection : LABELS.project;
-  const theirsLabel = into === "collection" ? LABELS.project : LABELS.collection;
-  r.direction = into === "both" ? "merge" : into === "project" ? "push" : "pull";
-  r.strategy_used = x.strategy;
-  if (x.strategy === "overwrite") {
-    if (into === "collection") {
-      step.toCollection = withPreserved(p, c, x.sections, x.form);
-      step.newBase = pSha;
-      r.new_hash = hashOf(step.toCollection);
-      step.diffs.push(diffTrees(c, step.toCollection, "a/collection", "b/collection"));
-    } else {
-      // into project (or both: the collection wins, like a push)
-      step.toProject = withPreserved(c, p, x.sections, x.form);
-      step.newBase = cSha;
-      r.new_hash = hashOf(step.toProject);
-      step.diffs.push(diffTrees(p, step.toProject, "a/project", "b/project"));
-      if (into === "both") r.direction = "push";
-    }
-    return;
-  }
-  if (x.strategy === "fork") {
-    const intoWhere = into === "collection" ? "collection" : "project";
-    const suffix = intoWhere === "collection" ? slug(basename(x.project)) : slug(ws.collection);
-    const forkName = `${step.name}-${suffix}`;
-    const incoming = intoWhere === "collection" ? p : c;
-    step.fork = {
-      where: intoWhere,
-      name: forkName,
-      files: forkFiles(incoming, x.form, step.name, forkName),
-    };
-    r.new_hash = hashOf(step.fork.files);
-    r.direction = intoWhere === "collection" ? "pull" : "push";
-    step.diffs.push(diffTrees([], step.fork.files, "a", `b/${intoWhere}/${forkName}`));
-    return;
-  }
-  // merge (and prompt)
-  if (!x.baseFiles && step.sides.record) {
-    Object.assign(r, {
-      success: false,
-      conflicts_remaining: 1,
-      error: `the base ${step.sides.record.sha.slice(0, 12)} is not in the object store; use --strategy overwrite or fork`,
-    });
-    return;
-  }
-  const favor = x.autoResolve === "abort" ? undefined : x.autoResolve;
-  const merged = mergeTree({
-    base: x.baseFiles ?? [],
-    ours,
-    theirs,
-    labels: { ours: oursLabel, theirs: theirsLabel, base: LABELS.base },
-    style: x.diff3 ? "diff3" : "merge",
-    ...(favor ? { favor } : {}),
-  });
-  let files = merged.files;
-  let remaining = merged.conflicts.length;
-  const resolvedCount = countResolved(merged);
-  if (remaining > 0 && x.strategy === "prompt" && x.prompter) {
-    // Ask per conflicting file; "markers" writes the merge with markers into the project.
-    const clean = mergeTree({
-      base: x.baseFiles ?? [],
-      ours,
-      theirs,
-      labels: { ours: oursLabel, theirs: theirsLabel, base: LABELS.base },
+  // overwrite and fork of a two-way sync act like a push: the collection wins / is forked into the project
+  const both = into === "both" && x.strategy !== "overwrite" && x.strategy !== "fork";
+  const toCollection = into === "collection";
+  const labels = toCollection
+    ? { ours: LABELS.collection, theirs: LABELS.project, base: LABELS.base }
+    : { ours: LABELS.project, theirs: LABELS.collection, base: LABELS.base };
+  const forkName = `${step.name}-${toCollection ? slug(basename(x.project)) : slug(ws.collection)}`;
+  const ask = x.prompter;
+  const res = await resolveAsking(
+    {
+      artifact: step.id,
+      name: step.name,
+      form: x.form,
+      base: step.sides.record && !x.baseFiles ? undefined : (x.baseFiles ?? []),
+      ours: toCollection ? c : p,
+      theirs: toCollection ? p : c,
+      strategy: x.strategy,
+      autoResolve: x.autoResolve,
+      labels,
+      preserve: x.sections,
       style: x.diff3 ? "diff3" : "merge",
-    });
-    files = clean.files;
-    let markers = false;
-    for (const conflict of clean.conflicts) {
-      const choice = await x.prompter({
-        artifact: step.id,
-        path: conflict.path,
-        diff: diffTrees(
-          p.filter((f) => f.path === conflict.path),
-          c.filter((f) => f.path === conflict.path),
-          "project",
-          "collection",
-        ),
-      });
-      if (choice === "markers") {
-        markers = true;
-        continue;
-      }
-      const src = choice === "project" ? p : c;
-      const pick = src.find((f) => f.path === conflict.path);
-      files = files.filter((f) => f.path !== conflict.path);
-      if (pick) files.push(pick);
-    }
-    remaining = 0;
-    if (markers) {
-      // Markers go into the project for editing; the base moves to the collection's version.
-      step.toProject = files;
-      step.newBase = cSha;
-      r.new_hash = hashOf(files);
-      // Written (success) but not resolved: the conflicts remain, marked in the files.
-      r.conflicts_remaining = clean.conflicts.length;
-      r.error = "conflict markers written into the project; edit them, then run 'skillsync pull'";
-      step.diffs.push(diffTrees(p, files, "a/project", "b/project"));
-      return;
-    }
+      forkName,
+      into: both ? "both" : "ours",
+      // Markers never go into the collection: the project copy is the one to edit.
+      markersInto: toCollection ? "theirs" : "ours",
+      diverged: true,
+      direction: both ? "merge" : toCollection ? "pull" : "push",
+      missingBase: `the base ${step.sides.record?.sha.slice(0, 12)} is not in the object store; use --strategy overwrite or fork`,
+    },
+    ask
+      ? async (q: ConflictQuestion): Promise<PromptAnswer> => {
+          const choice = await ask({ artifact: q.artifact, path: q.path, diff: q.diff });
+          if (choice === "markers") return "markers";
+          return choice === labels.ours ? "ours" : "theirs";
+        }
+      : undefined,
+  );
+  step.result = { ...res.result, previous_hash: null };
+  const toP = toCollection ? res.theirs : res.ours;
+  const toC = toCollection ? res.ours : res.theirs;
+  if (toP) {
+    step.toProject = toP;
+    step.diffs.push(diffTrees(p, toP, "a/project", "b/project"));
   }
-  if (remaining > 0) {
-    Object.assign(r, {
-      success: false,
-      conflicts_remaining: merged.conflicts.reduce((n, k) => n + Math.max(1, k.conflictCount), 0),
-      error: `merge conflict in ${merged.conflicts.map((k) => k.path).join(", ")}; nothing written (use --auto-resolve ours|theirs, --strategy prompt|fork|overwrite, or edit and retry)`,
-    });
-    step.diffs.push(diffTrees(ours, merged.files, `a/${oursLabel}`, "b/merged"));
-    return;
+  if (toC) {
+    step.toCollection = toC;
+    step.diffs.push(diffTrees(c, toC, "a/collection", "b/collection"));
   }
-  r.conflicts_resolved = resolvedCount;
-  const mergedHash = hashOf(files);
-  r.new_hash = mergedHash;
-  if (into === "project" || into === "both") {
-    step.toProject = withPreserved(files, p, x.sections, x.form);
-    step.diffs.push(diffTrees(p, step.toProject, "a/project", "b/project"));
+  if (res.fork) {
+    const where = toCollection ? "collection" : "project";
+    step.fork = { where, name: res.fork.name, files: res.fork.files };
+    step.diffs.push(diffTrees([], res.fork.files, "a", `b/${where}/${res.fork.name}`));
   }
-  if (into === "collection" || into === "both") {
-    step.toCollection = withPreserved(files, c, x.sections, x.form);
-    step.diffs.push(diffTrees(c, step.toCollection, "a/collection", "b/collection"));
+  if (!res.result.success && res.merged)
+    step.diffs.push(diffTrees(toCollection ? c : p, res.merged, `a/${labels.ours}`, "b/merged"));
+  if (res.newBase) {
+    const oursSha = toCollection ? cSha : pSha;
+    const theirsSha = toCollection ? pSha : cSha;
+    step.newBase =
+      res.newBase.from === "merged" ? res.newBase.hash : res.newBase.from === "ours" ? oursSha : theirsSha;
+    if (res.newBase.from === "merged") step.bothBaseFiles = [...res.newBase.files];
   }
-  // The base becomes what both sides now agree on.
-  step.newBase = into === "both" ? hashOf(step.toCollection ?? files) : into === "project" ? cSha : pSha;
-  if (into === "both") step.bothBaseFiles = step.toCollection ?? files;
-}
-
-function countResolved(m: MergeTreeResult): number {
-  return m.resolved.reduce((n, k) => n + Math.max(1, k.conflictCount), 0);
 }
 
 interface CommitCtx {
@@ -661,7 +576,7 @@ async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
           name: s.name,
           type: s.kind,
           source: prev?.source ?? `local:${pLoc.path}`,
-          version: versionOfFiles(s.toCollection, s.sides.project?.version),
+          version: versionOfFiles(s.toCollection, s.sides.project?.version ?? "0.0.0"),
           sha: hashOf(s.toCollection),
           "added-at": prev?.["added-at"] ?? now,
           "updated-at": now,
@@ -716,17 +631,6 @@ function skillsLockChanges(x: CommitCtx): SkillsLockChange[] {
 
 function stripStamp(text: string): string {
   return text.replace(/^deployed-at = .*$/m, "").replace(/^skillsync-version = .*$/m, "");
-}
-
-function versionOfFiles(files: TreeFile[], fallback: string | undefined): string {
-  const main = files.find((f) => f.path === "SKILL.md") ?? (files.length === 1 ? files[0] : undefined);
-  if (!main) return fallback ?? "0.0.0";
-  const text = new TextDecoder().decode(main.data);
-  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
-  if (!m) return fallback ?? "0.0.0";
-  const meta = /^\s+version:\s*["']?([^"'\r\n]+)["']?\s*$/m.exec(m[1]!.split(/^metadata:/m)[1] ?? "");
-  const top = /^version:\s*["']?([^"'\r\n]+)["']?\s*$/m.exec(m[1]!);
-  return meta?.[1] ?? top?.[1] ?? "0.0.0";
 }
 
 function recheck(ws: Workspace, loc: Located, expected: string | undefined): void {

@@ -96,7 +96,7 @@ export function registerGitSource(program: Command): void {
                 m: ["markers", "write [m]arkers into the collection"],
               } as const)
             : undefined;
-        const { updateFromGit } = await import("../../sync/git-source.js");
+        const { updateFromGit } = await import("../../sync/git-update.js");
         const r = await updateFromGit(ws, {
           names: names ?? [],
           all: Boolean(o.all),

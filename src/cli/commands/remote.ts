@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { SkillsyncError } from "../../core/errors.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
+import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES, terminalPrompter } from "../strategy.js";
 import { printSyncResults, syncExitCode } from "../sync-report.js";
 import { workspaceFor } from "../workspace.js";
 
@@ -120,10 +120,14 @@ export function registerRemote(program: Command): void {
       "hub → collection: changes after the stored cursor, three-way merged (labels collection/hub)",
     )
     .option("--remote <name>", "remote (default: the default remote)")
-    .option("--strategy <s>", "when both changed: merge|overwrite|fork", "merge")
-    .option("--auto-resolve <r>", "merge conflicts: abort|ours|theirs", "abort")
+    .option("--strategy <s>", `when both changed: ${STRATEGIES.join("|")}`, "merge")
+    .option("--auto-resolve <r>", `merge conflicts: ${AUTO_RESOLVE.join("|")}`, "abort")
     .option("--preview", "show what would change, write nothing")
     .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      "\n--strategy prompt asks per conflicting file on a terminal (keep collection, take hub, or write\nmarkers into the collection); without a terminal it acts as merge + abort and says so.",
+    )
     .action(
       wrapCommand(
         async (
@@ -131,25 +135,27 @@ export function registerRemote(program: Command): void {
           cmd: Command,
         ) => {
           const { ctx, ws } = await workspaceFor(cmd);
-          if (!["merge", "overwrite", "fork", "prompt"].includes(o.strategy))
-            throw new SkillsyncError(
-              "USAGE",
-              `--strategy must be merge, overwrite or fork, not '${o.strategy}'`,
-            );
-          if (!["abort", "ours", "theirs"].includes(o.autoResolve))
-            throw new SkillsyncError(
-              "USAGE",
-              `--auto-resolve must be abort, ours or theirs, not '${o.autoResolve}'`,
-            );
+          const strategy = parseStrategy(o.strategy);
+          const autoResolve = parseAutoResolve(o.autoResolve);
+          const prompter =
+            strategy === "prompt" && !o.preview
+              ? await terminalPrompter({
+                  c: ["collection", "keep [c]ollection"],
+                  h: ["hub", "take [h]ub"],
+                  m: ["markers", "write [m]arkers into the collection"],
+                } as const)
+              : undefined;
           const { fetchHub } = await import("../../sync/hub-sync.js");
           const r = await fetchHub(ws, {
             ...(o.remote ? { remote: o.remote } : {}),
-            strategy: o.strategy as "merge",
-            autoResolve: o.autoResolve as "abort",
+            ...(strategy ? { strategy } : {}),
+            ...(autoResolve ? { autoResolve } : {}),
             preview: Boolean(o.preview),
-          });
+            ...(prompter ? { prompter } : {}),
+          }).finally(() => prompter?.close());
           if (ctx.out.jsonMode) ctx.out.json(r);
           else {
+            for (const n of r.notes) ctx.out.line(n);
             if (r.replayed.length > 0) {
               ctx.out.line(`replayed ${r.replayed.length} queued change(s):`);
               printSyncResults(ctx.out, r.replayed);

@@ -1,15 +1,10 @@
 /**
  * Preserved sections (DESIGN.md "preserved section"): `##` sections of `SKILL.md` and `info.md` (and of
  * single-file artifacts) that belong to the target. Updates keep the target's text, and a side that
- * differs from the base only in those sections has not drifted.
+ * differs from the base only in those sections has not drifted. Pure: no I/O.
  */
-import { preserveSections } from "../core/sections.js";
-import { sha256Hex, treeHash } from "../core/tree-hash.js";
-import type { TreeFile } from "../store/tree-read.js";
-
-function hashOf(files: TreeFile[]): string {
-  return treeHash(files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) })));
-}
+import { preserveSections } from "./sections.js";
+import { type TreeFile, treeHashOfFiles } from "./tree-hash.js";
 
 const PRESERVABLE = new Set(["SKILL.md", "info.md"]);
 
@@ -48,5 +43,5 @@ export function onlyPreservedDiffer(
   form: "folder" | "file",
 ): boolean {
   if (sections.length === 0) return false;
-  return hashOf(withPreserved(base, side, sections, form)) === hashOf(side);
+  return treeHashOfFiles(withPreserved(base, side, sections, form)) === treeHashOfFiles(side);
 }

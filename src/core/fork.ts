@@ -1,7 +1,7 @@
 /**
- * `--strategy fork`: the incoming version is kept as a new artifact beside the original.
+ * `--strategy fork`: the incoming version is kept as a new artifact beside the original. Pure: no I/O.
  */
-import type { TreeFile } from "../store/tree-read.js";
+import type { TreeFile } from "./tree-hash.js";
 
 /**
  * `files` of artifact `from` renamed to artifact `to`: the `.md` file of a single-file artifact, and

@@ -1,11 +1,9 @@
 /**
  * Unified diffs between two versions of an artifact's files, for `--preview` and conflict prompts,
- * and the empty sync result every operation starts from.
+ * conflict questions and the web UI. Pure: no I/O.
  */
-import { unifiedDiff } from "../core/diff.js";
-import { sha256Hex } from "../core/tree-hash.js";
-import type { TreeFile } from "../store/tree-read.js";
-import type { SyncResult } from "./transfer.js";
+import { unifiedDiff } from "./diff.js";
+import { sha256Hex, type TreeFile } from "./tree-hash.js";
 
 /**
  * A git-style unified diff of every file that differs between `before` and `after` (by path),
@@ -36,20 +34,4 @@ export function diffTrees(
     });
   }
   return out;
-}
-
-/** A sync result (DESIGN.md schema) for `artifactName` that did nothing yet. */
-export function emptySyncResult(artifactName: string): SyncResult {
-  return {
-    artifact_name: artifactName,
-    success: true,
-    direction: "none",
-    strategy_used: "none",
-    conflicts_resolved: 0,
-    conflicts_remaining: 0,
-    previous_hash: null,
-    new_hash: null,
-    snapshot_id: null,
-    error: null,
-  };
 }
