@@ -118,21 +118,17 @@ export interface TransferReport {
 
 const LABELS = { project: "project", collection: "collection", base: "base" } as const;
 
-/** `f`, evaluated at most once, on first use. */
 /** The deployment record's folder, relative to the project. */
 function dirOfRecord(): string {
   return DEPLOYMENT_RECORD_PATH.split("/").slice(0, -1).join("/");
 }
 
+/** `f`, evaluated at most once, on first use. */
 function once<T>(f: () => T): () => T {
-  let done = false;
-  let value: T;
+  let box: { value: T } | undefined;
   return () => {
-    if (!done) {
-      value = f();
-      done = true;
-    }
-    return value;
+    box ??= { value: f() };
+    return box.value;
   };
 }
 
