@@ -267,6 +267,6 @@ describe("architecture", () => {
       .map((t) => t.f)
       .sort();
     // the two stores hash each blob as they store it (with its size, for the hub)
-    expect(hashers).toEqual(["core/tree-hash.ts", "hub/store/sql-store.ts", "store/object-store.ts"]);
+    expect(hashers).toEqual(["core/tree-hash.ts", "hub/store/sql-artifacts.ts", "store/object-store.ts"]);
   });
 });

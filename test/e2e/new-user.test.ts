@@ -62,6 +62,7 @@ function sampleValue(k: DocKey): { key: string; text: string } {
     "daemon.watcher": '"chokidar"',
     "daemon.schedules": '["0 */6 * * *"]',
     "daemon.triggers": '[{pattern = "skills/**", priority = "low"}]',
+    project_agents: '{"/tmp/some-project" = ["cursor", "codex"]}',
   };
   if (k.key.includes("NAME"))
     return { key: k.key.replace("NAME", "team"), text: '"https://hub.example.com"' };
