@@ -4,10 +4,7 @@
  * Exit codes (DESIGN.md): 0 done / nothing drifted, 1 drift or unresolved conflicts, 2 usage or input
  * error, 3 remote or git failure, 70 internal bug.
  */
-import { CommanderError } from "commander";
 import { EXIT } from "../core/errors.js";
-import { buildProgram } from "./program.js";
-import { reportError } from "./run.js";
 
 // `skillsync status | head`: a reader that stops early is not an error (git dies of SIGPIPE quietly).
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -15,7 +12,25 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   process.exit(typeof process.exitCode === "number" ? process.exitCode : EXIT.ok);
 });
 
+/**
+ * `skillsync --version` (or `-V`) and nothing else: printed before commander and the command table
+ * are loaded, since every script that checks the version pays the start-up (issue 13). Any other
+ * argument goes through commander, which gives the same output.
+ */
+function versionOnly(argv: readonly string[]): boolean {
+  return argv.length === 3 && (argv[2] === "--version" || argv[2] === "-V");
+}
+
 async function main(): Promise<void> {
+  if (versionOnly(process.argv)) {
+    const { VERSION_STRING } = await import("../sync/version.js");
+    process.stdout.write(`${VERSION_STRING}\n`);
+    return;
+  }
+  const [{ CommanderError }, { buildProgram }] = await Promise.all([
+    import("commander"),
+    import("./program.js"),
+  ]);
   const program = await buildProgram(process.argv);
   try {
     await program.parseAsync(process.argv);
@@ -30,6 +45,7 @@ async function main(): Promise<void> {
 
 // Not a top-level await: a command that ends when its input closes (mcp on stdio) lets the event loop
 // drain, and Node then exits with process.exitCode instead of 13 ("unsettled top-level await").
-main().catch((e: unknown) => {
+main().catch(async (e: unknown) => {
+  const { reportError } = await import("./run.js");
   process.exitCode = reportError(e);
 });

@@ -35,7 +35,6 @@ import { readArtifactTree, validateLocated } from "./artifact-info.js";
 import { modeBits, stageLock, toWrite } from "./collection-ops.js";
 import { type SkillsLockChange, stageSkillsLockUpdate } from "./skills-lock-sync.js";
 import { takeSnapshot } from "./snapshot.js";
-
 import { prepareRead, readSides, type Sides } from "./status.js";
 import { VERSION_STRING } from "./version.js";
 import {
@@ -99,14 +98,14 @@ interface Step {
   /** The merged files that become the base when both sides are written. */
   bothBaseFiles?: TreeFile[];
   result: SyncResult;
-  diffs: string[];
+  diffs: (() => string)[]; // built only when read: a deploy without --preview never pays for them
 }
 
 /** The outcome of a transfer. */
 export interface TransferReport {
   project: string;
   results: SyncResult[];
-  /** Plan lines and unified diffs (always computed; printed with `--preview`). */
+  /** Plan lines and unified diffs (`diff` is built on first read; printed with `--preview`). */
   preview: { artifact: string; action: string; reason: string; diff: string }[];
   /** Artifacts refused (deploy without --force) or left in conflict. */
   blocked: string[];
@@ -277,7 +276,9 @@ async function transferLocked(
     artifact: s.id,
     action: describe(s),
     reason: s.action.reason,
-    diff: s.diffs.join(""),
+    get diff() {
+      return s.diffs.map((d) => d()).join("");
+    },
   }));
   const blocked = steps.filter((s) => !s.result.success).map((s) => s.id);
   const report: TransferReport = {
@@ -398,7 +399,7 @@ async function resolveStep(ws: Workspace, step: Step, x: ResolveCtx): Promise<vo
       step.toProject = out;
       step.newBase = cSha!;
       Object.assign(r, { direction: "push", strategy_used: "fast-forward", new_hash: hashOf(out) });
-      step.diffs.push(diffTrees(p, out, "a/project", "b/project"));
+      step.diffs.push(() => diffTrees(p, out, "a/project", "b/project"));
       return;
     }
     case "to-collection": {
@@ -406,14 +407,14 @@ async function resolveStep(ws: Workspace, step: Step, x: ResolveCtx): Promise<vo
       step.toCollection = out;
       step.newBase = step.sides.project!.tree.sha;
       Object.assign(r, { direction: "pull", strategy_used: "fast-forward", new_hash: hashOf(out) });
-      step.diffs.push(diffTrees(c, out, "a/collection", "b/collection"));
+      step.diffs.push(() => diffTrees(c, out, "a/collection", "b/collection"));
       return;
     }
     case "delete-in-project":
       step.toProject = null;
       step.newBase = null;
       Object.assign(r, { direction: "push", strategy_used: "fast-forward", new_hash: null });
-      step.diffs.push(diffTrees(p, [], "a/project", "b/project"));
+      step.diffs.push(() => diffTrees(p, [], "a/project", "b/project"));
       return;
     case "refuse":
       if (x.explicitStrategy) {
@@ -424,7 +425,7 @@ async function resolveStep(ws: Workspace, step: Step, x: ResolveCtx): Promise<vo
         success: false,
         error: `${a.reason}; 'skillsync push ${step.name}' merges, --force overwrites (after a snapshot)`,
       });
-      step.diffs.push(diffTrees(p, c, "a/project", "b/collection"));
+      step.diffs.push(() => diffTrees(p, c, "a/project", "b/collection"));
       return;
     case "diverged":
       await resolveDiverged(ws, step, x, a.into);
@@ -488,19 +489,19 @@ async function resolveDiverged(
   const toC = toCollection ? res.ours : res.theirs;
   if (toP) {
     step.toProject = toP;
-    step.diffs.push(diffTrees(p, toP, "a/project", "b/project"));
+    step.diffs.push(() => diffTrees(p, toP, "a/project", "b/project"));
   }
   if (toC) {
     step.toCollection = toC;
-    step.diffs.push(diffTrees(c, toC, "a/collection", "b/collection"));
+    step.diffs.push(() => diffTrees(c, toC, "a/collection", "b/collection"));
   }
   if (res.fork) {
     const where = toCollection ? "collection" : "project";
-    step.fork = { where, name: res.fork.name, files: res.fork.files };
-    step.diffs.push(diffTrees([], res.fork.files, "a", `b/${where}/${res.fork.name}`));
+    const fork = (step.fork = { where, name: res.fork.name, files: res.fork.files });
+    step.diffs.push(() => diffTrees([], fork.files, "a", `b/${where}/${fork.name}`));
   }
   if (!res.result.success && res.merged)
-    step.diffs.push(diffTrees(toCollection ? c : p, res.merged, `a/${labels.ours}`, "b/merged"));
+    step.diffs.push(() => diffTrees(toCollection ? c : p, res.merged!, `a/${labels.ours}`, "b/merged"));
   if (res.newBase) {
     const oursSha = toCollection ? cSha : pSha;
     const theirsSha = toCollection ? pSha : cSha;
