@@ -144,6 +144,16 @@ export function hashFile(abs: string): string {
   return h.digest("hex");
 }
 
+/**
+ * True for a file or folder that was listed but is gone when opened (ENOENT): an editor's atomic
+ * save (write `x.tmp`, rename it over `x`) or a removal racing the walk. The tree is then read as
+ * it is after the removal; a change that lands after planning is caught by the writer's re-check
+ * before its commit point (transfer's CONFLICT), so nothing is lost.
+ */
+function vanished(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException).code === "ENOENT";
+}
+
 function unreadable(abs: string, e: unknown): SkillsyncError {
   const err = e as NodeJS.ErrnoException;
   return new SkillsyncError("UNREADABLE", `cannot read: ${err.code ?? err.message}; check its permissions`, {
@@ -188,6 +198,7 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
       try {
         sha = hashFile(file);
       } catch (e) {
+        if (vanished(e)) return false;
         throw unreadable(file, e);
       }
       changed = true;
@@ -195,6 +206,7 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
     seen.set(rel, { ...probe, sha });
     entries.push({ path: rel, mode, sha });
     abs.set(rel, file);
+    return true;
   };
 
   if (opts.form === "file") {
@@ -203,7 +215,7 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
       return undefined;
     }
     if (!rootStat.isFile()) return undefined;
-    addFile(opts.entryName ?? "file.md", opts.path, rootStat);
+    if (!addFile(opts.entryName ?? "file.md", opts.path, rootStat)) return undefined;
   } else {
     if (!rootStat.isDirectory()) return undefined;
     let rootReal: string | undefined;
@@ -214,6 +226,7 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
         dirs?.push({ rel, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
         list = readdirSync(dir, { withFileTypes: true });
       } catch (e) {
+        if (rel !== "" && vanished(e)) return;
         throw unreadable(dir, e);
       }
       for (const d of list) {
@@ -228,6 +241,7 @@ export function readTree(opts: ReadTreeOptions): DiskTree | undefined {
           try {
             st = lstatSync(child);
           } catch (e) {
+            if (vanished(e)) continue;
             throw unreadable(child, e);
           }
           addFile(childRel, child, st);
