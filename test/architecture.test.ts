@@ -223,18 +223,10 @@ describe("architecture", () => {
     expect(offenders).toEqual([]);
   });
 
-  /**
-   * Files other branches are shrinking below the limit; the lead removes each entry once that
-   * branch has landed (issue 12: "no source file over 700 lines").
-   */
-  const OVERSIZE_UNTIL_MERGED: Record<string, string> = {
-    "daemon/ui-api.ts": "branch h-engine thins the UI API over sync/ operations",
-  };
-
-  it("has no source file over 700 lines (besides the named ones being split on other branches)", () => {
+  it("has no source file over 700 lines", () => {
     const over = files(SRC)
       .map((f) => ({ f: rel(f), n: readFileSync(f, "utf8").split("\n").length }))
-      .filter((x) => x.n > 700 && !OVERSIZE_UNTIL_MERGED[x.f])
+      .filter((x) => x.n > 700)
       .map((x) => `${x.f}: ${x.n} lines`);
     expect(over).toEqual([]);
   });
