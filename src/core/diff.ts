@@ -138,10 +138,9 @@ function cleanMultiMatch(dis: Uint8Array, i: number, s0: number, e0: number): bo
  * line is rated by its matches in the other file: 0 none (marked changed at once), 1 a few (searched),
  * 2 at least ~sqrt(n) (searched unless {@link cleanMultiMatch} drops it).
  */
-function prepare(a: readonly string[], b: readonly string[]): [DiffSide, DiffSide] {
-  const { ca, cb, n: nclass } = classify(a, b);
-  const na = a.length;
-  const nb = b.length;
+function prepare(ca: Int32Array, cb: Int32Array, nclass: number): [DiffSide, DiffSide] {
+  const na = ca.length;
+  const nb = cb.length;
   // Trim common ends.
   const lim = Math.min(na, nb);
   let start = 0;
@@ -520,7 +519,18 @@ function buildScript(s1: DiffSide, s2: DiffSide): LineChange[] {
  * @returns an empty array when `a` and `b` are equal
  */
 export function diffLines(a: readonly string[], b: readonly string[]): LineChange[] {
-  const [s1, s2] = prepare(a, b);
+  const { ca, cb, n } = classify(a, b);
+  return diffClasses(ca, cb, n);
+}
+
+/**
+ * {@link diffLines} on lines already classified: `ca[i]` / `cb[j]` are the equivalence classes of the
+ * lines (equal lines, and only those, share a class), each in `0 … nclass - 1`. Used by the merge
+ * engine, which classifies its three texts once (see {@link ./line-index.ts}).
+ * @returns the edit script from `ca` to `cb`, ascending, changes never touching
+ */
+export function diffClasses(ca: Int32Array, cb: Int32Array, nclass: number): LineChange[] {
+  const [s1, s2] = prepare(ca, cb, nclass);
   compareRecords(s1, s2);
   compact(s1, s2);
   compact(s2, s1);

@@ -18,7 +18,8 @@
  * Text outside conflicts is copied byte for byte, so CRLF, a BOM and a missing final newline survive.
  * Pure: no I/O. Source of the rules: git's `xdiff/xmerge.c` and `builtin/merge-file.c`.
  */
-import { diffLines, type LineChange, splitLines } from "./diff.js";
+import { diffClasses, type LineChange } from "./diff.js";
+import { endsInCrlf, endsInNewline, hasAlnum, indexLines, type LineIndex, lineText } from "./line-index.js";
 
 /**
  * `"merge"`: ours/theirs only (git's default); `"diff3"`: also the base between `|||||||` and
@@ -110,7 +111,7 @@ function appendRec(recs: Rec[], r: Omit<Rec, "refined">): void {
   }
 }
 
-function sameLines(a: readonly string[], ai: number, b: readonly string[], bi: number, n: number): boolean {
+function sameLines(a: Int32Array, ai: number, b: Int32Array, bi: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (a[ai + k] !== b[bi + k]) return false;
   return true;
 }
@@ -119,7 +120,7 @@ function sameLines(a: readonly string[], ai: number, b: readonly string[], bi: n
 function combine(
   x1: readonly LineChange[],
   x2: readonly LineChange[],
-  sides: { ours: readonly string[]; theirs: readonly string[]; nBase: number },
+  sides: { ours: LineIndex; theirs: LineIndex; nBase: number },
 ): Rec[] {
   const recs: Rec[] = [];
   const { ours, theirs, nBase } = sides;
@@ -155,7 +156,10 @@ function combine(
       continue;
     }
     const identical =
-      a.i1 === b.i1 && a.chg1 === b.chg1 && a.chg2 === b.chg2 && sameLines(ours, a.i2, theirs, b.i2, a.chg2);
+      a.i1 === b.i1 &&
+      a.chg1 === b.chg1 &&
+      a.chg2 === b.chg2 &&
+      sameLines(ours.cls, a.i2, theirs.cls, b.i2, a.chg2);
     if (!identical) {
       const off = a.i1 - b.i1;
       const ffo = off + a.chg1 - b.chg1;
@@ -184,8 +188,8 @@ function combine(
     if (end1 >= end2) q++;
     if (end2 >= end1) p++;
   }
-  const nOurs = ours.length;
-  const nTheirs = theirs.length;
+  const nOurs = ours.n;
+  const nTheirs = theirs.n;
   for (; p < x1.length; p++) {
     const a = x1[p] as LineChange;
     appendRec(recs, {
@@ -213,15 +217,39 @@ function combine(
   return recs;
 }
 
+/** {@link diffClasses} of two slices of class arrays, renumbered densely so its tables stay small. */
+function diffSlices(a: Int32Array, b: Int32Array): LineChange[] {
+  const ids = new Map<number, number>();
+  const renumber = (src: Int32Array): Int32Array => {
+    const out = new Int32Array(src.length);
+    for (let k = 0; k < src.length; k++) {
+      const x = src[k] as number;
+      let c = ids.get(x);
+      if (c === undefined) {
+        c = ids.size;
+        ids.set(x, c);
+      }
+      out[k] = c;
+    }
+    return out;
+  };
+  const la = renumber(a);
+  const lb = renumber(b);
+  return diffClasses(la, lb, ids.size);
+}
+
 /** Narrows each conflict to the lines where ours and theirs really differ (`xdl_refine_conflicts`). */
-function refine(recs: readonly Rec[], ours: readonly string[], theirs: readonly string[]): Rec[] {
+function refine(recs: readonly Rec[], ours: LineIndex, theirs: LineIndex): Rec[] {
   const out: Rec[] = [];
   for (const m of recs) {
     if (m.mode !== 0 || m.chg1 === 0 || m.chg2 === 0) {
       out.push(m);
       continue;
     }
-    const script = diffLines(ours.slice(m.i1, m.i1 + m.chg1), theirs.slice(m.i2, m.i2 + m.chg2));
+    const script = diffSlices(
+      ours.cls.subarray(m.i1, m.i1 + m.chg1),
+      theirs.cls.subarray(m.i2, m.i2 + m.chg2),
+    );
     if (script.length === 0) {
       out.push({ ...m, mode: 4 });
       continue;
@@ -243,7 +271,7 @@ function refine(recs: readonly Rec[], ours: readonly string[], theirs: readonly 
 }
 
 /** zdiff3: moves lines equal on both sides at the start and end of each conflict out of it (the base range stays). */
-function trimConflicts(recs: readonly Rec[], ours: readonly string[], theirs: readonly string[]): void {
+function trimConflicts(recs: readonly Rec[], ours: Int32Array, theirs: Int32Array): void {
   for (const m of recs) {
     if (m.mode !== 0) continue;
     while (m.chg1 > 0 && m.chg2 > 0 && ours[m.i1] === theirs[m.i2]) {
@@ -259,10 +287,8 @@ function trimConflicts(recs: readonly Rec[], ours: readonly string[], theirs: re
   }
 }
 
-const ALNUM = /[A-Za-z0-9]/;
-
 /** Joins conflicts separated by ≤ 3 lines, or by lines with no ASCII letter/digit (`xdl_simplify_non_conflicts`). */
-function simplify(recs: Rec[], ours: readonly string[]): void {
+function simplify(recs: Rec[], ours: LineIndex): void {
   let k = 0;
   while (k + 1 < recs.length) {
     const m = recs[k] as Rec;
@@ -273,7 +299,7 @@ function simplify(recs: Rec[], ours: readonly string[]): void {
     if (!keepApart && end - begin > 3) {
       keepApart = false;
       for (let i = begin; i < end; i++) {
-        if (ALNUM.test(ours[i] as string)) {
+        if (hasAlnum(ours, i)) {
           keepApart = true;
           break;
         }
@@ -291,13 +317,12 @@ function simplify(recs: Rec[], ours: readonly string[]): void {
 }
 
 /** 1 when line `i` ends in CRLF (for an unterminated last line: the line before), 0 for LF, -1 unknown. */
-function eolCrlf(lines: readonly string[], i: number): number {
-  const n = lines.length;
+function eolCrlf(f: LineIndex, i: number): number {
+  const n = f.n;
   if (n === 0) return -1;
-  const line = lines[i] as string;
-  if (i < n - 1 || line.endsWith("\n")) return line.endsWith("\r\n") ? 1 : 0;
+  if (i < n - 1 || endsInNewline(f, i)) return endsInCrlf(f, i) ? 1 : 0;
   if (i === 0) return -1;
-  return (lines[i - 1] as string).endsWith("\r\n") ? 1 : 0;
+  return endsInCrlf(f, i - 1) ? 1 : 0;
 }
 
 const FAVOR_MODE: Record<MergeFavor, number> = { ours: 1, theirs: 2, union: 3 };
@@ -312,12 +337,16 @@ const MODE_FAVOR: Record<number, MergeFavor> = { 1: "ours", 2: "theirs", 3: "uni
  *   // → { text: "A\nB\n", conflicts: 0, ... }
  */
 export function mergeText(input: MergeTextInput): MergeTextResult {
-  const base = splitLines(input.base);
-  const ours = splitLines(input.ours);
-  const theirs = splitLines(input.theirs);
+  const {
+    files: [base, ours, theirs],
+    nclass,
+  } = indexLines([input.base, input.ours, input.theirs]) as {
+    files: [LineIndex, LineIndex, LineIndex];
+    nclass: number;
+  };
   const style = input.style ?? "merge";
-  const x1 = diffLines(base, ours);
-  const x2 = diffLines(base, theirs);
+  const x1 = diffClasses(base.cls, ours.cls, nclass);
+  const x2 = diffClasses(base.cls, theirs.cls, nclass);
   if (x1.length === 0 || x2.length === 0) {
     const onlyTheirs = x1.length === 0;
     const script = onlyTheirs ? x2 : x1;
@@ -334,20 +363,20 @@ export function mergeText(input: MergeTextInput): MergeTextResult {
     });
     return { text: onlyTheirs ? input.theirs : input.ours, conflicts: 0, resolved: 0, hunks };
   }
-  let recs = combine(x1, x2, { ours, theirs, nBase: base.length });
+  let recs = combine(x1, x2, { ours, theirs, nBase: base.n });
   // diff3 shows the base, so conflicts are neither narrowed nor joined (git caps the level there).
   if (style === "merge") {
     recs = refine(recs, ours, theirs);
     simplify(recs, ours);
   } else if (style === "zdiff3") {
-    trimConflicts(recs, ours, theirs);
+    trimConflicts(recs, ours.cls, theirs.cls);
   }
   return fill(recs, { base, ours, theirs, input });
 }
 
 function fill(
   recs: readonly Rec[],
-  ctx: { base: readonly string[]; ours: readonly string[]; theirs: readonly string[]; input: MergeTextInput },
+  ctx: { base: LineIndex; ours: LineIndex; theirs: LineIndex; input: MergeTextInput },
 ): MergeTextResult {
   const { base, ours, theirs, input } = ctx;
   const size = input.markerSize !== undefined && input.markerSize > 0 ? input.markerSize : 7;
@@ -357,11 +386,11 @@ function fill(
   let lineNo = 0;
   let conflicts = 0;
   let resolved = 0;
-  const copy = (lines: readonly string[], from: number, count: number, nl?: { cr: boolean }): void => {
+  const copy = (f: LineIndex, from: number, count: number, nl?: { cr: boolean }): void => {
     if (count < 1) return;
-    for (let k = from; k < from + count; k++) out.push(lines[k] as string);
+    out.push(lineText(f, from, count));
     lineNo += count;
-    if (nl && !(lines[from + count - 1] as string).endsWith("\n")) out.push(nl.cr ? "\r\n" : "\n");
+    if (nl && !endsInNewline(f, from + count - 1)) out.push(nl.cr ? "\r\n" : "\n");
   };
   const crNeeded = (m: Rec): boolean => {
     let cr = eolCrlf(ours, m.i1 ? m.i1 - 1 : 0);
@@ -410,7 +439,7 @@ function fill(
     hunks.push(hunk);
     i = m.i1 + m.chg1;
   }
-  copy(ours, i, ours.length - i);
+  copy(ours, i, ours.n - i);
   return { text: out.join(""), conflicts, resolved, hunks };
 }
 

@@ -1,0 +1,133 @@
+/**
+ * Line index of a few texts at once: where each line starts and an equivalence class per line
+ * (equal lines — byte-exact, terminator included — share a class across all the texts indexed
+ * together). The merge engine ({@link ./merge.ts}) diffs these class arrays instead of arrays of line
+ * strings: no string is allocated per line, and each line is hashed once however many diffs use it.
+ *
+ * Classes come from a 32-bit FNV-1a hash of the line's UTF-16 code units in an open-addressing table;
+ * a hash hit is confirmed by comparing the lines unit by unit, so a collision never merges two
+ * different lines into one class.
+ *
+ * Pure: no I/O.
+ */
+
+/** One indexed text. */
+export interface LineIndex {
+  /** The text itself. */
+  text: string;
+  /** Number of lines (a last line without a newline counts; `""` has none). */
+  n: number;
+  /** `starts[i]` is the offset of line i in `text`; `starts[n]` is `text.length` (n + 1 entries). */
+  starts: Int32Array;
+  /** Equivalence class of each line (n entries), shared by equal lines of every text indexed with it. */
+  cls: Int32Array;
+}
+
+/** Line offsets of `text`: n + 1 entries, the last one `text.length`. */
+function lineStarts(text: string): Int32Array {
+  let n = 0;
+  for (let p = text.indexOf("\n"); p !== -1; p = text.indexOf("\n", p + 1)) n++;
+  const unterminated = text.length > 0 && text.charCodeAt(text.length - 1) !== 10;
+  if (unterminated) n++;
+  const starts = new Int32Array(n + 1);
+  let k = 1;
+  for (let p = text.indexOf("\n"); p !== -1; p = text.indexOf("\n", p + 1)) starts[k++] = p + 1;
+  starts[n] = text.length;
+  return starts;
+}
+
+/**
+ * Indexes `texts` together.
+ * @returns one {@link LineIndex} per text, in order, and the number of distinct classes (class ids
+ *   are `0 … nclass - 1`, numbered in order of first appearance)
+ */
+export function indexLines(texts: readonly string[]): { files: LineIndex[]; nclass: number } {
+  const all = texts.map(lineStarts);
+  let total = 0;
+  for (const s of all) total += s.length - 1;
+  let size = 16;
+  while (size < total * 2) size *= 2;
+  const mask = size - 1;
+  /** Slot → class id + 1 (0 = empty). */
+  const table = new Int32Array(size);
+  const clsHash = new Int32Array(total);
+  const clsText = new Int32Array(total);
+  const clsStart = new Int32Array(total);
+  const clsEnd = new Int32Array(total);
+  let nclass = 0;
+  const files: LineIndex[] = [];
+  for (let f = 0; f < texts.length; f++) {
+    const text = texts[f] as string;
+    const starts = all[f] as Int32Array;
+    const n = starts.length - 1;
+    const cls = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = starts[i] as number;
+      const e = starts[i + 1] as number;
+      let h = 0x811c9dc5 | 0;
+      for (let p = s; p < e; p++) h = Math.imul(h ^ text.charCodeAt(p), 0x01000193);
+      const len = e - s;
+      let slot = h & mask;
+      let c = -1;
+      for (;;) {
+        const entry = table[slot] as number;
+        if (entry === 0) break;
+        const k = entry - 1;
+        if (clsHash[k] === h && (clsEnd[k] as number) - (clsStart[k] as number) === len) {
+          const other = texts[clsText[k] as number] as string;
+          let q = clsStart[k] as number;
+          let p = s;
+          while (p < e && text.charCodeAt(p) === other.charCodeAt(q)) {
+            p++;
+            q++;
+          }
+          if (p === e) {
+            c = k;
+            break;
+          }
+        }
+        slot = (slot + 1) & mask;
+      }
+      if (c === -1) {
+        c = nclass++;
+        table[slot] = c + 1;
+        clsHash[c] = h;
+        clsText[c] = f;
+        clsStart[c] = s;
+        clsEnd[c] = e;
+      }
+      cls[i] = c;
+    }
+    files.push({ text, n, starts, cls });
+  }
+  return { files, nclass };
+}
+
+/** The text of lines `[from, from + count)` of `f`, terminators included. */
+export function lineText(f: LineIndex, from: number, count: number): string {
+  return f.text.slice(f.starts[from] as number, f.starts[from + count] as number);
+}
+
+/** True when line `i` of `f` ends in `"\n"`. */
+export function endsInNewline(f: LineIndex, i: number): boolean {
+  const e = f.starts[i + 1] as number;
+  return e > (f.starts[i] as number) && f.text.charCodeAt(e - 1) === 10;
+}
+
+/** True when line `i` of `f` ends in `"\r\n"`. */
+export function endsInCrlf(f: LineIndex, i: number): boolean {
+  const e = f.starts[i + 1] as number;
+  return (
+    e - (f.starts[i] as number) >= 2 && f.text.charCodeAt(e - 1) === 10 && f.text.charCodeAt(e - 2) === 13
+  );
+}
+
+/** True when line `i` of `f` holds an ASCII letter or digit. */
+export function hasAlnum(f: LineIndex, i: number): boolean {
+  const e = f.starts[i + 1] as number;
+  for (let p = f.starts[i] as number; p < e; p++) {
+    const c = f.text.charCodeAt(p);
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return true;
+  }
+  return false;
+}
