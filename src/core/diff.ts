@@ -78,28 +78,28 @@ interface DiffSide {
   nreff: number;
 }
 
+/**
+ * Maps each element of `src` to a dense class id (0, 1, …, in order of first appearance), sharing
+ * `ids` across calls so that equal elements of several sequences get the same id.
+ */
+export function denseClasses<K>(src: ArrayLike<K>, ids: Map<K, number>): Int32Array {
+  const out = new Int32Array(src.length);
+  for (let k = 0; k < src.length; k++) {
+    const x = src[k] as K;
+    let c = ids.get(x);
+    if (c === undefined) {
+      c = ids.size;
+      ids.set(x, c);
+    }
+    out[k] = c;
+  }
+  return out;
+}
+
 function classify(a: readonly string[], b: readonly string[]): { ca: Int32Array; cb: Int32Array; n: number } {
   const map = new Map<string, number>();
-  const ca = new Int32Array(a.length);
-  const cb = new Int32Array(b.length);
-  for (let i = 0; i < a.length; i++) {
-    const line = a[i] as string;
-    let c = map.get(line);
-    if (c === undefined) {
-      c = map.size;
-      map.set(line, c);
-    }
-    ca[i] = c;
-  }
-  for (let i = 0; i < b.length; i++) {
-    const line = b[i] as string;
-    let c = map.get(line);
-    if (c === undefined) {
-      c = map.size;
-      map.set(line, c);
-    }
-    cb[i] = c;
-  }
+  const ca = denseClasses(a, map);
+  const cb = denseClasses(b, map);
   return { ca, cb, n: map.size };
 }
 

@@ -18,7 +18,7 @@
  * Text outside conflicts is copied byte for byte, so CRLF, a BOM and a missing final newline survive.
  * Pure: no I/O. Source of the rules: git's `xdiff/xmerge.c` and `builtin/merge-file.c`.
  */
-import { diffClasses, type LineChange } from "./diff.js";
+import { denseClasses, diffClasses, type LineChange } from "./diff.js";
 import { endsInCrlf, endsInNewline, hasAlnum, indexLines, type LineIndex, lineText } from "./line-index.js";
 
 /**
@@ -220,21 +220,8 @@ function combine(
 /** {@link diffClasses} of two slices of class arrays, renumbered densely so its tables stay small. */
 function diffSlices(a: Int32Array, b: Int32Array): LineChange[] {
   const ids = new Map<number, number>();
-  const renumber = (src: Int32Array): Int32Array => {
-    const out = new Int32Array(src.length);
-    for (let k = 0; k < src.length; k++) {
-      const x = src[k] as number;
-      let c = ids.get(x);
-      if (c === undefined) {
-        c = ids.size;
-        ids.set(x, c);
-      }
-      out[k] = c;
-    }
-    return out;
-  };
-  const la = renumber(a);
-  const lb = renumber(b);
+  const la = denseClasses(a, ids);
+  const lb = denseClasses(b, ids);
   return diffClasses(la, lb, ids.size);
 }
 
