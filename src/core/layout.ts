@@ -18,6 +18,22 @@ export interface KindPlacement {
 /** A layout: a placement per kind. */
 export type Layout = Readonly<Record<Kind, KindPlacement>>;
 
+/**
+ * A layout that places only some kinds: an agent's target folder (`.agents/skills`) holds skills and
+ * nothing else. Every {@link Layout} is one.
+ */
+export type PartialLayout = Readonly<Partial<Record<Kind, KindPlacement>>>;
+
+/**
+ * The placement of `kind` in `layout`.
+ * @throws Error when the layout has no place for the kind (a caller's bug: callers filter by kind first)
+ */
+export function placementOf(layout: PartialLayout, kind: Kind): KindPlacement {
+  const p = layout[kind];
+  if (!p) throw new Error(`internal: this layout has no place for ${kind}s`);
+  return p;
+}
+
 /** The collection layout (`$SKILLSYNC_HOME/collections/<name>/`). */
 export const COLLECTION_LAYOUT: Layout = {
   skill: { dir: "skills", form: "folder" },
@@ -40,8 +56,8 @@ export const PROJECT_PROFILES: Readonly<Record<string, Layout>> = {
 export const DEFAULT_PROFILE = "claude";
 
 /** Relative path (from the layout's root) of an artifact: the folder for skills, the file otherwise. */
-export function artifactRelPath(layout: Layout, kind: Kind, name: string): string {
-  const p = layout[kind];
+export function artifactRelPath(layout: PartialLayout, kind: Kind, name: string): string {
+  const p = placementOf(layout, kind);
   return p.form === "folder" ? `${p.dir}/${name}` : `${p.dir}/${name}${p.ext ?? ""}`;
 }
 
@@ -49,8 +65,8 @@ export function artifactRelPath(layout: Layout, kind: Kind, name: string): strin
  * The path of a single-file artifact's one file inside its tree. A `file`-form artifact's tree has
  * exactly one entry, named `<name><ext>`.
  */
-export function singleFileEntryName(layout: Layout, kind: Kind, name: string): string {
-  return `${name}${layout[kind].ext ?? ""}`;
+export function singleFileEntryName(layout: PartialLayout, kind: Kind, name: string): string {
+  return `${name}${placementOf(layout, kind).ext ?? ""}`;
 }
 
 /** The project deployment record's path relative to the project root. */

@@ -24,6 +24,8 @@ export interface SyncResult {
   new_hash: string | null;
   snapshot_id: string | null;
   error: string | null;
+  /** The agent ids of the target this result is about; set when a deployment has targets other than Claude Code's (issue 11). */
+  target?: string[];
 }
 
 /** A sync result (DESIGN.md schema) for `artifactName` that did nothing yet. */

@@ -4,7 +4,7 @@
  */
 import { type Dirent, readdirSync } from "node:fs";
 import { join, sep } from "node:path";
-import { artifactRelPath, type Layout, singleFileEntryName } from "../core/layout.js";
+import { artifactRelPath, type PartialLayout, placementOf, singleFileEntryName } from "../core/layout.js";
 import { artifactNameProblem, KINDS, type Kind } from "../core/names.js";
 import { TEMP_MARKER } from "./fs.js";
 
@@ -20,8 +20,8 @@ export interface Located {
 }
 
 /** Where `kind/name` lives (or would live) under `root`. */
-export function locate(root: string, layout: Layout, kind: Kind, name: string): Located {
-  const p = layout[kind];
+export function locate(root: string, layout: PartialLayout, kind: Kind, name: string): Located {
+  const p = placementOf(layout, kind);
   const path = join(root, ...artifactRelPath(layout, kind, name).split("/"));
   return p.form === "folder"
     ? { kind, name, path, form: "folder" }
@@ -35,12 +35,13 @@ export function locate(root: string, layout: Layout, kind: Kind, name: string): 
  */
 export function discoverArtifacts(
   root: string,
-  layout: Layout,
+  layout: PartialLayout,
   onSkip?: (message: string, skipped?: { kind: Kind; name: string; path: string; problem: string }) => void,
 ): Located[] {
   const found: Located[] = [];
   for (const kind of KINDS) {
     const p = layout[kind];
+    if (!p) continue;
     const dir = join(root, ...p.dir.split("/"));
     let list: Dirent[];
     try {

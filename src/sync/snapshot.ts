@@ -11,10 +11,15 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
-import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
-import type { Kind } from "../core/names.js";
+import {
+  artifactRelPath,
+  DEPLOYMENT_RECORD_PATH,
+  type KindPlacement,
+  type PartialLayout,
+} from "../core/layout.js";
+import { KINDS, type Kind } from "../core/names.js";
 import { sha256Hex } from "../core/tree-hash.js";
-import { discoverArtifacts, locate } from "../store/collection.js";
+import { discoverArtifacts, type Located, locate } from "../store/collection.js";
 import { removePath, writeFileAtomic } from "../store/fs.js";
 import { readArtifactTree } from "./artifact-info.js";
 import {
@@ -28,8 +33,14 @@ import {
   type Workspace,
 } from "./workspace.js";
 
-/** What a snapshot covers. */
-export type SnapshotScope = { type: "collection" } | { type: "project"; project: string };
+/**
+ * What a snapshot covers. A project scope covers Claude Code's layout in `project` plus the
+ * `layouts` of the other targets (issue 11); `record` is the deployment record's absolute path when
+ * it is not the project's own (the global record, with `project` the user's home).
+ */
+export type SnapshotScope =
+  | { type: "collection" }
+  | { type: "project"; project: string; record?: string; layouts?: PartialLayout[] };
 
 /** A stored snapshot. */
 export interface Snapshot {
@@ -39,8 +50,9 @@ export interface Snapshot {
   message: string;
   auto: boolean;
   collection: string;
-  scope: { type: "collection" } | { type: "project"; project: string };
-  artifacts: { kind: Kind; name: string; tree: string }[];
+  scope: SnapshotScope;
+  /** `path`: where the artifact was, relative to the scope's root (missing in older snapshots: the default layout). */
+  artifacts: { kind: Kind; name: string; tree: string; path?: string }[];
   /** Text of the lock file (collection scope) or deployment record (project scope), if any. */
   state_file: string | null;
 }
@@ -60,7 +72,37 @@ function snapshotDir(ws: Workspace): string {
 function scopeRoot(ws: Workspace, scope: SnapshotScope): { root: string; stateFile: string } {
   return scope.type === "collection"
     ? { root: ws.collectionDir, stateFile: ws.lockPath }
-    : { root: scope.project, stateFile: join(scope.project, ...DEPLOYMENT_RECORD_PATH.split("/")) };
+    : {
+        root: scope.project,
+        stateFile: scope.record ?? join(scope.project, ...DEPLOYMENT_RECORD_PATH.split("/")),
+      };
+}
+
+/** The layouts a scope covers, each once: the collection's, or the project default plus the scope's others. */
+function scopeLayouts(ws: Workspace, scope: SnapshotScope): PartialLayout[] {
+  if (scope.type === "collection") return [ws.layout];
+  const out: PartialLayout[] = scope.record ? [] : [projectLayout(ws)];
+  const seen = new Set<string>();
+  for (const l of out) for (const k of KINDS) if (l[k]) seen.add(`${k}:${l[k]!.dir}`);
+  for (const l of scope.layouts ?? []) {
+    const fresh: Partial<Record<Kind, KindPlacement>> = {};
+    for (const k of KINDS) {
+      const p = l[k];
+      if (p && !seen.has(`${k}:${p.dir}`)) {
+        seen.add(`${k}:${p.dir}`);
+        fresh[k] = p;
+      }
+    }
+    if (Object.keys(fresh).length > 0) out.push(fresh);
+  }
+  return out;
+}
+
+/** Every artifact under `root` in `layouts`, with its path relative to `root`. */
+function discoverIn(root: string, layouts: readonly PartialLayout[]): { loc: Located; rel: string }[] {
+  return layouts.flatMap((layout) =>
+    discoverArtifacts(root, layout).map((loc) => ({ loc, rel: artifactRelPath(layout, loc.kind, loc.name) })),
+  );
 }
 
 function readText(file: string): string | null {
@@ -77,13 +119,12 @@ function readText(file: string): string | null {
  */
 export async function takeSnapshot(ws: Workspace, opts: SnapshotOptions): Promise<string> {
   const { root, stateFile } = scopeRoot(ws, opts.scope);
-  const layout = opts.scope.type === "collection" ? ws.layout : projectLayout(ws);
   const artifacts: Snapshot["artifacts"] = [];
-  for (const loc of discoverArtifacts(root, layout)) {
+  for (const { loc, rel } of discoverIn(root, scopeLayouts(ws, opts.scope))) {
     const tree = readArtifactTree(ws, loc);
     if (!tree) continue;
     await ws.objects.putDiskTree(tree);
-    artifacts.push({ kind: loc.kind, name: loc.name, tree: tree.sha });
+    artifacts.push({ kind: loc.kind, name: loc.name, tree: tree.sha, path: rel });
   }
   ws.statCache.flush();
   const body = {
@@ -199,10 +240,30 @@ export async function rollback(ws: Workspace, opts: RollbackOptions): Promise<Ro
   const snap = getSnapshot(ws, opts.id);
   const scope: SnapshotScope = snap.scope;
   const { root, stateFile } = scopeRoot(ws, scope);
-  const layout = scope.type === "collection" ? ws.layout : projectLayout(ws);
+  const layouts = scopeLayouts(ws, scope);
   const lock = scope.type === "collection" ? collectionLock(ws) : projectLock(ws, scope.project);
   if (scope.type === "project" && existsSync(scope.project))
-    assertTargetsContained(scope.project, layout, [DEPLOYMENT_RECORD_PATH.split("/").slice(0, -1).join("/")]);
+    for (const layout of layouts)
+      assertTargetsContained(
+        scope.project,
+        layout,
+        scope.record ? [] : [DEPLOYMENT_RECORD_PATH.split("/").slice(0, -1).join("/")],
+      );
+  /** Where a snapshot artifact goes back to: its recorded path, else the first layout placing its kind. */
+  const locOf = (a: Snapshot["artifacts"][number]): Located => {
+    const layout =
+      layouts.find(
+        (l) => l[a.kind] && (a.path === undefined || artifactRelPath(l, a.kind, a.name) === a.path),
+      ) ?? layouts.find((l) => l[a.kind]);
+    if (!layout)
+      throw new SkillsyncError(
+        "NOT_FOUND",
+        `snapshot ${snap.id} holds ${a.kind}/${a.name} at ${a.path}, a place this scope no longer has`,
+      );
+    return locate(root, layout, a.kind, a.name);
+  };
+  const samePlace = (a: Snapshot["artifacts"][number], loc: Located, rel: string): boolean =>
+    a.kind === loc.kind && a.name === loc.name && (a.path === undefined || a.path === rel);
   return locked(ws, [lock], async () => {
     const wanted = opts.names?.length
       ? opts.names.map((n) => {
@@ -226,7 +287,7 @@ export async function rollback(ws: Workspace, opts: RollbackOptions): Promise<Ro
     const removed: string[] = [];
     try {
       for (const { a, files } of trees) {
-        const loc = locate(root, layout, a.kind, a.name);
+        const loc = locOf(a);
         const current = readArtifactTree(ws, loc);
         if (current?.sha === a.tree) continue;
         if (loc.form === "folder")
@@ -238,8 +299,8 @@ export async function rollback(ws: Workspace, opts: RollbackOptions): Promise<Ro
         restored.push(`${a.kind}/${a.name}`);
       }
       if (!opts.names?.length) {
-        for (const loc of discoverArtifacts(root, layout)) {
-          if (snap.artifacts.some((a) => a.kind === loc.kind && a.name === loc.name)) continue;
+        for (const { loc, rel } of discoverIn(root, layouts)) {
+          if (snap.artifacts.some((a) => samePlace(a, loc, rel))) continue;
           await tx.remove(loc.path);
           removed.push(`${loc.kind}/${loc.name}`);
         }

@@ -11,11 +11,23 @@ import {
   isDrift,
   type Recommendation,
 } from "../core/drift.js";
-import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
-import type { Kind } from "../core/names.js";
+import {
+  artifactRelPath,
+  DEFAULT_PROFILE,
+  DEPLOYMENT_RECORD_PATH,
+  type PartialLayout,
+  PROJECT_PROFILES,
+} from "../core/layout.js";
+import { KINDS, type Kind } from "../core/names.js";
 import { onlyPreservedDiffer } from "../core/preserve.js";
+import { type Target, targetPath } from "../core/targets.js";
 import { discoverArtifacts, type Located } from "../store/collection.js";
-import { type DeployRecord, type RecordEntry, readDeployRecord } from "../store/deploy-record.js";
+import {
+  type DeployRecord,
+  type RecordEntry,
+  readDeployRecord,
+  recordForTarget,
+} from "../store/deploy-record.js";
 import { verifyUnchangedFolders } from "../store/parallel-verify.js";
 import type { ParsedCache } from "../store/parsed-cache.js";
 import { openStateDb } from "../store/state-db.js";
@@ -38,6 +50,10 @@ export interface StatusArtifact {
   project_version: string | null;
   last_deployed: string | null;
   recommendation: Recommendation | null;
+  /** The agent ids of the target this row is about (issue 11). */
+  target: string[];
+  /** Where the artifact is (or would be) in that target, relative to the project or home. */
+  path: string;
 }
 
 /** The whole `status --json` object (DESIGN.md). */
@@ -61,8 +77,20 @@ export function readProjectRecord(project: string, cache?: ParsedCache): DeployR
   return readDeployRecord(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")), cache);
 }
 
+/**
+ * Where the project side of a read is: one target's folders under the root, and the record's file.
+ * Default: Claude Code's layout and the project's record.
+ */
+export interface SideWhere {
+  target: Target;
+  /** Absolute path of the deployment record (project or global). */
+  recordPath: string;
+}
+
 /** Options of {@link readSides}. */
 export interface ReadSidesOptions {
+  /** The target whose copies are the project side (default: Claude Code's layout). */
+  where?: SideWhere;
   /**
    * A file-system monitor's answer (src/sync/fsmonitor-client.ts). An artifact it calls untouched is
    * not looked at when its stat-cache row is settled: its tree hash comes from the row and its files
@@ -90,12 +118,41 @@ export interface Found {
 }
 
 /** Every artifact under the collection and `project`; skipped names are reported as warnings. */
-function findArtifacts(ws: Workspace, project: string): Found {
+function findArtifacts(ws: Workspace, project: string, layout: PartialLayout): Found {
   const warn = (m: string) => ws.reporter.warn(m);
   return {
     collection: discoverArtifacts(ws.collectionDir, ws.layout, warn),
-    project: discoverArtifacts(project, projectLayout(ws), warn),
+    project: discoverArtifacts(project, layout, warn),
   };
+}
+
+/** Claude Code's target in the default profile. */
+const DEFAULT_TARGET: Target = { agents: ["claude-code"], layout: PROJECT_PROFILES[DEFAULT_PROFILE]! };
+
+/** The default side: Claude Code's layout in `project`, with the project's record. */
+export function claudeWhere(ws: Workspace, project: string): SideWhere {
+  return {
+    target: { agents: ["claude-code"], layout: projectLayout(ws) },
+    recordPath: join(project, ...DEPLOYMENT_RECORD_PATH.split("/")),
+  };
+}
+
+/**
+ * The record as `where.target` sees it (see `recordForTarget`), and the whole record.
+ * @throws SkillsyncError INVALID_RECORD for a corrupt deployment record
+ */
+export function readTargetRecord(
+  ws: Workspace,
+  where: SideWhere,
+): { view: DeployRecord | undefined; full: DeployRecord | undefined } {
+  const full = readDeployRecord(where.recordPath, ws.parsedCache);
+  const legacy = projectLayout(ws);
+  const view = recordForTarget(
+    full,
+    (e) => targetPath(where.target, e.type, e.name),
+    (e) => artifactRelPath(legacy, e.type, e.name),
+  );
+  return { view, full };
 }
 
 /**
@@ -108,8 +165,9 @@ export async function prepareRead(
   ws: Workspace,
   project: string,
   skip: (root: string) => boolean = () => false,
+  layout: PartialLayout = projectLayout(ws),
 ): Promise<{ found: Found; verified: Map<string, string> }> {
-  const found = findArtifacts(ws, project);
+  const found = findArtifacts(ws, project, layout);
   const jobs = [
     { root: ws.collectionDir, locs: found.collection },
     { root: project, locs: found.project },
@@ -126,16 +184,19 @@ export async function prepareRead(
 }
 
 /**
- * Reads every artifact present in the collection, the project, or the record.
+ * Reads every artifact present in the collection, the project (in `opts.where`'s target), or the
+ * record. `record` is the target's view of the record (each entry's `sha` that target's base);
+ * `fullRecord` the whole record.
  * @throws SkillsyncError INVALID_RECORD for a corrupt deployment record
  */
 export function readSides(
   ws: Workspace,
   project: string,
   opts: ReadSidesOptions = {},
-): { sides: Sides[]; record: DeployRecord | undefined } {
+): { sides: Sides[]; record: DeployRecord | undefined; fullRecord: DeployRecord | undefined } {
   requireCollection(ws);
-  const record = readProjectRecord(project, ws.parsedCache);
+  const where = opts.where ?? claudeWhere(ws, project);
+  const { view: record, full: fullRecord } = readTargetRecord(ws, where);
   const monitor = opts.monitor;
   // A root the monitor vouches for needs only tree hashes; one already verified needs rows only for
   // the few artifacts that failed the check (read one by one); any other root is read whole.
@@ -160,8 +221,9 @@ export function readSides(
     if (!s) byId.set(id, (s = { kind, name }));
     return s;
   };
-  const found = opts.found ?? findArtifacts(ws, project);
+  const found = opts.found ?? findArtifacts(ws, project, where.target.layout);
   for (const loc of found.collection) {
+    if (!where.target.layout[loc.kind]) continue;
     const tree = read(loc);
     if (tree) get(loc.kind, loc.name).collection = { loc, tree, version: treeMeta(ws, loc, tree).version };
   }
@@ -174,7 +236,7 @@ export function readSides(
   const sides = [...byId.values()].sort((a, b) =>
     a.kind === b.kind ? (a.name < b.name ? -1 : 1) : a.kind < b.kind ? -1 : 1,
   );
-  return { sides, record };
+  return { sides, record, fullRecord };
 }
 
 /**
@@ -194,8 +256,11 @@ export function effectiveSha(ws: Workspace, s: Sides, side: "collection" | "proj
     : own.tree.sha;
 }
 
-/** The status row of one artifact; `ws` enables the preserved-sections rule. */
-export function statusOf(s: Sides, ws?: Workspace): StatusArtifact {
+/**
+ * The status row of one artifact; `ws` enables the preserved-sections rule; `target` names the
+ * target the project side was read from (default: Claude Code's layout).
+ */
+export function statusOf(s: Sides, ws?: Workspace, target?: Target): StatusArtifact {
   const cSha = ws ? effectiveSha(ws, s, "collection") : s.collection?.tree.sha;
   const pSha = ws ? effectiveSha(ws, s, "project") : s.project?.tree.sha;
   const d = classifyDrift({
@@ -217,20 +282,53 @@ export function statusOf(s: Sides, ws?: Workspace): StatusArtifact {
     project_version: s.project?.version ?? null,
     last_deployed: s.record?.["deployed-at"] ?? null,
     recommendation: d.recommendation,
+    target: [...(target ?? DEFAULT_TARGET).agents],
+    path: targetPath(target ?? DEFAULT_TARGET, s.kind, s.name) ?? "",
   };
 }
 
 /**
- * The drift status of `project` (an existing folder, see `resolveProject`).
+ * The drift status of `project` (an existing folder, see `resolveProject`): one row per artifact and
+ * target (`opts.wheres`, default Claude Code's layout), sorted by kind, name and path.
  * @throws SkillsyncError NOT_FOUND (no collection), INVALID_RECORD
  */
-export function projectStatus(ws: Workspace, project: string, opts: ReadSidesOptions = {}): StatusReport {
-  const { sides } = readSides(ws, project, opts);
-  const artifacts = sides.map((s) => statusOf(s, ws));
+export function projectStatus(
+  ws: Workspace,
+  project: string,
+  opts: ReadSidesOptions & { wheres?: readonly SideWhere[] } = {},
+): StatusReport {
+  const wheres = opts.wheres ?? [opts.where ?? claudeWhere(ws, project)];
+  const artifacts: StatusArtifact[] = [];
+  for (const where of wheres) {
+    const { sides } = readSides(ws, project, { ...opts, where });
+    for (const s of sides) artifacts.push(statusOf(s, ws, where.target));
+  }
+  if (wheres.length > 1) artifacts.sort(byKindNamePath);
   const drift_count = artifacts.filter((a) =>
     isDrift({ driftType: a.drift_type, driftSide: null, recommendation: null }),
   ).length;
   return { drift_detected: drift_count > 0, drift_count, artifacts };
+}
+
+function byKindNamePath(a: StatusArtifact, b: StatusArtifact): number {
+  const ka = `${a.type}\u0000${a.name}\u0000${a.path}`;
+  const kb = `${b.type}\u0000${b.name}\u0000${b.path}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** True when `wheres` is exactly Claude Code's layout with the project's own record. */
+function isDefaultWheres(ws: Workspace, project: string, wheres: readonly SideWhere[]): boolean {
+  const d = claudeWhere(ws, project);
+  return (
+    wheres.length === 1 &&
+    wheres[0]!.recordPath === d.recordPath &&
+    wheres[0]!.target.agents.join() === "claude-code" &&
+    sameLayout(wheres[0]!.target.layout, d.target.layout)
+  );
+}
+
+function sameLayout(a: PartialLayout, b: PartialLayout): boolean {
+  return KINDS.every((k) => JSON.stringify(a[k] ?? null) === JSON.stringify(b[k] ?? null));
 }
 
 /** Options of {@link currentStatus}. */
@@ -239,6 +337,11 @@ export interface CurrentStatusOptions {
   fsmonitor: boolean;
   /** Hears what the monitor vouched for, a line at a time (`SKILLSYNC_TRACE_FSMONITOR`). */
   trace?: (line: string) => void;
+  /**
+   * The targets to report on (from `projectDeployment`/`globalDeployment`). Default: Claude Code's
+   * layout in `project`. The monitor is asked only for that default.
+   */
+  wheres?: readonly SideWhere[];
 }
 
 /**
@@ -253,6 +356,18 @@ export async function currentStatus(
   project: string,
   opts: CurrentStatusOptions,
 ): Promise<StatusReport> {
+  if (opts.wheres && !isDefaultWheres(ws, project, opts.wheres)) {
+    const artifacts: StatusArtifact[] = [];
+    for (const where of opts.wheres) {
+      const prep = await prepareRead(ws, project, () => false, where.target.layout);
+      artifacts.push(...projectStatus(ws, project, { ...prep, where }).artifacts);
+    }
+    artifacts.sort(byKindNamePath);
+    const drift_count = artifacts.filter((a) =>
+      isDrift({ driftType: a.drift_type, driftSide: null, recommendation: null }),
+    ).length;
+    return { drift_detected: drift_count > 0, drift_count, artifacts };
+  }
   let monitor: FsmonitorAnswer | undefined;
   if (opts.fsmonitor) {
     const a = await queryFsmonitor(ws, [

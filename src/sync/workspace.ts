@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
-import { COLLECTION_LAYOUT, DEFAULT_PROFILE, type Layout, PROJECT_PROFILES } from "../core/layout.js";
+import { COLLECTION_LAYOUT, DEFAULT_PROFILE, type Layout, type PartialLayout, PROJECT_PROFILES } from "../core/layout.js";
 import { artifactNameProblem } from "../core/names.js";
 import { type Config, loadConfig } from "../store/config.js";
 import { recoverTransactions, sweepTemps, Transaction } from "../store/fs.js";
@@ -155,13 +155,13 @@ export async function resolveProject(_ws: Workspace, dir?: string): Promise<stri
  * @param dirs extra `/`-separated folders relative to `root` to check (e.g. the record's folder)
  * @throws SkillsyncError UNSAFE_PATH naming the link, where it points and how to fix it
  */
-export function assertTargetsContained(root: string, layout: Layout, dirs: readonly string[] = []): void {
+export function assertTargetsContained(root: string, layout: PartialLayout, dirs: readonly string[] = []): void {
   const rootReal = realpathSync(root);
   const inside = (p: string): boolean => {
     const rel = relative(rootReal, p);
     return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
   };
-  const all = new Set([...Object.values(layout).map((p) => p.dir), ...dirs]);
+  const all = new Set([...Object.values(layout).map((p) => p?.dir ?? ""), ...dirs]);
   for (const dir of all) {
     const parts = dir.split("/").filter((x) => x !== "" && x !== ".");
     let cur = root;

@@ -320,7 +320,7 @@ describe("fixtures: add, deploy, drift status, refusals, undeploy", () => {
       const deploy = ["deploy", "--all", "--project", w.project];
       mangled(recordPath(), (t) => `${t}\n[[[broken\n`, deploy, { line: true });
       mangled(recordPath(), (t) => t.replace(/^deployed-from = .*\n/m, ""), deploy, { line: true });
-      const r = mangled(recordPath(), (t) => t.replace(/^version = 1$/m, "version = 7"), deploy, {
+      const r = mangled(recordPath(), (t) => t.replace(/^version = 2$/m, "version = 7"), deploy, {
         line: true,
       });
       expect(r.stderr).toMatch(/version 7/);

@@ -1,0 +1,96 @@
+/**
+ * Which targets an operation runs on (issue 11): `--agent` when given, else the project's configured
+ * agents (config `project_agents`, default `claude-code`) together with every agent the deployment
+ * record already serves, so that a copy deployed once keeps being seen and updated. `--global`
+ * targets the user's folders under `$HOME`, with the record `$SKILLSYNC_HOME/global/deployed.toml`.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_AGENT } from "../core/agents.js";
+import { artifactRelPath, DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
+import type { Kind } from "../core/names.js";
+import { globalTargets, projectTargets, type Target } from "../core/targets.js";
+import { entryTargets, readDeployRecord } from "../store/deploy-record.js";
+import type { SideWhere } from "./status.js";
+import { projectLayout, type Workspace } from "./workspace.js";
+
+/** Where an operation writes: a root (project or home), its record and its targets. */
+export interface Deployment {
+  scope: "project" | "global";
+  /** Absolute project folder, or the user's home for `global`. */
+  root: string;
+  /** Absolute path of the deployment record. */
+  recordPath: string;
+  targets: Target[];
+  /** Kinds none of the targets has a place for (skipped with one notice). */
+  unplaced: Kind[];
+}
+
+/** The user's home as the `skills` CLI takes it: `$HOME`, else the OS's idea of it. */
+export function userHome(env: NodeJS.ProcessEnv = process.env): string {
+  const h = env.HOME?.trim();
+  return h && h.length > 0 ? h : homedir();
+}
+
+/** The global deployment record: `$SKILLSYNC_HOME/global/deployed.toml`. */
+export function globalRecordPath(ws: Workspace): string {
+  return join(ws.paths.root, "global", "deployed.toml");
+}
+
+function recordedAgents(ws: Workspace, recordPath: string): string[] {
+  const record = readDeployRecord(recordPath, ws.parsedCache);
+  const legacy = projectLayout(ws);
+  const out: string[] = [];
+  for (const e of record?.artifacts ?? [])
+    for (const t of entryTargets(e, artifactRelPath(legacy, e.type, e.name))) out.push(...t.agents);
+  return out;
+}
+
+/**
+ * The deployment of `project` for `agents` (default: configured ∪ recorded, see the module doc).
+ * @throws SkillsyncError USAGE for an unknown agent id; INVALID_RECORD for a corrupt record
+ */
+export function projectDeployment(ws: Workspace, project: string, agents?: readonly string[]): Deployment {
+  const recordPath = join(project, ...DEPLOYMENT_RECORD_PATH.split("/"));
+  const ids =
+    agents && agents.length > 0
+      ? [...agents]
+      : [
+          ...new Set([
+            ...(ws.config.project_agents[project] ?? [DEFAULT_AGENT]),
+            ...recordedAgents(ws, recordPath),
+          ]),
+        ];
+  const { targets, unplaced } = projectTargets(ids, projectLayout(ws));
+  return { scope: "project", root: project, recordPath, targets, unplaced };
+}
+
+/**
+ * The global deployment (the user's folders under `$HOME`) for `agents` (default: `claude-code` ∪
+ * recorded).
+ * @throws SkillsyncError USAGE for an unknown agent, one without a global folder, or a folder outside `$HOME`
+ */
+export function globalDeployment(
+  ws: Workspace,
+  agents?: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Deployment {
+  const recordPath = globalRecordPath(ws);
+  const home = userHome(env);
+  const ids =
+    agents && agents.length > 0
+      ? [...agents]
+      : [...new Set([DEFAULT_AGENT, ...recordedAgents(ws, recordPath)])];
+  const { targets, unplaced } = globalTargets(ids, { env, home });
+  return { scope: "global", root: home, recordPath, targets, unplaced };
+}
+
+/** The read position of one target of a deployment. */
+export function whereOf(d: Deployment, target: Target): SideWhere {
+  return { target, recordPath: d.recordPath };
+}
+
+/** True when `d` is the plain Claude Code project deployment (the one the fsmonitor knows). */
+export function isClaudeOnly(d: Deployment): boolean {
+  return d.scope === "project" && d.targets.length === 1 && d.targets[0]!.agents.join() === "claude-code";
+}
