@@ -18,9 +18,11 @@ export interface SyncReportLike {
 
 /** Prints the table of results that did something (and the error lines); returns how many rows. */
 export function printSyncResults(out: Output, results: SyncResult[]): number {
+  const withTarget = results.some((x) => x.target);
   const rows = results
     .filter((x) => x.direction !== "none" || !x.success || x.new_hash || x.error)
     .map((x) => [
+      ...(withTarget ? [x.target?.join(",") ?? ""] : []),
       x.artifact_name,
       x.success && x.conflicts_remaining === 0
         ? color.green("ok")
@@ -31,8 +33,21 @@ export function printSyncResults(out: Output, results: SyncResult[]): number {
       `${shortHash(x.previous_hash)} → ${shortHash(x.new_hash)}`,
     ]);
   if (rows.length > 0)
-    out.table(["artifact", "result", "direction", "strategy", "conflicts", "change"], rows);
-  for (const x of results) if (x.error) out.line(`${color.yellow(x.artifact_name)}: ${x.error}`);
+    out.table(
+      [
+        ...(withTarget ? ["target"] : []),
+        "artifact",
+        "result",
+        "direction",
+        "strategy",
+        "conflicts",
+        "change",
+      ],
+      rows,
+    );
+  for (const x of results)
+    if (x.error)
+      out.line(`${color.yellow(x.artifact_name)}${x.target ? ` [${x.target.join(",")}]` : ""}: ${x.error}`);
   return rows.length;
 }
 

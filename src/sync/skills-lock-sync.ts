@@ -187,8 +187,8 @@ export function updatedGlobalSkillLock(
 }
 
 /**
- * Stages the update of the user's global `.skill-lock.json` in `tx` (for a `--global` deploy or
- * undeploy; not yet called on this branch). Does nothing when the file does not exist.
+ * Stages the update of the user's global `.skill-lock.json` in `tx` (for a `--global` deploy, push,
+ * sync or undeploy). Does nothing when the file does not exist.
  * @returns true when a new global lock was staged
  * @throws SkillsyncError INVALID_LOCK / UNSUPPORTED_VERSION (nothing of the operation is written then)
  */

@@ -4,15 +4,19 @@
  * record already serves, so that a copy deployed once keeps being seen and updated. `--global`
  * targets the user's folders under `$HOME`, with the record `$SKILLSYNC_HOME/global/deployed.toml`.
  */
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AGENT } from "../core/agents.js";
+import { SkillsyncError } from "../core/errors.js";
 import { artifactRelPath, DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
 import { globalTargets, projectTargets, type Target } from "../core/targets.js";
 import { entryTargets, readDeployRecord } from "../store/deploy-record.js";
+import { globalSkillLockPath } from "../store/skills-lock.js";
 import type { SideWhere } from "./status.js";
-import { projectLayout, type Workspace } from "./workspace.js";
+import type { TargetRun } from "./transfer-step.js";
+import { assertTargetsContained, projectLayout, resolveProject, type Workspace } from "./workspace.js";
 
 /** Where an operation writes: a root (project or home), its record and its targets. */
 export interface Deployment {
@@ -93,4 +97,45 @@ export function whereOf(d: Deployment, target: Target): SideWhere {
 /** True when `d` is the plain Claude Code project deployment (the one the fsmonitor knows). */
 export function isClaudeOnly(d: Deployment): boolean {
   return d.scope === "project" && d.targets.length === 1 && d.targets[0]!.agents.join() === "claude-code";
+}
+
+/** The deployment record's folder, relative to the project. */
+const RECORD_DIR = DEPLOYMENT_RECORD_PATH.split("/").slice(0, -1).join("/");
+
+/**
+ * The deployment an operation runs on: `--global` (the user's folders) or the project, with the
+ * targets of `agents` (or the defaults); every target folder checked for symlinks leaving the root.
+ * @throws SkillsyncError PROJECT_MISSING, USAGE (unknown agent), UNSAFE_PATH, INVALID_RECORD
+ */
+export async function resolveDeployment(
+  ws: Workspace,
+  opts: { project?: string; agents?: string[]; global?: boolean },
+): Promise<Deployment> {
+  if (opts.global && opts.project)
+    throw new SkillsyncError("USAGE", "--global and --project exclude each other; pass one");
+  const dep = opts.global
+    ? globalDeployment(ws, opts.agents)
+    : projectDeployment(ws, await resolveProject(ws, opts.project), opts.agents);
+  if (dep.scope === "global" && !existsSync(dep.root))
+    throw new SkillsyncError("PROJECT_MISSING", `home folder ${dep.root} does not exist; set HOME`);
+  for (const t of dep.targets)
+    assertTargetsContained(dep.root, t.layout, dep.scope === "project" ? [RECORD_DIR] : []);
+  return dep;
+}
+
+/** The engine's view of one target of `dep`. */
+export function targetRun(dep: Deployment, target: Target): TargetRun {
+  return {
+    root: dep.root,
+    target,
+    recordPath: dep.recordPath,
+    scope: {
+      type: "project",
+      project: dep.root,
+      ...(dep.scope === "global" ? { record: dep.recordPath } : {}),
+      layouts: dep.targets.map((t) => t.layout),
+    },
+    skillsLock: dep.scope === "project",
+    ...(dep.scope === "global" ? { globalLockFile: globalSkillLockPath(dep.root) } : {}),
+  };
 }

@@ -22,7 +22,11 @@ import type { Transaction } from "../store/fs.js";
 import { findLockEntry, type LockFile, readLockFile, upsertLockEntry } from "../store/lock-file.js";
 import { readArtifactTree } from "./artifact-info.js";
 import { modeBits, stageLock, toWrite } from "./collection-ops.js";
-import { type SkillsLockChange, stageSkillsLockUpdate } from "./skills-lock-sync.js";
+import {
+  type SkillsLockChange,
+  stageGlobalSkillLockUpdate,
+  stageSkillsLockUpdate,
+} from "./skills-lock-sync.js";
 import type { Step, TargetRun } from "./transfer-step.js";
 import { VERSION_STRING } from "./version.js";
 import { isoNow, projectLayout, transaction, type Workspace } from "./workspace.js";
@@ -151,6 +155,12 @@ export async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
     if (old === undefined || stripStamp(old) !== stripStamp(text)) await tx.stageFile(recordPath, text);
     if (x.run.skillsLock)
       await stageSkillsLockUpdate(ws, tx, { root: project, lock, changes: skillsLockChanges(x) });
+    if (x.run.globalLockFile)
+      await stageGlobalSkillLockUpdate(ws, tx, {
+        lockFile: x.run.globalLockFile,
+        lock,
+        changes: skillsLockChanges(x),
+      });
     await tx.commit();
   } catch (e) {
     await tx.abort();

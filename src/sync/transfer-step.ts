@@ -124,4 +124,6 @@ export interface TargetRun {
   scope: { type: "project"; project: string; record?: string; layouts?: PartialLayout[] };
   /** Update `skills-lock.json` in the root (project deployments only; the global lock is another file). */
   skillsLock: boolean;
+  /** The user's global `.skill-lock.json` to keep current (global deployments only). */
+  globalLockFile?: string;
 }

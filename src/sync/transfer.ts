@@ -26,10 +26,11 @@ import {
   withTarget,
 } from "../store/deploy-record.js";
 import { readLockFile } from "../store/lock-file.js";
-import { stageSkillsLockUpdate } from "./skills-lock-sync.js";
+import { globalSkillLockPath } from "../store/skills-lock.js";
+import { stageGlobalSkillLockUpdate, stageSkillsLockUpdate } from "./skills-lock-sync.js";
 import { takeSnapshot } from "./snapshot.js";
 import { readSides } from "./status.js";
-import { type Deployment, globalDeployment, isClaudeOnly, projectDeployment } from "./targets.js";
+import { type Deployment, isClaudeOnly, resolveDeployment, targetRun } from "./targets.js";
 import { planTarget, refuseWrites, selectSides, type TargetPlan, writeTarget } from "./transfer-engine.js";
 import type { TargetRun, TransferOptions, TransferReport } from "./transfer-step.js";
 import {
@@ -52,46 +53,6 @@ export type {
   TransferOptions,
   TransferReport,
 } from "./transfer-step.js";
-
-/** The deployment record's folder, relative to the project. */
-const RECORD_DIR = DEPLOYMENT_RECORD_PATH.split("/").slice(0, -1).join("/");
-
-/**
- * The deployment an operation runs on: `--global` (the user's folders) or the project, with the
- * targets of `agents` (or the defaults); every target folder checked for symlinks leaving the root.
- * @throws SkillsyncError PROJECT_MISSING, USAGE (unknown agent), UNSAFE_PATH, INVALID_RECORD
- */
-export async function resolveDeployment(
-  ws: Workspace,
-  opts: { project?: string; agents?: string[]; global?: boolean },
-): Promise<Deployment> {
-  if (opts.global && opts.project)
-    throw new SkillsyncError("USAGE", "--global and --project exclude each other; pass one");
-  const dep = opts.global
-    ? globalDeployment(ws, opts.agents)
-    : projectDeployment(ws, await resolveProject(ws, opts.project), opts.agents);
-  if (dep.scope === "global" && !existsSync(dep.root))
-    throw new SkillsyncError("PROJECT_MISSING", `home folder ${dep.root} does not exist; set HOME`);
-  for (const t of dep.targets)
-    assertTargetsContained(dep.root, t.layout, dep.scope === "project" ? [RECORD_DIR] : []);
-  return dep;
-}
-
-/** The engine's view of one target of `dep`. */
-export function targetRun(dep: Deployment, target: Target): TargetRun {
-  return {
-    root: dep.root,
-    target,
-    recordPath: dep.recordPath,
-    scope: {
-      type: "project",
-      project: dep.root,
-      ...(dep.scope === "global" ? { record: dep.recordPath } : {}),
-      layouts: dep.targets.map((t) => t.layout),
-    },
-    skillsLock: dep.scope === "project",
-  };
-}
 
 /**
  * Runs pull, push, sync or deploy on one deployment (a project, or `--global`).
@@ -285,17 +246,15 @@ export async function undeploy(
       }
       const rec: DeployRecord = { ...(record as DeployRecord), artifacts: [...entries.values()] };
       await tx.stageFile(dep.recordPath, serializeDeployRecord(rec));
-      if (dep.scope === "project") {
-        // skills-lock.json names a skill while any copy of it is left in the project.
-        const removedSkills = [...new Set(gone.filter((g) => g.kind === "skill").map((g) => g.name))].filter(
-          (name) => !entries.has(`skill/${name}`),
-        );
-        await stageSkillsLockUpdate(ws, tx, {
-          root: project,
-          lock: readLockFile(ws.lockPath),
-          changes: removedSkills.map((name) => ({ name, files: null })),
-        });
-      }
+      // skills-lock.json names a skill while any copy of it is left.
+      const removedSkills = [...new Set(gone.filter((g) => g.kind === "skill").map((g) => g.name))].filter(
+        (name) => !entries.has(`skill/${name}`),
+      );
+      const changes = removedSkills.map((name) => ({ name, files: null }));
+      const lock = readLockFile(ws.lockPath);
+      if (dep.scope === "project") await stageSkillsLockUpdate(ws, tx, { root: project, lock, changes });
+      else
+        await stageGlobalSkillLockUpdate(ws, tx, { lockFile: globalSkillLockPath(project), lock, changes });
       await tx.commit();
     } catch (e) {
       await tx.abort();

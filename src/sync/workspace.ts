@@ -6,7 +6,13 @@
 import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
-import { COLLECTION_LAYOUT, DEFAULT_PROFILE, type Layout, type PartialLayout, PROJECT_PROFILES } from "../core/layout.js";
+import {
+  COLLECTION_LAYOUT,
+  DEFAULT_PROFILE,
+  type Layout,
+  type PartialLayout,
+  PROJECT_PROFILES,
+} from "../core/layout.js";
 import { artifactNameProblem } from "../core/names.js";
 import { type Config, loadConfig } from "../store/config.js";
 import { recoverTransactions, sweepTemps, Transaction } from "../store/fs.js";
@@ -155,7 +161,11 @@ export async function resolveProject(_ws: Workspace, dir?: string): Promise<stri
  * @param dirs extra `/`-separated folders relative to `root` to check (e.g. the record's folder)
  * @throws SkillsyncError UNSAFE_PATH naming the link, where it points and how to fix it
  */
-export function assertTargetsContained(root: string, layout: PartialLayout, dirs: readonly string[] = []): void {
+export function assertTargetsContained(
+  root: string,
+  layout: PartialLayout,
+  dirs: readonly string[] = [],
+): void {
   const rootReal = realpathSync(root);
   const inside = (p: string): boolean => {
     const rel = relative(rootReal, p);

@@ -80,46 +80,57 @@ function without(snap: TreeSnapshot, ...paths: string[]): TreeSnapshot {
 }
 
 /**
- * The part of issue 11's "done when" that the engine supports today: Claude Code's layout. The
- * six-agent comparison needs multi-target deploy (not done yet; see docs/targets.md).
+ * Issue 11's "done when": `skillsync deploy --all --agent A,B,…` creates exactly what
+ * `skills add SRC --skill '*' --agent A B … -y --copy` creates from the same source, for Claude Code
+ * alone and for six agents (two folders: `.claude/skills` and the shared `.agents/skills`).
  */
-describe.skipIf(missing !== undefined)("deploy --all creates what skills add creates (claude-code)", () => {
-  it("same folders, files, bytes and modes; equal skills-lock.json computedHash values", () => {
-    const root = tempDir("skillsync-agents-cmp-").path;
-    const home = join(root, "home");
-    const ssHome = join(root, "skillsync");
-    const src = copyFixtures(join(root, "src"));
-    const viaSkills = join(root, "via-skills");
-    const viaSkillsync = join(root, "via-skillsync");
-    for (const d of [home, viaSkills, viaSkillsync]) mkdirSync(d, { recursive: true });
-    const add = runSkills(["add", src, "--skill", "*", "--agent", "claude-code", "-y", "--copy"], {
-      cwd: viaSkills,
-      home,
-    });
-    expect(add.code, explain(add)).toBe(0);
-    const ss = (args: string[]) => runCli(args, { home: ssHome, cwd: root, env: { HOME: home } });
-    expect(ss(["init"]).code).toBe(0);
-    const added = ss(["add", src]);
-    expect(added.code, explain(added)).toBe(0);
-    // A skills-lock.json without entries: deploy must add each one, hashing as the skills CLI does.
-    const emptyLock = {
-      ...(JSON.parse(readFileSync(join(viaSkills, "skills-lock.json"), "utf8")) as object),
-      skills: {},
-    };
-    writeFileSync(join(viaSkillsync, "skills-lock.json"), `${JSON.stringify(emptyLock, null, 2)}\n`);
-    const dep = ss(["deploy", "--all", "--project", viaSkillsync]);
-    expect(dep.code, explain(dep)).toBe(0);
-    const a = without(snapshotTree(viaSkills), "skills-lock.json");
-    const b = without(snapshotTree(viaSkillsync), "skills-lock.json", ".claude/.skillsync-deployed.toml");
-    expect(a.size).toBeGreaterThan(12);
-    expect(diffSnapshots(a, b, { execBitsOnly: false })).toEqual([]);
-    type Lock = { skills: Record<string, { computedHash: string }> };
-    const hashes = (p: string) =>
-      Object.fromEntries(
-        Object.entries((JSON.parse(readFileSync(join(p, "skills-lock.json"), "utf8")) as Lock).skills).map(
-          ([k, v]) => [k, v.computedHash],
-        ),
-      );
-    expect(hashes(viaSkillsync)).toEqual(hashes(viaSkills));
-  });
+describe.skipIf(missing !== undefined)("deploy --all creates what skills add creates", () => {
+  it.each([
+    [["claude-code"]],
+    [["claude-code", "cursor", "codex", "opencode", "gemini-cli", "github-copilot"]],
+  ])(
+    "--agent %j: same folders, files, bytes and modes; equal skills-lock.json computedHash values",
+    (agents: string[]) => {
+      const root = tempDir("skillsync-agents-cmp-").path;
+      const home = join(root, "home");
+      const ssHome = join(root, "skillsync");
+      const src = copyFixtures(join(root, "src"));
+      const viaSkills = join(root, "via-skills");
+      const viaSkillsync = join(root, "via-skillsync");
+      for (const d of [home, viaSkills, viaSkillsync]) mkdirSync(d, { recursive: true });
+      const add = runSkills(["add", src, "--skill", "*", "--agent", ...agents, "-y", "--copy"], {
+        cwd: viaSkills,
+        home,
+      });
+      expect(add.code, explain(add)).toBe(0);
+      const ss = (args: string[]) => runCli(args, { home: ssHome, cwd: root, env: { HOME: home } });
+      expect(ss(["init"]).code).toBe(0);
+      const added = ss(["add", src]);
+      expect(added.code, explain(added)).toBe(0);
+      // A skills-lock.json without entries: deploy must add each one, hashing as the skills CLI does.
+      const emptyLock = {
+        ...(JSON.parse(readFileSync(join(viaSkills, "skills-lock.json"), "utf8")) as object),
+        skills: {},
+      };
+      writeFileSync(join(viaSkillsync, "skills-lock.json"), `${JSON.stringify(emptyLock, null, 2)}\n`);
+      const dep = ss(["deploy", "--all", "--project", viaSkillsync, "--agent", agents.join(",")]);
+      expect(dep.code, explain(dep)).toBe(0);
+      const folders = agents.length > 1 ? [".claude/skills", ".agents/skills"] : [".claude/skills"];
+      for (const f of folders)
+        expect(existsSync(join(viaSkillsync, f, "skill-creator", "SKILL.md")), f).toBe(true);
+      if (agents.length === 1) expect(existsSync(join(viaSkillsync, ".agents"))).toBe(false);
+      const a = without(snapshotTree(viaSkills), "skills-lock.json");
+      const b = without(snapshotTree(viaSkillsync), "skills-lock.json", ".claude/.skillsync-deployed.toml");
+      expect(a.size).toBeGreaterThan(12);
+      expect(diffSnapshots(a, b, { execBitsOnly: false })).toEqual([]);
+      type Lock = { skills: Record<string, { computedHash: string }> };
+      const hashes = (p: string) =>
+        Object.fromEntries(
+          Object.entries((JSON.parse(readFileSync(join(p, "skills-lock.json"), "utf8")) as Lock).skills).map(
+            ([k, v]) => [k, v.computedHash],
+          ),
+        );
+      expect(hashes(viaSkillsync)).toEqual(hashes(viaSkills));
+    },
+  );
 });

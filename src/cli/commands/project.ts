@@ -1,9 +1,9 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { parseAgentList } from "../../core/agents.js";
 import { SkillsyncError } from "../../core/errors.js";
 import { updateConfig } from "../../store/config.js";
+import { parseAgentFlag } from "../agent-option.js";
 import { contextFor } from "../context.js";
 import { wrapCommand } from "../run.js";
 
@@ -32,15 +32,7 @@ export function registerProject(program: Command): void {
         const abs = resolve(dir);
         let agents: string[] | undefined;
         if (opts.agent !== undefined) {
-          const parsed = parseAgentList(opts.agent);
-          if (!parsed.ok)
-            throw new SkillsyncError(
-              "USAGE",
-              parsed.unknown.length > 0
-                ? `unknown agent id ${parsed.unknown.map((u) => `'${u}'`).join(", ")} in --agent; 'skillsync agents' lists the ids`
-                : "--agent needs at least one agent id; 'skillsync agents' lists the ids",
-            );
-          agents = parsed.ids;
+          agents = parseAgentFlag(opts.agent);
         }
         let isDir = false;
         try {

@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import type { Operation } from "../../core/plan.js";
 import { transfer, undeploy } from "../../sync/transfer.js";
+import { type AgentFlags, addAgentOptions, deploymentFlags } from "../agent-option.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
 import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES, terminalPrompter } from "../strategy.js";
 import { printSyncReport } from "../sync-report.js";
 import { workspaceFor } from "../workspace.js";
 
-interface TransferFlags {
+interface TransferFlags extends AgentFlags {
   project?: string;
   all?: boolean;
   strategy?: string;
@@ -25,6 +26,7 @@ function addTransferOptions(cmd: Command, withStrategy = true): Command {
     .option("--preview", "show the plan and unified diffs, write nothing")
     .option("--yes", "confirm deletions above the deletion thresholds")
     .option("--json", "print one result object per artifact");
+  addAgentOptions(cmd);
   if (withStrategy)
     cmd
       .option("--strategy <s>", `when both sides changed: ${STRATEGIES.join("|")}`, "merge")
@@ -51,6 +53,7 @@ function runTransfer(op: Operation) {
     const r = await transfer(ws, {
       op,
       ...(o.project ? { project: o.project } : {}),
+      ...deploymentFlags(o),
       names: names ?? [],
       all: Boolean(o.all),
       ...(strategy ? { strategy } : {}),
@@ -90,13 +93,13 @@ export function registerTransfer(program: Command): void {
     program
       .command("deploy")
       .description(
-        "copy artifacts from the collection into a project (Claude Code's layout; 'skillsync agents' lists agent ids and folders) and record them",
+        "copy artifacts from the collection into a project's agent folders (or --global: the user's) and record them",
       )
       .argument("[names...]", "NAME or KIND/NAME")
       .option("--force", "overwrite a project copy edited since deployment (after a snapshot)")
       .addHelpText(
         "after",
-        "\nExamples:\n  skillsync deploy --all --project ~/code/app\n  skillsync deploy pdf-tools",
+        "\nExamples:\n  skillsync deploy --all --project ~/code/app\n  skillsync deploy pdf-tools --agent claude-code,cursor,codex\n  skillsync deploy --all --global",
       ),
     false,
   )
@@ -104,25 +107,29 @@ export function registerTransfer(program: Command): void {
     .option("--auto-resolve <r>", `merge conflicts: ${AUTO_RESOLVE.join("|")}`, "abort")
     .action(runTransfer("deploy"));
 
-  program
-    .command("undeploy")
-    .description("remove artifacts from a project and its deployment record")
-    .argument("<names...>", "NAME or KIND/NAME")
-    .option("--project <dir>", "project folder (default: the current folder)")
-    .option("--force", "remove even if edited in the project (a snapshot is kept)")
-    .option("--json", "print JSON")
-    .action(
-      wrapCommand(async (names: string[], o: { project?: string; force?: boolean }, cmd: Command) => {
+  addAgentOptions(
+    program
+      .command("undeploy")
+      .description("remove artifacts from a project (or --global) and its deployment record")
+      .argument("<names...>", "NAME or KIND/NAME")
+      .option("--project <dir>", "project folder (default: the current folder)")
+      .option("--force", "remove even if edited in the project (a snapshot is kept)")
+      .option("--json", "print JSON"),
+  ).action(
+    wrapCommand(
+      async (names: string[], o: AgentFlags & { project?: string; force?: boolean }, cmd: Command) => {
         const { ctx, ws } = await workspaceFor(cmd);
         const r = await undeploy(ws, {
           ...(o.project ? { project: o.project } : {}),
+          ...deploymentFlags(o),
           names,
           force: Boolean(o.force),
         });
         if (ctx.out.jsonMode) ctx.out.json(r);
         else ctx.out.line(`removed ${r.removed.join(", ")} from ${r.project} (snapshot ${r.snapshot_id})`);
-      }),
-    );
+      },
+    ),
+  );
 
   addTransferOptions(
     program

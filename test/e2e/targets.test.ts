@@ -1,0 +1,246 @@
+/**
+ * Several targets (issue 11): deploy to Claude Code, the shared `.agents/skills` (cursor, codex) and
+ * Windsurf at once, through the CLI on the fixtures; status one row per target; an edit in one target
+ * is drift for that target only; pull and sync bring it everywhere; two targets edited differently
+ * are merged, not overwritten; undeploy per agent; a refusal in one target writes nothing anywhere;
+ * rollback restores a non-Claude target; a version 1 record is read and rewritten as version 2;
+ * `--global` fills `$HOME/.claude/skills` with its own record.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, parseJsonOutput, runCli } from "../helpers/cli.js";
+import { copyFixtures } from "../helpers/fixtures.js";
+import { requireBuild } from "../helpers/paths.js";
+import { cleanupTempDirs, tempDir } from "../helpers/temp.js";
+import { diffSnapshots, snapshotTree } from "../helpers/tree.js";
+
+beforeAll(() => {
+  requireBuild();
+});
+afterAll(() => {
+  cleanupTempDirs();
+});
+
+interface Row {
+  name: string;
+  type: string;
+  drift_type: string;
+  drift_side: string | null;
+  target: string[];
+  path: string;
+}
+
+const AGENTS = "claude-code,cursor,codex,windsurf";
+const FOLDERS = [".claude/skills", ".agents/skills", ".windsurf/skills"];
+
+function explain(r: CliResult): string {
+  return `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+}
+
+function setup() {
+  const root = tempDir("skillsync-targets-").path;
+  const home = join(root, "home");
+  const ssHome = join(root, "skillsync");
+  const project = join(root, "project");
+  const src = copyFixtures(join(root, "src"));
+  for (const d of [home, project]) mkdirSync(d, { recursive: true });
+  const ss = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { home: ssHome, cwd: root, env: { HOME: home, ...env } });
+  const ok = (args: string[]) => {
+    const r = ss(args);
+    expect(r.code, explain(r)).toBe(0);
+    return r;
+  };
+  ok(["init"]);
+  ok(["add", src]);
+  const status = (...extra: string[]) =>
+    parseJsonOutput<{ artifacts: Row[] }>(ss(["status", "--project", project, "--json", ...extra])).artifacts;
+  const drifted = (...extra: string[]) => status(...extra).filter((a) => a.drift_type !== "in-sync");
+  return { root, home, ssHome, project, src, ss, ok, status, drifted };
+}
+
+describe("deploy to several agents at once", () => {
+  const w = setup();
+  const skill = (folder: string, name = "theme-factory") => join(w.project, folder, name, "SKILL.md");
+
+  it("writes one copy per distinct folder and records each path with its agents", () => {
+    w.ok(["deploy", "--all", "--project", w.project, "--agent", AGENTS]);
+    for (const f of FOLDERS) expect(existsSync(skill(f)), f).toBe(true);
+    const a = snapshotTree(join(w.project, ".claude/skills"));
+    for (const f of FOLDERS.slice(1))
+      expect(diffSnapshots(a, snapshotTree(join(w.project, f)), { execBitsOnly: false })).toEqual([]);
+    const record = readFileSync(join(w.project, ".claude/.skillsync-deployed.toml"), "utf8");
+    expect(record).toMatch(/^version = 2$/m);
+    expect(record).toContain('path = ".agents/skills/theme-factory"\nagents = [ "cursor", "codex" ]');
+    expect(record).toContain('path = ".windsurf/skills/theme-factory"\nagents = [ "windsurf" ]');
+  });
+
+  it("status: one row per artifact and target, with target and path; clean", () => {
+    const rows = w.status();
+    const theme = rows.filter((r) => r.name === "theme-factory");
+    expect(theme.map((r) => [r.target, r.path])).toEqual([
+      [["cursor", "codex"], ".agents/skills/theme-factory"],
+      [["claude-code"], ".claude/skills/theme-factory"],
+      [["windsurf"], ".windsurf/skills/theme-factory"],
+    ]);
+    expect(rows.every((r) => r.drift_type === "in-sync")).toBe(true);
+    // Without --agent the recorded targets are still the ones shown.
+    expect(rows).toHaveLength(36);
+    // --agent narrows it.
+    expect(w.status("--agent", "windsurf")).toHaveLength(12);
+  });
+
+  it("an edit in one target is modified/project for that target only; pull brings it everywhere", () => {
+    appendFileSync(skill(".agents/skills"), "\nEdited for cursor.\n");
+    expect(w.drifted().map((r) => [r.name, r.target, r.drift_type, r.drift_side])).toEqual([
+      ["theme-factory", ["cursor", "codex"], "modified", "project"],
+    ]);
+    w.ok(["pull", "theme-factory", "--project", w.project]);
+    for (const f of FOLDERS) expect(readFileSync(skill(f), "utf8")).toContain("Edited for cursor.");
+    expect(
+      readFileSync(join(w.ssHome, "collections/default/skills/theme-factory/SKILL.md"), "utf8"),
+    ).toContain("Edited for cursor.");
+    expect(w.drifted()).toEqual([]);
+  });
+
+  it("two targets edited differently: sync merges both edits into the collection and every copy", () => {
+    const claude = skill(".claude/skills");
+    const wind = skill(".windsurf/skills");
+    writeFileSync(claude, `Top line from Claude Code.\n${readFileSync(claude, "utf8")}`);
+    appendFileSync(wind, "\nBottom line from Windsurf.\n");
+    expect(w.drifted().map((r) => r.target.join())).toEqual(["claude-code", "windsurf"]);
+    w.ok(["sync", "--project", w.project]);
+    for (const f of FOLDERS) {
+      const text = readFileSync(skill(f), "utf8");
+      expect(text, f).toMatch(/^Top line from Claude Code\./);
+      expect(text, f).toContain("Bottom line from Windsurf.");
+    }
+    expect(w.drifted()).toEqual([]);
+  });
+
+  it("a deploy refused in one target (edited copy) writes nothing in the others", () => {
+    const coll = join(w.ssHome, "collections/default/skills/brand-guidelines/SKILL.md");
+    appendFileSync(coll, "\nCollection update.\n");
+    const wind = skill(".windsurf/skills", "brand-guidelines");
+    writeFileSync(wind, `Local windsurf edit.\n${readFileSync(wind, "utf8")}`);
+    const r = w.ss(["deploy", "brand-guidelines", "--project", w.project]);
+    expect(r.code, explain(r)).toBe(1);
+    for (const f of [".claude/skills", ".agents/skills"])
+      expect(readFileSync(skill(f, "brand-guidelines"), "utf8")).not.toContain("Collection update.");
+    // push merges per target: every copy gets the update, the Windsurf edit stays.
+    w.ok(["push", "brand-guidelines", "--project", w.project]);
+    for (const f of FOLDERS)
+      expect(readFileSync(skill(f, "brand-guidelines"), "utf8")).toContain("Collection update.");
+    expect(readFileSync(skill(".windsurf/skills", "brand-guidelines"), "utf8")).toContain(
+      "Local windsurf edit.",
+    );
+  });
+
+  it("rollback restores a non-Claude target byte for byte", () => {
+    const before = readFileSync(skill(".agents/skills", "brand-guidelines"));
+    appendFileSync(skill(".agents/skills", "brand-guidelines"), "\nAbout to be overwritten.\n");
+    const edited = readFileSync(skill(".agents/skills", "brand-guidelines"));
+    const r = w.ok(["deploy", "brand-guidelines", "--project", w.project, "--force", "--json"]);
+    const results = JSON.parse(r.stdout) as
+      | { results?: { snapshot_id: string | null }[] }
+      | { snapshot_id: string | null }[];
+    const list = Array.isArray(results) ? results : (results.results ?? []);
+    const snap = list.find((x) => x.snapshot_id)?.snapshot_id;
+    expect(snap).toBeTruthy();
+    expect(readFileSync(skill(".agents/skills", "brand-guidelines"))).toEqual(before);
+    w.ok(["rollback", snap!]);
+    expect(readFileSync(skill(".agents/skills", "brand-guidelines"))).toEqual(edited);
+  });
+
+  it("undeploy --agent removes only that target's copy and keeps the others recorded", () => {
+    w.ok(["undeploy", "skill-creator", "--project", w.project, "--agent", "windsurf"]);
+    expect(existsSync(join(w.project, ".windsurf/skills/skill-creator"))).toBe(false);
+    expect(existsSync(skill(".claude/skills", "skill-creator"))).toBe(true);
+    expect(existsSync(skill(".agents/skills", "skill-creator"))).toBe(true);
+    const rows = w.status().filter((r) => r.name === "skill-creator");
+    expect(rows.find((r) => r.target.join() === "claude-code")?.drift_type).toBe("in-sync");
+    expect(rows.find((r) => r.target.join() === "windsurf")?.drift_type).not.toBe("in-sync");
+  });
+
+  it("kinds an agent has no place for are skipped with one notice", () => {
+    const cmd = join(w.root, "review.md");
+    writeFileSync(cmd, "---\ndescription: Review the diff\n---\nReview the diff.\n");
+    w.ok(["add", cmd, "--kind", "command"]);
+    const other = join(w.root, "cursor-only");
+    mkdirSync(other);
+    const r = w.ok(["deploy", "--all", "--project", other, "--agent", "cursor"]);
+    expect(r.stderr + r.stdout).toMatch(
+      /skipped 1 artifact\(s\) \(commands\): none of cursor has a place for them/,
+    );
+    expect(existsSync(join(other, ".claude/commands"))).toBe(false);
+    expect(existsSync(join(other, ".agents/skills/theme-factory/SKILL.md"))).toBe(true);
+  });
+
+  it("unknown agent ids are refused with one line, nothing written", () => {
+    const r = w.ss(["deploy", "--all", "--project", w.project, "--agent", "cursor,nope"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("'nope'");
+  });
+});
+
+describe("a version 1 deployment record", () => {
+  it("is read as Claude Code's layout and rewritten as version 2 on the next write", () => {
+    const w = setup();
+    w.ok(["deploy", "--all", "--project", w.project]);
+    const file = join(w.project, ".claude/.skillsync-deployed.toml");
+    const v1 = readFileSync(file, "utf8")
+      .replace(/^version = 2$/m, "version = 1")
+      .replace(/\n\[\[artifacts\.targets\]\]\npath = .*\nagents = .*\nsha = .*\n/g, "\n");
+    expect(v1).not.toContain("artifacts.targets");
+    writeFileSync(file, v1);
+    expect(w.drifted()).toEqual([]);
+    appendFileSync(join(w.ssHome, "collections/default/skills/theme-factory/SKILL.md"), "\nv2 please.\n");
+    w.ok(["push", "theme-factory", "--project", w.project]);
+    const v2 = readFileSync(file, "utf8");
+    expect(v2).toMatch(/^version = 2$/m);
+    expect(v2).toContain('path = ".claude/skills/theme-factory"\nagents = [ "claude-code" ]');
+    expect(w.drifted()).toEqual([]);
+  });
+});
+
+describe("--global", () => {
+  it("fills $HOME/.claude/skills with its own record; status, pull, sync and rollback work there", () => {
+    const w = setup();
+    const g = (args: string[]) => w.ok([...args, "--global"]);
+    g(["deploy", "--all", "--agent", "claude-code,codex"]);
+    const claude = join(w.home, ".claude/skills/theme-factory/SKILL.md");
+    const agents = join(w.home, ".agents/skills/theme-factory/SKILL.md");
+    expect(existsSync(claude)).toBe(true);
+    expect(existsSync(agents)).toBe(true);
+    expect(existsSync(join(w.ssHome, "global/deployed.toml"))).toBe(true);
+    expect(existsSync(join(w.project, ".claude"))).toBe(false);
+    const gstatus = () =>
+      parseJsonOutput<{ artifacts: Row[] }>(w.ss(["status", "--global", "--json"])).artifacts.filter(
+        (a) => a.drift_type !== "in-sync",
+      );
+    expect(gstatus()).toEqual([]);
+    appendFileSync(claude, "\nGlobal edit.\n");
+    expect(gstatus().map((r) => [r.name, r.target, r.drift_type, r.drift_side])).toEqual([
+      ["theme-factory", ["claude-code"], "modified", "project"],
+    ]);
+    g(["pull", "theme-factory"]);
+    expect(readFileSync(agents, "utf8")).toContain("Global edit.");
+    expect(gstatus()).toEqual([]);
+    const before = readFileSync(claude);
+    appendFileSync(
+      join(w.ssHome, "collections/default/skills/theme-factory/SKILL.md"),
+      "\nFrom the collection.\n",
+    );
+    const r = w.ok(["sync", "--global", "--json"]);
+    expect(readFileSync(claude, "utf8")).toContain("From the collection.");
+    const list = JSON.parse(r.stdout) as { results?: { snapshot_id: string | null }[] };
+    const snap = (Array.isArray(list) ? list : (list.results ?? [])).find(
+      (x: { snapshot_id: string | null }) => x.snapshot_id,
+    )?.snapshot_id;
+    expect(snap).toBeTruthy();
+    w.ok(["rollback", snap!]);
+    expect(readFileSync(claude)).toEqual(before);
+  });
+});
