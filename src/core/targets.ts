@@ -96,9 +96,12 @@ function relToHome(abs: string, home: string, what: string): string {
  */
 export function globalTargets(agents: readonly string[], g: GlobalEnv): TargetSet {
   return group(agents, (a) => {
-    let abs: string | null;
-    if (a.skillsDir === CANONICAL_SKILLS_DIR) abs = `${g.home.replace(/\/+$/, "")}/${CANONICAL_SKILLS_DIR}`;
-    else abs = resolveGlobalSkillsDir(a, g);
+    // As the skills CLI: an agent without a global folder is refused first, universal or not.
+    const own = resolveGlobalSkillsDir(a, g);
+    const abs =
+      own !== null && a.skillsDir === CANONICAL_SKILLS_DIR
+        ? `${g.home.replace(/\/+$/, "")}/${CANONICAL_SKILLS_DIR}`
+        : own;
     if (abs === null)
       throw new SkillsyncError(
         "USAGE",
