@@ -10,6 +10,8 @@ import { SkillsyncError } from "../core/errors.js";
 export interface AgentFlags {
   agent?: string;
   global?: boolean;
+  link?: boolean;
+  copy?: boolean;
 }
 
 /** Every agent id, wrapped for help text (width in characters). */
@@ -44,6 +46,19 @@ export function addAgentOptions(cmd: Command): Command {
     );
 }
 
+/** Adds `--link` and `--copy` (deploy, push, sync). */
+export function addLinkOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--link",
+      "one real copy per skill in .agents/skills, symbolic links to it in every other agent's folder (as 'skills add' does by default)",
+    )
+    .option(
+      "--copy",
+      "real copies in every agent's folder (the default; turns earlier --link deployments into copies)",
+    );
+}
+
 /**
  * The agent ids of `--agent`, or undefined when not given.
  * @throws SkillsyncError USAGE naming unknown ids (nothing is changed)
@@ -62,7 +77,12 @@ export function parseAgentFlag(value: string | undefined): string[] | undefined 
 }
 
 /** The deployment options of the flags: `{agents?, global?}` ready for transfer/undeploy/status. */
-export function deploymentFlags(o: AgentFlags): { agents?: string[]; global?: boolean } {
+export function deploymentFlags(o: AgentFlags): { agents?: string[]; global?: boolean; link?: boolean } {
+  if (o.link && o.copy) throw new SkillsyncError("USAGE", "--link and --copy exclude each other; pass one");
   const agents = parseAgentFlag(o.agent);
-  return { ...(agents ? { agents } : {}), ...(o.global ? { global: true } : {}) };
+  return {
+    ...(agents ? { agents } : {}),
+    ...(o.global ? { global: true } : {}),
+    ...(o.link ? { link: true } : o.copy ? { link: false } : {}),
+  };
 }

@@ -24,6 +24,12 @@ export interface Target {
   agents: string[];
   /** Where each kind goes, relative to the deployment root (`/`-separated); missing kinds are not placed. */
   layout: PartialLayout;
+  /**
+   * With `--link`: the canonical skills folder (relative to the root, `.agents/skills`) that this
+   * target's skills are symbolic links into; the skills there are the real copies. Other kinds are
+   * copies all the same.
+   */
+  link?: string;
 }
 
 /** The targets for a list of agents, and the kinds none of them has a place for. */
@@ -131,4 +137,21 @@ export function targetPath(target: Target, kind: Kind, name: string): string | u
 /** The agent ids of a target as one label (`cursor,codex`). */
 export function targetLabel(target: Target): string {
   return target.agents.join(",");
+}
+
+/**
+ * The targets of `set` for `--link` (as `skills add` without `--copy` lays them out): the canonical
+ * `.agents/skills` target first — added, serving the `universal` agent id, when no chosen agent reads it
+ * — holding the real copies; every other target's skills become links into it.
+ */
+export function linkTargets(set: TargetSet): TargetSet {
+  const isCanonical = (t: Target) => t.layout.skill?.dir === CANONICAL_SKILLS_DIR;
+  const canonical: Target = set.targets.find(isCanonical) ?? {
+    agents: ["universal"],
+    layout: { skill: { dir: CANONICAL_SKILLS_DIR, form: "folder" } },
+  };
+  const others = set.targets
+    .filter((t) => !isCanonical(t))
+    .map((t) => ({ ...t, link: CANONICAL_SKILLS_DIR }));
+  return { targets: [canonical, ...others], unplaced: set.unplaced };
 }

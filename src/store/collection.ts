@@ -31,12 +31,14 @@ export function locate(root: string, layout: PartialLayout, kind: Kind, name: st
 /**
  * Every artifact under `root` per `layout`, sorted by kind then name. Entries whose names are not
  * valid artifact names (dot-files, leftovers of interrupted writes) are skipped; `onSkip` hears why
- * (a message, and for a name that breaks the naming rules the entry itself).
+ * (a message, and for a name that breaks the naming rules the entry itself). Symbolic links are
+ * skipped unless `opts.links` (then a link in a folder-form place is returned as found, not followed).
  */
 export function discoverArtifacts(
   root: string,
   layout: PartialLayout,
   onSkip?: (message: string, skipped?: { kind: Kind; name: string; path: string; problem: string }) => void,
+  opts: { links?: boolean } = {},
 ): Located[] {
   const found: Located[] = [];
   for (const kind of KINDS) {
@@ -53,7 +55,9 @@ export function discoverArtifacts(
       if (d.name.startsWith(".") || d.name.includes(TEMP_MARKER)) continue;
       let name: string;
       if (p.form === "folder") {
-        if (!d.isDirectory()) continue;
+        // With `links`, a symbolic link in a skills folder is an artifact too (`--link` targets);
+        // whether it may be followed is the caller's decision (sync/status.ts, linkState).
+        if (!d.isDirectory() && !(opts.links && d.isSymbolicLink())) continue;
         name = d.name;
       } else {
         const ext = p.ext ?? "";

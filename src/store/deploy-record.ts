@@ -40,6 +40,15 @@ const targetSchema = z
       ),
     agents: z.array(z.string().min(1)).min(1),
     sha: shaSchema,
+    /** `--link`: the path (relative to the root) this target is a symbolic link to. */
+    link: z
+      .string()
+      .min(1)
+      .refine(
+        (p) => !p.startsWith("/") && !p.split("/").includes(".."),
+        "must be a relative path inside the root",
+      )
+      .optional(),
   })
   .strict();
 
@@ -116,7 +125,14 @@ export function serializeDeployRecord(record: DeployRecord): string {
         "deployed-at": e["deployed-at"],
         "deployed-from": e["deployed-from"],
         ...(targets.length > 0
-          ? { targets: targets.map((t) => ({ path: t.path, agents: [...t.agents], sha: t.sha })) }
+          ? {
+              targets: targets.map((t) => ({
+                path: t.path,
+                agents: [...t.agents],
+                sha: t.sha,
+                ...(t.link ? { link: t.link } : {}),
+              })),
+            }
           : {}),
       };
     });

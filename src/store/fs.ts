@@ -333,6 +333,22 @@ export class Transaction {
     this.ops.push({ op: "remove", final, old: tempNameFor(final, `${this.id}-old`) });
   }
 
+  /**
+   * Stages `final` as a symbolic link to `target` (relative to the link's folder, as `ln -s` takes it),
+   * replacing whatever is there (a folder, a file or another link) at commit, like
+   * {@link Transaction.replaceDir}: the link is made beside it and renamed over at the commit point.
+   */
+  async stageSymlink(final: string, target: string): Promise<void> {
+    await ensureDir(dirname(final));
+    await this.noteTempDir(dirname(final));
+    const staged = tempNameFor(final, `${this.id}-new`);
+    const old = tempNameFor(final, `${this.id}-old`);
+    this.ops.push({ op: "dir", staged, final, old });
+    faultPoint("write", staged);
+    await fsp.symlink(target, staged);
+    this.unsyncedDirs.add(dirname(final));
+  }
+
   /** True when nothing is staged. */
   get empty(): boolean {
     return this.ops.length === 0;

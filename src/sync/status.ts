@@ -2,8 +2,8 @@
  * Drift status of a project against the collection (DESIGN.md "drift", `status --json` schema).
  * Reads both sides through the stat cache, so a warm status hashes nothing that did not change.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, lstatSync, readlinkSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import {
   classifyDrift,
   type DriftSide,
@@ -54,6 +54,8 @@ export interface StatusArtifact {
   target: string[];
   /** Where the artifact is (or would be) in that target, relative to the project or home. */
   path: string;
+  /** In a `--link` target: `ok`, `dangling`, `retargeted` or `replaced` (anything but `ok` is drift). */
+  link?: LinkState;
 }
 
 /** The whole `status --json` object (DESIGN.md). */
@@ -68,8 +70,11 @@ export interface Sides {
   kind: Kind;
   name: string;
   collection?: { loc: Located; tree: DiskTree; version: string };
-  project?: { loc: Located; tree: DiskTree; version: string };
+  /** `viaLink`: read through a `--link` symbolic link whose text is this (the copy is at `loc.path`). */
+  project?: { loc: Located; tree: DiskTree; version: string; viaLink?: string };
   record?: RecordEntry;
+  /** In a `--link` target: what is at the skill's place (see {@link LinkState}). */
+  link?: LinkState;
 }
 
 /** The deployment record of `project`, if any (validated). */
@@ -118,12 +123,38 @@ export interface Found {
 }
 
 /** Every artifact under the collection and `project`; skipped names are reported as warnings. */
-function findArtifacts(ws: Workspace, project: string, layout: PartialLayout): Found {
+function findArtifacts(ws: Workspace, project: string, layout: PartialLayout, links = false): Found {
   const warn = (m: string) => ws.reporter.warn(m);
   return {
     collection: discoverArtifacts(ws.collectionDir, ws.layout, warn),
-    project: discoverArtifacts(project, layout, warn),
+    project: discoverArtifacts(project, layout, warn, { links }),
   };
+}
+
+/**
+ * What is at a `--link` target's place of a skill: `ok` — a symbolic link to the canonical copy
+ * `<root>/<link>/<name>` that exists; `dangling` — such a link whose canonical copy is gone;
+ * `retargeted` — a link pointing anywhere else (never followed); `replaced` — a real folder.
+ */
+export type LinkState = "ok" | "dangling" | "retargeted" | "replaced";
+
+/**
+ * The link state of `loc` in a target whose skills link into `linkDir`, and where to read it from.
+ * @returns `undefined` when nothing is there
+ */
+export function linkStateOf(
+  root: string,
+  linkDir: string,
+  loc: Located,
+): { state: LinkState; text?: string; canonical: string } | undefined {
+  const canonical = join(root, ...linkDir.split("/"), loc.name);
+  const st = lstatSync(loc.path, { throwIfNoEntry: false });
+  if (!st) return undefined;
+  if (!st.isSymbolicLink()) return { state: "replaced", canonical };
+  const text = readlinkSync(loc.path);
+  if (resolve(dirname(loc.path), text) !== canonical) return { state: "retargeted", text, canonical };
+  const there = lstatSync(canonical, { throwIfNoEntry: false });
+  return { state: there?.isDirectory() ? "ok" : "dangling", text, canonical };
 }
 
 /** Claude Code's target in the default profile. */
@@ -166,8 +197,9 @@ export async function prepareRead(
   project: string,
   skip: (root: string) => boolean = () => false,
   layout: PartialLayout = projectLayout(ws),
+  links = false,
 ): Promise<{ found: Found; verified: Map<string, string> }> {
-  const found = findArtifacts(ws, project, layout);
+  const found = findArtifacts(ws, project, layout, links);
   const jobs = [
     { root: ws.collectionDir, locs: found.collection },
     { root: project, locs: found.project },
@@ -175,7 +207,12 @@ export async function prepareRead(
     .filter(({ root }) => !skip(root))
     .map(({ root, locs }) => ({
       root,
-      locations: locs.filter((l) => l.form === "folder").map((l) => l.path),
+      // Links are not verified here: readSides checks them itself (linkStateOf).
+      locations: locs
+        .filter(
+          (l) => l.form === "folder" && !(links && root === project && lstatSync(l.path).isSymbolicLink()),
+        )
+        .map((l) => l.path),
     }));
   return {
     found,
@@ -221,13 +258,31 @@ export function readSides(
     if (!s) byId.set(id, (s = { kind, name }));
     return s;
   };
-  const found = opts.found ?? findArtifacts(ws, project, where.target.layout);
+  const linkDir = where.target.link;
+  const found = opts.found ?? findArtifacts(ws, project, where.target.layout, Boolean(linkDir));
   for (const loc of found.collection) {
     if (!where.target.layout[loc.kind]) continue;
     const tree = read(loc);
     if (tree) get(loc.kind, loc.name).collection = { loc, tree, version: treeMeta(ws, loc, tree).version };
   }
   for (const loc of found.project) {
+    if (linkDir && loc.kind === "skill") {
+      const ls = linkStateOf(project, linkDir, loc);
+      if (!ls) continue;
+      const side = get(loc.kind, loc.name);
+      side.link = ls.state;
+      if (ls.state === "dangling" || ls.state === "retargeted") continue; // never followed
+      const at: Located = ls.state === "ok" ? { ...loc, path: ls.canonical } : loc;
+      const tree = ls.state === "ok" ? readArtifactTree(ws, at) : read(loc);
+      if (tree)
+        side.project = {
+          loc: at,
+          tree,
+          version: treeMeta(ws, at, tree).version,
+          ...(ls.text !== undefined && ls.state === "ok" ? { viaLink: ls.text } : {}),
+        };
+      continue;
+    }
     const tree = read(loc);
     if (tree) get(loc.kind, loc.name).project = { loc, tree, version: treeMeta(ws, loc, tree).version };
   }
@@ -284,7 +339,21 @@ export function statusOf(s: Sides, ws?: Workspace, target?: Target): StatusArtif
     recommendation: d.recommendation,
     target: [...(target ?? DEFAULT_TARGET).agents],
     path: targetPath(target ?? DEFAULT_TARGET, s.kind, s.name) ?? "",
+    ...(s.link ? linkDrift(s.link, d) : {}),
   };
+}
+
+/**
+ * A `--link` target whose link is not intact is drift even when the content matches: a folder that
+ * replaced the link, or a link pointing elsewhere, is `modified` on the project side (deploy restores
+ * the link; an edited folder is pulled first), a dangling link is `removed`.
+ */
+function linkDrift(
+  link: LinkState,
+  d: { driftType: DriftType; driftSide: DriftSide | null; recommendation: Recommendation | null },
+): Pick<StatusArtifact, "link"> & Partial<StatusArtifact> {
+  if (link === "ok" || d.driftType !== "in-sync") return { link };
+  return { link, drift_type: "modified", drift_side: "project", recommendation: "deploy_to_project" };
 }
 
 /**
@@ -359,7 +428,13 @@ export async function currentStatus(
   if (opts.wheres && !isDefaultWheres(ws, project, opts.wheres)) {
     const artifacts: StatusArtifact[] = [];
     for (const where of opts.wheres) {
-      const prep = await prepareRead(ws, project, () => false, where.target.layout);
+      const prep = await prepareRead(
+        ws,
+        project,
+        () => false,
+        where.target.layout,
+        Boolean(where.target.link),
+      );
       artifacts.push(...projectStatus(ws, project, { ...prep, where }).artifacts);
     }
     artifacts.sort(byKindNamePath);

@@ -11,7 +11,7 @@ import { DEFAULT_AGENT } from "../core/agents.js";
 import { SkillsyncError } from "../core/errors.js";
 import { artifactRelPath, DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
-import { globalTargets, projectTargets, type Target } from "../core/targets.js";
+import { globalTargets, linkTargets, projectTargets, type Target, type TargetSet } from "../core/targets.js";
 import { entryTargets, readDeployRecord } from "../store/deploy-record.js";
 import { globalSkillLockPath } from "../store/skills-lock.js";
 import type { SideWhere } from "./status.js";
@@ -41,31 +41,42 @@ export function globalRecordPath(ws: Workspace): string {
   return join(ws.paths.root, "global", "deployed.toml");
 }
 
-function recordedAgents(ws: Workspace, recordPath: string): string[] {
+/** The agents a record serves, and whether any of its targets is a link (`--link` was used). */
+function recorded(ws: Workspace, recordPath: string): { agents: string[]; link: boolean } {
   const record = readDeployRecord(recordPath, ws.parsedCache);
   const legacy = projectLayout(ws);
-  const out: string[] = [];
+  const agents: string[] = [];
+  let link = false;
   for (const e of record?.artifacts ?? [])
-    for (const t of entryTargets(e, artifactRelPath(legacy, e.type, e.name))) out.push(...t.agents);
-  return out;
+    for (const t of entryTargets(e, artifactRelPath(legacy, e.type, e.name))) {
+      agents.push(...t.agents);
+      if (t.link) link = true;
+    }
+  return { agents, link };
+}
+
+/** How copies are made: `--link` (true), `--copy` (false), else as recorded. */
+function withMode(set: TargetSet, link: boolean | undefined, rec: { link: boolean }): TargetSet {
+  return (link ?? rec.link) ? linkTargets(set) : set;
 }
 
 /**
  * The deployment of `project` for `agents` (default: configured ∪ recorded, see the module doc).
  * @throws SkillsyncError USAGE for an unknown agent id; INVALID_RECORD for a corrupt record
  */
-export function projectDeployment(ws: Workspace, project: string, agents?: readonly string[]): Deployment {
+export function projectDeployment(
+  ws: Workspace,
+  project: string,
+  agents?: readonly string[],
+  link?: boolean,
+): Deployment {
   const recordPath = join(project, ...DEPLOYMENT_RECORD_PATH.split("/"));
+  const rec = recorded(ws, recordPath);
   const ids =
     agents && agents.length > 0
       ? [...agents]
-      : [
-          ...new Set([
-            ...(ws.config.project_agents[project] ?? [DEFAULT_AGENT]),
-            ...recordedAgents(ws, recordPath),
-          ]),
-        ];
-  const { targets, unplaced } = projectTargets(ids, projectLayout(ws));
+      : [...new Set([...(ws.config.project_agents[project] ?? [DEFAULT_AGENT]), ...rec.agents])];
+  const { targets, unplaced } = withMode(projectTargets(ids, projectLayout(ws)), link, rec);
   return { scope: "project", root: project, recordPath, targets, unplaced };
 }
 
@@ -77,15 +88,14 @@ export function projectDeployment(ws: Workspace, project: string, agents?: reado
 export function globalDeployment(
   ws: Workspace,
   agents?: readonly string[],
+  link?: boolean,
   env: NodeJS.ProcessEnv = process.env,
 ): Deployment {
   const recordPath = globalRecordPath(ws);
   const home = userHome(env);
-  const ids =
-    agents && agents.length > 0
-      ? [...agents]
-      : [...new Set([DEFAULT_AGENT, ...recordedAgents(ws, recordPath)])];
-  const { targets, unplaced } = globalTargets(ids, { env, home });
+  const rec = recorded(ws, recordPath);
+  const ids = agents && agents.length > 0 ? [...agents] : [...new Set([DEFAULT_AGENT, ...rec.agents])];
+  const { targets, unplaced } = withMode(globalTargets(ids, { env, home }), link, rec);
   return { scope: "global", root: home, recordPath, targets, unplaced };
 }
 
@@ -109,13 +119,13 @@ const RECORD_DIR = DEPLOYMENT_RECORD_PATH.split("/").slice(0, -1).join("/");
  */
 export async function resolveDeployment(
   ws: Workspace,
-  opts: { project?: string; agents?: string[]; global?: boolean },
+  opts: { project?: string; agents?: string[]; global?: boolean; link?: boolean },
 ): Promise<Deployment> {
   if (opts.global && opts.project)
     throw new SkillsyncError("USAGE", "--global and --project exclude each other; pass one");
   const dep = opts.global
-    ? globalDeployment(ws, opts.agents)
-    : projectDeployment(ws, await resolveProject(ws, opts.project), opts.agents);
+    ? globalDeployment(ws, opts.agents, opts.link)
+    : projectDeployment(ws, await resolveProject(ws, opts.project), opts.agents, opts.link);
   if (dep.scope === "global" && !existsSync(dep.root))
     throw new SkillsyncError("PROJECT_MISSING", `home folder ${dep.root} does not exist; set HOME`);
   for (const t of dep.targets)

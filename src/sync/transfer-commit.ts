@@ -2,7 +2,8 @@
  * Writing one target's planned steps (transfer-engine.ts) in one journalled transaction, after the
  * caller's snapshot: artifacts, objects, the lock file, the deployment record and `skills-lock.json`.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { artifactRelPath } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
@@ -62,10 +63,18 @@ export async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
       const pLoc = locate(project, layout, s.kind, s.name);
       const cLoc = locate(ws.collectionDir, ws.layout, s.kind, s.name);
       // Re-check: the target must still be what was planned.
-      if (s.toProject !== undefined) recheck(ws, pLoc, s.sides.project?.tree.sha);
+      const viaLink = s.sides.project?.viaLink;
+      if (s.toProject !== undefined) {
+        if (viaLink !== undefined) recheckLink(pLoc.path, viaLink);
+        else recheck(ws, pLoc, s.sides.project?.tree.sha);
+      }
       if (s.toCollection) recheck(ws, cLoc, s.sides.collection?.tree.sha);
       if (s.toProject === null) await tx.remove(pLoc.path);
-      else if (s.toProject) await stageArtifact(tx, pLoc, s.toProject);
+      else if (s.toProject && x.run.target.link && s.kind === "skill") {
+        // --link: the content is the canonical copy's (written by its own target first); here the link.
+        const text = relative(dirname(pLoc.path), join(project, ...x.run.target.link.split("/"), s.name));
+        if (viaLink !== text) await tx.stageSymlink(pLoc.path, text);
+      } else if (s.toProject) await stageArtifact(tx, pLoc, s.toProject);
       if (s.toCollection) await stageArtifact(tx, cLoc, s.toCollection);
       if (s.fork) {
         const root = s.fork.where === "project" ? project : ws.collectionDir;
@@ -129,7 +138,12 @@ export async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
           "deployed-at": now,
           "deployed-from": ws.collectionDir,
         };
-        const target = { path, agents: [...x.run.target.agents], sha: s.newBase };
+        const target = {
+          path,
+          agents: [...x.run.target.agents],
+          sha: s.newBase,
+          ...(x.run.target.link && s.kind === "skill" ? { link: `${x.run.target.link}/${s.name}` } : {}),
+        };
         entries.set(
           s.id,
           prevEntry
@@ -178,6 +192,21 @@ export function skillsLockChanges(x: CommitCtx): SkillsLockChange[] {
 
 function stripStamp(text: string): string {
   return text.replace(/^deployed-at = .*$/m, "").replace(/^skillsync-version = .*$/m, "");
+}
+
+/** Throws CONFLICT unless the symbolic link at `path` still reads `expected`. */
+function recheckLink(path: string, expected: string): void {
+  let now: string | undefined;
+  try {
+    now = readlinkSync(path);
+  } catch {
+    now = undefined;
+  }
+  if (now !== expected)
+    throw new SkillsyncError(
+      "CONFLICT",
+      `${path} changed while skillsync was working; nothing was written, run the command again`,
+    );
 }
 
 /** Throws CONFLICT unless `loc`'s tree hash is still `expected`. */

@@ -70,7 +70,7 @@ export async function planTarget(
     prompter = undefined;
   }
   // Unchanged folder artifacts are checked on worker threads (lstat only), as for status.
-  const prep = await prepareRead(ws, project, () => false, run.target.layout);
+  const prep = await prepareRead(ws, project, () => false, run.target.layout, Boolean(run.target.link));
   const { sides, record } = readSides(ws, project, { ...prep, where });
   const sections = ws.config.preserve_sections;
   const { selected, missing } = selectSides(sides, opts);
@@ -120,6 +120,17 @@ export async function planTarget(
       collectionChanged: cChanged,
       collectionEmpty,
     });
+    // A --link target whose link is not intact gets it back when the content is unchanged (an edited
+    // folder that replaced it is refused or merged as any edited copy is).
+    if (
+      s.link &&
+      s.link !== "ok" &&
+      s.collection &&
+      opts.op !== "pull" &&
+      (action.type === "none" || action.type === "record-only") &&
+      !pChanged
+    )
+      action = { type: "to-project", reason: `restore the link (${s.link})` };
     if (rules.onlyFastForward && action.type !== "to-project" && action.type !== "none")
       action = { type: "none", reason: "edited in this target: left for its next pull" };
     const step: Step = {

@@ -47,6 +47,8 @@ export interface TransferOptions {
   agents?: string[];
   /** Deploy to the user's folders under `$HOME` instead of a project (`--global`). */
   global?: boolean;
+  /** `--link` (true): one canonical copy in `.agents/skills`, links elsewhere; `--copy` (false); default as recorded. */
+  link?: boolean;
 }
 
 /** A planned artifact with everything needed to write it. */

@@ -6,12 +6,24 @@
  * rollback restores a non-Claude target; a version 1 record is read and rewritten as version 2;
  * `--global` fills `$HOME/.claude/skills` with its own record.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, parseJsonOutput, runCli } from "../helpers/cli.js";
 import { copyFixtures } from "../helpers/fixtures.js";
 import { requireBuild } from "../helpers/paths.js";
+import { runSkills, skillsNodeMissing } from "../helpers/skills-cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/temp.js";
 import { diffSnapshots, snapshotTree } from "../helpers/tree.js";
 
@@ -29,6 +41,7 @@ interface Row {
   drift_side: string | null;
   target: string[];
   path: string;
+  link?: string;
 }
 
 const AGENTS = "claude-code,cursor,codex,windsurf";
@@ -242,5 +255,91 @@ describe("--global", () => {
     expect(snap).toBeTruthy();
     w.ok(["rollback", snap!]);
     expect(readFileSync(claude)).toEqual(before);
+  });
+});
+
+describe("--link", () => {
+  const w = setup();
+  const place = (folder: string, name = "theme-factory") => join(w.project, folder, name);
+
+  it("one real copy in .agents/skills, relative links elsewhere: the tree skills add (link mode) makes", () => {
+    w.ok(["deploy", "--all", "--project", w.project, "--agent", "claude-code,cursor,windsurf", "--link"]);
+    for (const f of [".claude/skills", ".windsurf/skills"]) {
+      expect(lstatSync(place(f)).isSymbolicLink(), f).toBe(true);
+      expect(readlinkSync(place(f))).toBe("../../.agents/skills/theme-factory");
+    }
+    expect(lstatSync(place(".agents/skills")).isDirectory()).toBe(true);
+    expect(w.drifted()).toEqual([]);
+    const missing = skillsNodeMissing();
+    if (missing) {
+      if (process.env.CI) throw new Error(missing);
+      return; // compared with the skills CLI where it can run
+    }
+    const viaSkills = join(w.root, "via-skills");
+    mkdirSync(viaSkills);
+    const add = runSkills(
+      ["add", w.src, "--skill", "*", "--agent", "claude-code", "cursor", "windsurf", "-y"],
+      {
+        cwd: viaSkills,
+        home: w.home,
+      },
+    );
+    expect(add.code, `${add.stdout}\n${add.stderr}`).toBe(0);
+    const a = snapshotTree(viaSkills);
+    a.delete("skills-lock.json");
+    const b = snapshotTree(w.project);
+    b.delete(".claude/.skillsync-deployed.toml");
+    expect(diffSnapshots(a, b, { execBitsOnly: false })).toEqual([]);
+  });
+
+  it("an edit through a link is seen in every target reading it, and sync takes it", () => {
+    appendFileSync(join(place(".claude/skills"), "SKILL.md"), "\nEdited through the link.\n");
+    const rows = w.drifted();
+    expect(rows.map((r) => r.target.join()).sort()).toEqual(["claude-code", "cursor", "windsurf"]);
+    w.ok(["sync", "--project", w.project]);
+    expect(
+      readFileSync(join(w.ssHome, "collections/default/skills/theme-factory/SKILL.md"), "utf8"),
+    ).toContain("Edited through the link.");
+    expect(w.drifted()).toEqual([]);
+    expect(lstatSync(place(".claude/skills")).isSymbolicLink()).toBe(true);
+  });
+
+  it("a link replaced by a folder, retargeted, or dangling is drift; deploy restores the links", () => {
+    rmSync(place(".claude/skills"));
+    cpSync(place(".agents/skills"), place(".claude/skills"), { recursive: true });
+    const outside = join(w.root, "outside-skill");
+    mkdirSync(outside);
+    writeFileSync(join(outside, "SKILL.md"), "---\nname: brand-guidelines\ndescription: not ours\n---\n");
+    rmSync(place(".windsurf/skills", "brand-guidelines"));
+    symlinkSync(outside, place(".windsurf/skills", "brand-guidelines"));
+    rmSync(place(".agents/skills", "canvas-design"), { recursive: true });
+    const rows = w.drifted().map((r) => [r.name, r.target.join(), r.link ?? null, r.drift_type]);
+    expect(rows).toEqual([
+      ["brand-guidelines", "windsurf", "retargeted", "modified"],
+      ["canvas-design", "cursor", null, "modified"],
+      ["canvas-design", "claude-code", "dangling", "modified"],
+      ["canvas-design", "windsurf", "dangling", "modified"],
+      ["theme-factory", "claude-code", "replaced", "modified"],
+    ]);
+    // The retargeted link is never followed: nothing outside the project was read as ours or written.
+    w.ok(["deploy", "--all", "--project", w.project]);
+    expect(readFileSync(join(outside, "SKILL.md"), "utf8")).toContain("not ours");
+    for (const [f, n] of [
+      [".claude/skills", "theme-factory"],
+      [".windsurf/skills", "brand-guidelines"],
+      [".claude/skills", "canvas-design"],
+    ] as const)
+      expect(readlinkSync(place(f, n)), `${f}/${n}`).toBe(`../../.agents/skills/${n}`);
+    expect(existsSync(join(place(".agents/skills", "canvas-design"), "SKILL.md"))).toBe(true);
+    expect(w.drifted()).toEqual([]);
+  });
+
+  it("--copy turns the links into real copies", () => {
+    w.ok(["deploy", "--all", "--project", w.project, "--copy"]);
+    expect(lstatSync(place(".claude/skills")).isDirectory()).toBe(true);
+    expect(readFileSync(join(w.project, ".claude/.skillsync-deployed.toml"), "utf8")).not.toMatch(
+      /^link = /m,
+    );
+    expect(w.drifted()).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Operation } from "../../core/plan.js";
 import { transfer, undeploy } from "../../sync/transfer.js";
-import { type AgentFlags, addAgentOptions, deploymentFlags } from "../agent-option.js";
+import { type AgentFlags, addAgentOptions, addLinkOptions, deploymentFlags } from "../agent-option.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
 import { AUTO_RESOLVE, parseAutoResolve, parseStrategy, STRATEGIES, terminalPrompter } from "../strategy.js";
@@ -20,6 +20,7 @@ interface TransferFlags extends AgentFlags {
 }
 
 function addTransferOptions(cmd: Command, withStrategy = true): Command {
+  const name = cmd.name();
   cmd
     .option("--project <dir>", "project folder (default: the current folder)")
     .option("--all", "every artifact")
@@ -27,6 +28,7 @@ function addTransferOptions(cmd: Command, withStrategy = true): Command {
     .option("--yes", "confirm deletions above the deletion thresholds")
     .option("--json", "print one result object per artifact");
   addAgentOptions(cmd);
+  if (name !== "pull") addLinkOptions(cmd);
   if (withStrategy)
     cmd
       .option("--strategy <s>", `when both sides changed: ${STRATEGIES.join("|")}`, "merge")
