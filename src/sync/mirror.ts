@@ -14,7 +14,7 @@ import { withPreserved } from "../core/preserve.js";
 import { treeHashOfFiles } from "../core/tree-hash.js";
 import { discoverArtifacts, locate } from "../store/collection.js";
 import { ensureDir } from "../store/fs.js";
-import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
+import { loadTreeFiles } from "../store/tree-read.js";
 import { readArtifactTree } from "./artifact-info.js";
 import { toWrite } from "./collection-ops.js";
 import { collectionLock, locked, requireCollection, transaction, type Workspace } from "./workspace.js";

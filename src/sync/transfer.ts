@@ -1,20 +1,5 @@
-/**
- * pull, push, sync and deploy: moving artifacts between the collection and a deployment — a project
- * or, with `--global`, the user's folders — without losing an edit. A deployment has one target per
- * distinct folder of its agents (targets.ts); each target is run by the one engine
- * (transfer-engine.ts: plan with `core/plan.ts`, resolve with `core/resolve.ts`, write in one
- * transaction after a snapshot), with its own base per artifact in the deployment record.
- *
- * Several targets (issue 11, docs/targets.md):
- * - deploy and push plan every target before writing any; a deploy refused in one target writes
- *   nothing anywhere;
- * - pull and sync take the targets in turn, each a three-way operation against the collection as the
- *   previous one left it (two targets edited differently are merged, never one overwritten), then
- *   bring the targets that were not edited up to date by fast-forward only.
- */
-import { existsSync } from "node:fs";
 import { SkillsyncError } from "../core/errors.js";
-import { artifactRelPath, DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
+import { artifactRelPath } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
 import { type Target, targetLabel, targetPath } from "../core/targets.js";
 import { discoverArtifacts, locate } from "../store/collection.js";
@@ -32,14 +17,12 @@ import { takeSnapshot } from "./snapshot.js";
 import { readSides } from "./status.js";
 import { type Deployment, isClaudeOnly, resolveDeployment, targetRun } from "./targets.js";
 import { planTarget, refuseWrites, selectSides, type TargetPlan, writeTarget } from "./transfer-engine.js";
-import type { TargetRun, TransferOptions, TransferReport } from "./transfer-step.js";
+import type { TransferOptions, TransferReport } from "./transfer-step.js";
 import {
-  assertTargetsContained,
   collectionLock,
   locked,
   projectLayout,
   projectLock,
-  resolveProject,
   transaction,
   type Workspace,
 } from "./workspace.js";

@@ -343,3 +343,29 @@ describe("--link", () => {
     expect(w.drifted()).toEqual([]);
   });
 });
+
+describe("existing folders in the user's home", () => {
+  it("an unmanaged skill with the same content is adopted as the base; different content is untracked and never overwritten", () => {
+    const w = setup();
+    const coll = join(w.ssHome, "collections/default/skills");
+    const skills = join(w.home, ".claude/skills");
+    mkdirSync(skills, { recursive: true });
+    cpSync(join(coll, "theme-factory"), join(skills, "theme-factory"), { recursive: true });
+    cpSync(join(coll, "brand-guidelines"), join(skills, "brand-guidelines"), { recursive: true });
+    appendFileSync(join(skills, "brand-guidelines/SKILL.md"), "\nMine, not the collection's.\n");
+    const mine = readFileSync(join(skills, "brand-guidelines/SKILL.md"));
+    const r = w.ss(["deploy", "--all", "--global"]);
+    expect(r.code, explain(r)).toBe(1);
+    expect(r.stdout + r.stderr).toContain("brand-guidelines");
+    expect(readFileSync(join(skills, "brand-guidelines/SKILL.md"))).toEqual(mine);
+    const rows = parseJsonOutput<{ artifacts: Row[] }>(w.ss(["status", "--global", "--json"])).artifacts;
+    expect(rows.find((a) => a.name === "brand-guidelines")?.drift_type).toBe("untracked");
+    // Deploying the others leaves it alone and adopts the identical one.
+    const names = rows.map((a) => a.name).filter((n) => n !== "brand-guidelines");
+    w.ok(["deploy", ...names, "--global"]);
+    expect(readFileSync(join(skills, "brand-guidelines/SKILL.md"))).toEqual(mine);
+    const after = parseJsonOutput<{ artifacts: Row[] }>(w.ss(["status", "--global", "--json"])).artifacts;
+    expect(after.find((a) => a.name === "theme-factory")?.drift_type).toBe("in-sync");
+    expect(after.filter((a) => a.drift_type !== "in-sync").map((a) => a.name)).toEqual(["brand-guidelines"]);
+  });
+});

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { EXIT } from "../../core/errors.js";
 import { shortHash } from "../../core/tree-hash.js";
 import { currentStatus } from "../../sync/status.js";
-import { isClaudeOnly, resolveDeployment, whereOf } from "../../sync/targets.js";
+import { resolveDeployment, whereOf } from "../../sync/targets.js";
 import { type AgentFlags, addAgentOptions, deploymentFlags } from "../agent-option.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
