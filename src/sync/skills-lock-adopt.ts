@@ -11,8 +11,9 @@
  * - The skills adopted are the entries of `skills-lock.json` (other artifacts in the folder are left
  *   alone: add them by path). Each is read from the project's skill folder of the configured profile
  *   (`.claude/skills/<name>` for `claude`) when it is a real folder, else from `.agents/skills/<name>`
- *   (added to the collection, no base recorded: skillsync does not deploy there, nor follow the link
- *   `skills add` makes without `--copy`); a name without a copy is skipped with a note.
+ *   (added to the collection, no base recorded: adoption tracks the configured profile's copies; a
+ *   deploy with `--agent`/`--link` then adopts the identical copies there as their targets' base); a
+ *   name without a copy is skipped with a note.
  * - The `skillsync.lock` source comes from the entry: `github` → `github:SOURCE[/DIR]@REF` (DIR the
  *   folder of `skillPath`), `git`/`gitlab` → `git+URL#DIR@REF` (URL = `sourceUrl`, else `source`),
  *   `local` → `local:` + the folder it names (resolved against the project); any other type
@@ -184,7 +185,7 @@ export async function adoptSkillsInstall(ws: Workspace, opts: AdoptOptions): Pro
     if (copy === main) inLayout.add(name);
     else
       notes.push(
-        `skill/${name}: read from .agents/skills (${main} is ${existsSync(main) ? "a link" : "missing"}); added to the collection, no base recorded`,
+        `skill/${name}: read from .agents/skills (${main} is ${existsSync(main) ? "a link" : "missing"}); added to the collection, no base recorded; 'skillsync deploy ${name} --link --agent …' (or --agent for .agents/skills) adopts the copies there`,
       );
     // The global lock's hash of a GitHub source is the git tree SHA, not comparable: only local ones are checked.
     const comparable = !lock.global || entry.sourceType === "local";
