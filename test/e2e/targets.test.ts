@@ -20,6 +20,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AGENTS as AGENTS_TABLE } from "../../src/core/agents.js";
 import { type CliResult, parseJsonOutput, runCli } from "../helpers/cli.js";
 import { copyFixtures } from "../helpers/fixtures.js";
 import { requireBuild } from "../helpers/paths.js";
@@ -188,6 +189,13 @@ describe("deploy to several agents at once", () => {
     );
     expect(existsSync(join(other, ".claude/commands"))).toBe(false);
     expect(existsSync(join(other, ".agents/skills/theme-factory/SKILL.md"))).toBe(true);
+  });
+
+  it("--help of every targeting command lists every agent id", () => {
+    for (const cmd of ["deploy", "undeploy", "push", "pull", "sync", "status"]) {
+      const r = w.ok([cmd, "--help"]);
+      for (const a of AGENTS_TABLE) expect(r.stdout, `${cmd}: ${a.id}`).toMatch(new RegExp(`\\b${a.id}\\b`));
+    }
   });
 
   it("unknown agent ids are refused with one line, nothing written", () => {
