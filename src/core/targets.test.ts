@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { SkillsyncError } from "./errors.js";
+import { skillsyncErrorOf } from "../../test/helpers/errors.js";
 import { PROJECT_PROFILES } from "./layout.js";
 import { globalTargets, projectTargets, targetPath } from "./targets.js";
 
 const claude = PROJECT_PROFILES.claude!;
 
-function err(fn: () => unknown): SkillsyncError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SkillsyncError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
+const err = skillsyncErrorOf;
 
 describe("project targets", () => {
   it("one target per distinct folder; agents sharing .agents/skills share one target", () => {

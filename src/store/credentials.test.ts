@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SkillsyncError } from "../core/errors.js";
+import { skillsyncErrorOf } from "../../test/helpers/errors.js";
 import { credentialsModeProblem, readCredentials, writeCredentials } from "./credentials.js";
 
 let dir: string;
@@ -13,15 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function errorOf(f: () => unknown): SkillsyncError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SkillsyncError) return e;
-    throw e;
-  }
-  throw new Error("expected a SkillsyncError");
-}
+const errorOf = skillsyncErrorOf;
 
 describe("credentials.toml", () => {
   it("is empty when absent, and round-trips through a 0600 write", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SkillsyncError } from "../core/errors.js";
+import { skillsyncErrorOf } from "../../test/helpers/errors.js";
 import {
   entryTargets,
   parseDeployRecord,
@@ -27,15 +27,7 @@ deployed-from = "/c"
 `;
 const legacy = (e: { name: string }) => `.claude/skills/${e.name}`;
 
-function err(fn: () => unknown): SkillsyncError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SkillsyncError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
+const err = skillsyncErrorOf;
 
 describe("deployment record version 2", () => {
   it("reads a version 1 record as one Claude Code target per artifact and writes it back as version 2", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SkillsyncError } from "../core/errors.js";
+import { skillsyncErrorOf } from "../../test/helpers/errors.js";
 import { parseDeployRecord, serializeDeployRecord } from "./deploy-record.js";
 import { emptyLock, parseLockFile, serializeLockFile, upsertLockEntry } from "./lock-file.js";
 
@@ -14,15 +14,7 @@ const entry = (name: string) => ({
   "updated-at": "2026-01-02T00:00:00Z",
 });
 
-function err(fn: () => unknown): SkillsyncError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SkillsyncError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
+const err = skillsyncErrorOf;
 
 describe("lock file", () => {
   it("serialises deterministically and round-trips byte-identically", () => {

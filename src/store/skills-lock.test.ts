@@ -10,7 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SkillsyncError } from "../core/errors.js";
+import { skillsyncErrorOf } from "../../test/helpers/errors.js";
 import {
   computeSkillFolderHash,
   lockEntryFor,
@@ -51,15 +51,7 @@ const SKILLS_CLI_HASHES: Record<string, string> = {
   "webapp-testing": "ad5b1fc52807e9afa4635e59218a026b164dc58b6c3f41b0f7c644dcd6ccf572",
 };
 
-function err(fn: () => unknown): SkillsyncError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SkillsyncError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
+const err = skillsyncErrorOf;
 
 describe("computedHash (skills CLI computeSkillFolderHash)", () => {
   it("equals what the skills CLI wrote for each of the 12 fixtures", () => {
