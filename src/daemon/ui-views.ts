@@ -21,7 +21,8 @@ import {
 import { isHubUnreachable } from "../sync/hub-client.js";
 import { type HubDrift, hubStatus } from "../sync/hub-sync.js";
 import { listSnapshots } from "../sync/snapshot.js";
-import { projectStatus, readProjectRecord, type StatusArtifact } from "../sync/status.js";
+import { readProjectRecord, type StatusArtifact } from "../sync/status.js";
+import { deploymentStatus } from "../sync/targets.js";
 import { projectLayout, type Workspace } from "../sync/workspace.js";
 import type {
   ArtifactDetail,
@@ -163,9 +164,11 @@ export async function buildOverview(ws: Workspace, ctx: DaemonContext): Promise<
   for (const p of places.filter((x) => x.kind === "project")) {
     if (!p.reachable) continue;
     try {
-      for (const a of projectStatus(ws, p.location).artifacts) {
+      for (const a of deploymentStatus(ws, p.location).artifacts) {
         const r = row(a.type, a.name);
-        r.places[p.id] = placeStateOf(a);
+        // One state per project: with several targets, a drifted one wins over an in-sync one.
+        const had = r.places[p.id];
+        if (!had || had.state === "in-sync") r.places[p.id] = placeStateOf(a);
         if (a.last_deployed && (!r.updated_at || a.last_deployed > r.updated_at))
           r.updated_at = a.last_deployed;
       }
@@ -240,7 +243,10 @@ export async function artifactDetail(scope: Scope, ref: ArtifactRef): Promise<Ar
   };
   for (const p of places.filter((x) => x.kind === "project" && x.reachable)) {
     try {
-      const a = projectStatus(ws, p.location).artifacts.find((x) => x.type === kind && x.name === name);
+      const rows = deploymentStatus(ws, p.location).artifacts.filter(
+        (x) => x.type === kind && x.name === name,
+      );
+      const a = rows.find((x) => x.drift_type !== "in-sync") ?? rows[0];
       if (a) deployments[p.id] = placeStateOf(a);
     } catch {
       // an unreadable project shows as unreachable in `places`

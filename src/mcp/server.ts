@@ -327,10 +327,10 @@ export function createSkillsyncMcpServer(opts: SkillsyncMcpOptions): McpServer {
     },
     guarded(async ({ project_dir }: { project_dir?: string }) => {
       const { openWorkspace, resolveProject } = await import("../sync/workspace.js");
-      const { projectStatus } = await import("../sync/status.js");
+      const { deploymentStatus } = await import("../sync/targets.js");
       const ws = await openWorkspace({ home: opts.home, collection: opts.collection, config: opts.config });
       const project = await resolveProject(ws, project_dir ?? settings.projectDir);
-      return projectStatus(ws, project);
+      return deploymentStatus(ws, project);
     }),
   );
 

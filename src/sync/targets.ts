@@ -14,7 +14,7 @@ import type { Kind } from "../core/names.js";
 import { globalTargets, linkTargets, projectTargets, type Target, type TargetSet } from "../core/targets.js";
 import { entryTargets, readDeployRecord } from "../store/deploy-record.js";
 import { globalSkillLockPath } from "../store/skills-lock.js";
-import type { SideWhere } from "./status.js";
+import { projectStatus, type SideWhere, type StatusReport } from "./status.js";
 import type { TargetRun } from "./transfer-step.js";
 import { assertTargetsContained, projectLayout, resolveProject, type Workspace } from "./workspace.js";
 
@@ -148,4 +148,14 @@ export function targetRun(dep: Deployment, target: Target): TargetRun {
     skillsLock: dep.scope === "project",
     ...(dep.scope === "global" ? { globalLockFile: globalSkillLockPath(dep.root) } : {}),
   };
+}
+
+/**
+ * The drift status of every target of `project` (its configured agents and those its record serves):
+ * what `skillsync status` prints, for the web UI and MCP.
+ * @throws SkillsyncError NOT_FOUND (no collection), INVALID_RECORD, USAGE (an unknown configured agent)
+ */
+export function deploymentStatus(ws: Workspace, project: string): StatusReport {
+  const dep = projectDeployment(ws, project);
+  return projectStatus(ws, project, { wheres: dep.targets.map((t) => whereOf(dep, t)) });
 }
