@@ -98,7 +98,10 @@ export async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
           });
       }
       // Objects first: the base must be readable before anything points at it.
-      if (s.toProject) await ws.objects.putTree(s.toProject);
+      // A fast-forward writes a tree whose hash is known (result.new_hash): when the store has it (add
+      // stored it, or an earlier target of this operation did), hashing every file again is waste.
+      const known = s.action.type === "to-project" ? s.result.new_hash : null;
+      if (s.toProject && !(known && ws.objects.hasTreeSync(known))) await ws.objects.putTree(s.toProject);
       if (s.toCollection) await ws.objects.putTree(s.toCollection);
       if (s.bothBaseFiles) await ws.objects.putTree(s.bothBaseFiles);
       if (s.sides.collection && s.newBase === s.sides.collection.tree.sha)
