@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import {
   syncfsBatchCount,
   Transaction,
   writeFileAtomic,
+  writeFilesIfAbsent,
 } from "./fs.js";
 
 let dir: string;
@@ -77,6 +78,49 @@ describe("Transaction with a syncfs batch (large transactions, Linux)", () => {
         ["L1", "S1"],
       ]).toContainEqual(state);
       expect(listAll(w).filter((n) => n.includes(".skillsync-tmp-"))).toEqual([]);
+    }
+  });
+});
+
+describe("writeFilesIfAbsent", () => {
+  const files = () =>
+    ["aa/1", "aa/2", "bb/3"].map((p) => ({
+      path: join(dir, "objects", p),
+      data: `bytes of ${p}`,
+      mode: 0o444,
+    }));
+
+  it("writes only the missing files, with their bytes and mode, and leaves existing ones alone", async () => {
+    await writeFileAtomic(join(dir, "objects", "aa", "2"), "kept");
+    expect(await writeFilesIfAbsent(files(), join(dir, "objects", "tmp"))).toBe(2);
+    expect(readFileSync(join(dir, "objects", "aa", "1"), "utf8")).toBe("bytes of aa/1");
+    expect(readFileSync(join(dir, "objects", "aa", "2"), "utf8")).toBe("kept");
+    expect(statSync(join(dir, "objects", "bb", "3")).mode & 0o777).toBe(0o444);
+    expect(readdirSync(join(dir, "objects", "tmp"))).toEqual([]);
+  });
+
+  it("at every fault point: each file absent or complete, and no temp left", async () => {
+    const tmp = join(dir, "objects", "tmp");
+    setFaultPlan({ at: 1_000_000, action: "error" });
+    await writeFilesIfAbsent(files(), tmp);
+    const steps = faultPointsPassed();
+    expect(steps).toBeGreaterThan(6);
+    for (let at = 1; at <= steps; at++) {
+      rmSync(join(dir, "objects"), { recursive: true, force: true });
+      setFaultPlan({ at, action: "error" });
+      await expect(writeFilesIfAbsent(files(), tmp)).rejects.toThrow(/injected failure/);
+      setFaultPlan(undefined);
+      for (const f of files()) {
+        let text: string | undefined;
+        try {
+          text = readFileSync(f.path, "utf8");
+        } catch {
+          text = undefined;
+        }
+        expect([undefined, f.data]).toContain(text);
+      }
+      if (existsSync(join(dir, "objects")))
+        expect(listAll(join(dir, "objects")).filter((n) => n.includes(".skillsync-tmp-"))).toEqual([]);
     }
   });
 });

@@ -298,6 +298,61 @@ export async function writeFileIfAbsent(
   return true;
 }
 
+/** One file for {@link writeFilesIfAbsent}: final path, bytes, permission bits. */
+export interface AbsentFile {
+  path: string;
+  data: Uint8Array | string;
+  mode: number;
+}
+
+/**
+ * {@link writeFileIfAbsent} for many files at once (object-store blobs), with durability batched:
+ * every missing file is written to a temp in `tempDir`, all temps are made durable in one
+ * {@link syncBatch}, then each is renamed to its path and the folders that received them are made
+ * durable. Each file is atomic (temp + rename) and on the disk when this returns, as with one
+ * {@link writeFileIfAbsent} each; a failure leaves no temp, and the files already renamed are complete.
+ * @returns how many files were written
+ * @throws SkillsyncError WRITE_FAILED on an injected fault; Node's errors otherwise
+ */
+export async function writeFilesIfAbsent(files: readonly AbsentFile[], tempDir: string): Promise<number> {
+  const missing: AbsentFile[] = [];
+  await inParallel(files, WRITE_CONCURRENCY, async (f) => {
+    if (!(await exists(f.path))) missing.push(f);
+  });
+  if (missing.length === 0) return 0;
+  if (missing.length === 1) {
+    await writeFileAtomic(missing[0]!.path, missing[0]!.data, { mode: missing[0]!.mode, tempDir });
+    return 1;
+  }
+  await ensureDir(tempDir);
+  const tag = newTag();
+  const temps = missing.map((f, i) => tempNameFor(f.path, `${tag}-${i}`, tempDir));
+  const dirs = new Set<string>();
+  liveTags.add(tag);
+  try {
+    for (const f of missing) {
+      const d = dirname(f.path);
+      if (!dirs.has(d)) {
+        await ensureDir(d);
+        dirs.add(d);
+      }
+    }
+    await inParallel(missing, WRITE_CONCURRENCY, (f, i) => writeTemp(temps[i]!, f.data, f.mode, false));
+    await syncBatch(temps, []);
+    for (const [i, f] of missing.entries()) {
+      faultPoint("rename", f.path);
+      await fsp.rename(temps[i]!, f.path);
+    }
+  } catch (e) {
+    await inParallel(temps, WRITE_CONCURRENCY, (t) => fsp.rm(t, { force: true }));
+    throw e;
+  } finally {
+    liveTags.delete(tag);
+  }
+  await syncBatch([], [...dirs]);
+  return missing.length;
+}
+
 /** Removes a file or folder tree (no error when absent). */
 export async function removePath(path: string): Promise<void> {
   faultPoint("remove", path);
