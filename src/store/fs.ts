@@ -209,32 +209,19 @@ export async function ensureDir(dir: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
 }
 
-/** The process's umask, read once (nothing in skillsync changes it). */
-const UMASK = process.umask();
-
 /**
  * Writes a temp file with exactly `mode`; fsyncs it unless `sync` is false (the caller then makes it
  * durable later with {@link syncBatch}, after writing a whole batch: see {@link Transaction.replaceDir}).
- * When the umask lets `mode` through unchanged and the temp is created by this open (it normally is:
- * temp names carry a fresh tag), open's mode is the file's mode and the `chmod` is skipped (one system
- * call less per file, issue 13).
  */
 async function writeTemp(tmp: string, data: Uint8Array | string, mode: number, sync = true): Promise<void> {
   faultPoint("write", tmp);
-  let fh: fsp.FileHandle;
-  let chmod = true;
-  if ((mode & ~UMASK) === mode) {
-    try {
-      fh = await fsp.open(tmp, "wx", mode); // created now, so open's mode (not filtered) is the mode
-      chmod = false;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      fh = await fsp.open(tmp, "w", mode);
-    }
-  } else fh = await fsp.open(tmp, "w", mode);
+  const fh = await fsp.open(tmp, "w", mode);
   try {
     await fh.writeFile(data);
-    if (chmod) await fh.chmod(mode); // open's mode is filtered by umask; the recorded mode must land exactly
+    // open's mode is filtered by the umask (and by a folder's default ACL), so the recorded mode is
+    // set explicitly: skipping this when the umask allows was tried (issue 13) and dropped, since a
+    // default ACL would then narrow the mode unnoticed.
+    await fh.chmod(mode);
     if (sync) {
       faultPoint("fsync", tmp);
       await fh.sync();
