@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
+  promises as fsp,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -43,6 +44,30 @@ function run(cmd, args, opts) {
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr}`);
   return { ms, stdout: r.stdout };
+}
+
+/** Every file and folder under `dir` (folders after their contents). */
+function listTree(dir, files = [], dirs = []) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) listTree(p, files, dirs);
+    else files.push(p);
+  }
+  dirs.push(dir);
+  return { files, dirs };
+}
+
+/** fsyncs every path, 16 in flight (what a per-file durable copy must add to `cp -r`). */
+async function fsyncAll(paths) {
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const fh = await fsp.open(paths[next++], "r");
+      await fh.sync();
+      await fh.close();
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
 }
 
 /** Every folder under `dir` holding a SKILL.md. */
@@ -92,6 +117,8 @@ export async function benchDeploy(opts = {}) {
     console.log(`  ${count} skills, ${files} files, ${(kb / 1024).toFixed(1)} MiB`);
     const deployMs = [];
     const cpMs = [];
+    const fsyncMs = [];
+    const syncfsMs = [];
     for (let i = -1; i < runs; i++) {
       const project = join(root, `p${i + 1}`);
       mkdirSync(project);
@@ -104,9 +131,22 @@ export async function benchDeploy(opts = {}) {
       const target = join(root, `c${i + 1}`);
       mkdirSync(join(target, ".claude"), { recursive: true });
       const c = run("cp", ["-r", skillsDir, join(target, ".claude", "skills")], {});
+      // The durability floor: the fsyncs a per-file durable copy adds to the cp (same files, just
+      // written, 16 in flight), and one `sync -f` (syncfs) of the same data instead.
+      const { files: tf, dirs: td } = listTree(join(target, ".claude"));
+      const t0 = performance.now();
+      await fsyncAll([...tf, ...td]);
+      const f = performance.now() - t0;
+      const target2 = join(root, `s${i + 1}`);
+      mkdirSync(join(target2, ".claude"), { recursive: true });
+      const c2 = run("cp", ["-r", skillsDir, join(target2, ".claude", "skills")], {});
+      const s = run("sync", ["-f", target2], {});
+      rmSync(target2, { recursive: true, force: true });
       if (i >= 0) {
         deployMs.push(d.ms);
         cpMs.push(c.ms);
+        fsyncMs.push(c.ms + f);
+        syncfsMs.push(c2.ms + s.ms);
       }
       rmSync(project, { recursive: true, force: true });
       rmSync(target, { recursive: true, force: true });
@@ -116,10 +156,17 @@ export async function benchDeploy(opts = {}) {
     const metrics = [
       { name: `skillsync deploy --all (${count} skills)`, value: d, unit: "ms" },
       { name: "cp -r of the same folders", value: c, unit: "ms" },
+      { name: "floor: cp -r + fsync of every file and folder", value: median(fsyncMs), unit: "ms" },
+      { name: "floor: cp -r + sync -f (one syncfs)", value: median(syncfsMs), unit: "ms" },
     ];
-    const ratios = [{ name: `deploy ${count} skills / cp -r`, value: d / c, target: 1.5 }];
+    const ratios = [
+      { name: `deploy ${count} skills / cp -r`, value: d / c, target: 1.5 },
+      { name: "floor (cp -r + fsync each) / cp -r", value: median(fsyncMs) / c, note: "durability floor" },
+      { name: "floor (cp -r + syncfs) / cp -r", value: median(syncfsMs) / c, note: "durability floor" },
+    ];
     for (const m of metrics) console.log(`  ${m.name}: ${m.value.toFixed(0)} ms (median of ${runs})`);
     console.log(`  ratio deploy / cp -r: ${(d / c).toFixed(2)} (target <= 1.5)`);
+    for (const r of ratios.slice(1)) console.log(`  ratio ${r.name}: ${r.value.toFixed(2)}`);
     return { name: "deploy", metrics, ratios };
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -8,8 +8,10 @@
  * Tests make any write step fail or kill the process via {@link setFaultPlan} or the environment
  * variable `SKILLSYNC_FAULT` (`at=N[,action=error|kill]`: the N-th fault point, counting from 1).
  */
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { constants as fsConstants, promises as fsp } from "node:fs";
+import { constants as fsConstants, promises as fsp, statSync } from "node:fs";
+import { release } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 
@@ -128,6 +130,79 @@ async function fsyncPath(path: string, step: WriteStep): Promise<void> {
   }
 }
 
+/**
+ * Batches of at least this many files and folders are made durable with one `syncfs` per file system
+ * (Linux) instead of one fsync each. Set by {@link setBatchSyncThreshold} (tests).
+ */
+let syncfsMinPaths = 256;
+/** How many batches were made durable by `syncfs` since the process started. For tests. */
+let syncfsBatches = 0;
+
+/** Sets the batch size from which {@link syncBatch} uses `syncfs` (`Infinity`: never). For tests. */
+export function setBatchSyncThreshold(paths: number): void {
+  syncfsMinPaths = paths;
+}
+
+/** How many batches were made durable with `syncfs` so far. For tests. */
+export function syncfsBatchCount(): number {
+  return syncfsBatches;
+}
+
+/**
+ * True when `syncfs` reports write-back errors (Linux 5.8 and later); before that it returned 0 even
+ * when the write-back failed, so only fsync can be trusted there.
+ */
+const SYNCFS_REPORTS_ERRORS = (() => {
+  if (process.platform !== "linux") return false;
+  const m = /^(\d+)\.(\d+)/.exec(release());
+  return m !== null && (Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 8));
+})();
+
+/** Runs `sync -f <paths>` (coreutils, busybox: one `syncfs` per path's file system). */
+function syncfs(paths: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile("sync", ["-f", ...paths], { timeout: 10 * 60 * 1000 }, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/**
+ * Makes `files` and the folder entries in `dirs` durable (every byte written and every name in those
+ * folders on the disk), before a transaction's commit point. Up to a few hundred paths: one fsync
+ * each, many in flight (they share the file system's journal commits). A larger batch on Linux 5.8+:
+ * one `syncfs` per file system that holds them (`sync -f`), which writes the same data with one
+ * journal commit instead of thousands (issue 13: 3,334 files, ~0.7 s of fsyncs against ~0.3 s). It
+ * also flushes other processes' dirty data on those file systems; when `sync` is missing or fails,
+ * the per-path fsyncs run instead (and report the error, if there is one, on the file it hit).
+ * @throws SkillsyncError WRITE_FAILED on an injected fault; Node's errors from fsync otherwise
+ */
+async function syncBatch(files: readonly string[], dirs: readonly string[]): Promise<void> {
+  if (files.length + dirs.length === 0) return;
+  if (SYNCFS_REPORTS_ERRORS && files.length + dirs.length >= syncfsMinPaths) {
+    faultPoint("fsync", files[0] ?? dirs[0]!);
+    const byDevice = new Map<number, string>();
+    for (const d of dirs) {
+      try {
+        const dev = statSync(d).dev;
+        if (!byDevice.has(dev)) byDevice.set(dev, d);
+      } catch {
+        byDevice.clear(); // a folder vanished under us: let the fsyncs report it
+        break;
+      }
+    }
+    if (byDevice.size > 0) {
+      try {
+        await syncfs([...byDevice.values()]);
+        syncfsBatches++;
+        return;
+      } catch {
+        // no usable `sync`: one fsync per path below
+      }
+    }
+  }
+  await inParallel(files, WRITE_CONCURRENCY, (p) => fsyncPath(p, "fsync"));
+  await inParallel(dirs, WRITE_CONCURRENCY, (d) => fsyncPath(d, "fsync-dir"));
+}
+
 /** Creates `dir` and its parents (no error when it exists). */
 export async function ensureDir(dir: string): Promise<void> {
   faultPoint("mkdir", dir);
@@ -135,15 +210,18 @@ export async function ensureDir(dir: string): Promise<void> {
 }
 
 /**
- * Writes a temp file with exactly `mode`; fsyncs it unless `sync` is false (the caller then fsyncs it
- * later with {@link fsyncPath}, after writing a whole batch: see {@link Transaction.replaceDir}).
+ * Writes a temp file with exactly `mode`; fsyncs it unless `sync` is false (the caller then makes it
+ * durable later with {@link syncBatch}, after writing a whole batch: see {@link Transaction.replaceDir}).
  */
 async function writeTemp(tmp: string, data: Uint8Array | string, mode: number, sync = true): Promise<void> {
   faultPoint("write", tmp);
   const fh = await fsp.open(tmp, "w", mode);
   try {
     await fh.writeFile(data);
-    await fh.chmod(mode); // open's mode is filtered by umask; the recorded mode must land exactly
+    // open's mode is filtered by the umask (and by a folder's default ACL), so the recorded mode is
+    // set explicitly: skipping this when the umask allows was tried (issue 13) and dropped, since a
+    // default ACL would then narrow the mode unnoticed.
+    await fh.chmod(mode);
     if (sync) {
       faultPoint("fsync", tmp);
       await fh.sync();
@@ -205,6 +283,61 @@ export async function writeFileIfAbsent(
   if (await exists(path)) return false;
   await writeFileAtomic(path, data, opts);
   return true;
+}
+
+/** One file for {@link writeFilesIfAbsent}: final path, bytes, permission bits. */
+export interface AbsentFile {
+  path: string;
+  data: Uint8Array | string;
+  mode: number;
+}
+
+/**
+ * {@link writeFileIfAbsent} for many files at once (object-store blobs), with durability batched:
+ * every missing file is written to a temp in `tempDir`, all temps are made durable in one
+ * {@link syncBatch}, then each is renamed to its path and the folders that received them are made
+ * durable. Each file is atomic (temp + rename) and on the disk when this returns, as with one
+ * {@link writeFileIfAbsent} each; a failure leaves no temp, and the files already renamed are complete.
+ * @returns how many files were written
+ * @throws SkillsyncError WRITE_FAILED on an injected fault; Node's errors otherwise
+ */
+export async function writeFilesIfAbsent(files: readonly AbsentFile[], tempDir: string): Promise<number> {
+  const missing: AbsentFile[] = [];
+  await inParallel(files, WRITE_CONCURRENCY, async (f) => {
+    if (!(await exists(f.path))) missing.push(f);
+  });
+  if (missing.length === 0) return 0;
+  if (missing.length === 1) {
+    await writeFileAtomic(missing[0]!.path, missing[0]!.data, { mode: missing[0]!.mode, tempDir });
+    return 1;
+  }
+  await ensureDir(tempDir);
+  const tag = newTag();
+  const temps = missing.map((f, i) => tempNameFor(f.path, `${tag}-${i}`, tempDir));
+  const dirs = new Set<string>();
+  liveTags.add(tag);
+  try {
+    for (const f of missing) {
+      const d = dirname(f.path);
+      if (!dirs.has(d)) {
+        await ensureDir(d);
+        dirs.add(d);
+      }
+    }
+    await inParallel(missing, WRITE_CONCURRENCY, (f, i) => writeTemp(temps[i]!, f.data, f.mode, false));
+    await syncBatch(temps, []);
+    for (const [i, f] of missing.entries()) {
+      faultPoint("rename", f.path);
+      await fsp.rename(temps[i]!, f.path);
+    }
+  } catch (e) {
+    await inParallel(temps, WRITE_CONCURRENCY, (t) => fsp.rm(t, { force: true }));
+    throw e;
+  } finally {
+    liveTags.delete(tag);
+  }
+  await syncBatch([], [...dirs]);
+  return missing.length;
 }
 
 /** Removes a file or folder tree (no error when absent). */
@@ -365,12 +498,11 @@ export class Transaction {
       await this.finish();
       return;
     }
-    // Every staged byte and directory entry reaches the disk before the commit point: files first
-    // (many fsyncs in flight share the file system's journal commits: one batch per transaction
-    // instead of one round trip per file), then the folders that hold them. A crash before the
-    // journal exists leaves only temps, which recovery removes; after it, every temp is durable.
-    await inParallel(this.unsyncedFiles, WRITE_CONCURRENCY, (p) => fsyncPath(p, "fsync"));
-    await inParallel([...this.unsyncedDirs], WRITE_CONCURRENCY, (d) => fsyncPath(d, "fsync-dir"));
+    // Every staged byte and directory entry reaches the disk before the commit point, in one batch
+    // per transaction (syncBatch: fsyncs in flight together, or one syncfs for a large batch). A
+    // crash before the journal exists leaves only temps, which recovery removes; after it, every
+    // temp is durable.
+    await syncBatch(this.unsyncedFiles, [...this.unsyncedDirs]);
     const journal: Journal = { version: 1, id: this.id, ops: this.ops };
     const jpath = join(this.journalDir, `${this.id}.json`);
     faultPoint("journal", jpath);

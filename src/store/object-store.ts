@@ -8,7 +8,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { manifest, parseManifest, sha256Hex, type TreeEntry } from "../core/tree-hash.js";
-import { exists, inParallel, removePath, WRITE_CONCURRENCY, writeFileIfAbsent } from "./fs.js";
+import {
+  exists,
+  inParallel,
+  removePath,
+  WRITE_CONCURRENCY,
+  writeFileIfAbsent,
+  writeFilesIfAbsent,
+} from "./fs.js";
 import type { DiskTree, TreeFile } from "./tree-read.js";
 
 /** Where a blob or tree lives: `objects/{blobs|trees}/<first 2 hex>/<rest>`. */
@@ -29,11 +36,14 @@ export class ObjectStore {
   /** Stores the bytes of `files` and their tree; returns the tree hash. Idempotent. */
   async putTree(files: readonly TreeFile[]): Promise<string> {
     const entries: TreeEntry[] = files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) }));
-    await inParallel(entries, WRITE_CONCURRENCY, (e, i) =>
-      writeFileIfAbsent(objectPath(this.root, "blobs", e.sha), files[i]!.data, {
+    // One durability batch for all missing blobs (issue 13), not one fsync pair per blob.
+    await writeFilesIfAbsent(
+      entries.map((e, i) => ({
+        path: objectPath(this.root, "blobs", e.sha),
+        data: files[i]!.data,
         mode: 0o444,
-        tempDir: this.tempDir,
-      }),
+      })),
+      this.tempDir,
     );
     return this.putManifest(entries);
   }
