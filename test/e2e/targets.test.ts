@@ -103,6 +103,9 @@ describe("deploy to several agents at once", () => {
     expect(rows).toHaveLength(36);
     // --agent narrows it.
     expect(w.status("--agent", "windsurf")).toHaveLength(12);
+    expect(w.ok(["status", "--project", w.project]).stdout).toContain(
+      "everything in sync (12 artifacts in 3 targets)",
+    );
   });
 
   it("an edit in one target is modified/project for that target only; pull brings it everywhere", () => {

@@ -124,7 +124,9 @@ export function registerStatus(program: Command): void {
         ctx.out.line(
           r.drift_detected
             ? `${r.drift_count} drifted, ${inSync} in sync${o.all ? "" : " (--all lists every artifact)"}`
-            : `everything in sync (${inSync} artifacts)`,
+            : multi
+              ? `everything in sync (${new Set(r.artifacts.map((a) => `${a.type}/${a.name}`)).size} artifacts in ${dep.targets.length} targets)`
+              : `everything in sync (${inSync} artifacts)`,
         );
       }
       return code;
