@@ -184,6 +184,34 @@ describe("daemon", () => {
     expect(st.state).toBe("green");
   });
 
+  it("syncs an edit in another agent's folder of a project (project_agents, issue 11)", async () => {
+    const s = setup({ debounce_ms: 200 }, { project_agents: {} });
+    writeConfig(
+      s.home,
+      { enabled: true, debounce_ms: 200, min_interval: 0, cooldown: 0 },
+      { projects: [s.project], project_agents: { [s.project]: ["claude-code", "cursor"] } },
+    );
+    fs.cpSync(
+      path.join(FIXTURES, "internal-comms"),
+      path.join(s.project, ".agents", "skills", "internal-comms"),
+      { recursive: true },
+    );
+    const h = await start(s);
+    await waitFor("startup sync", () => s.calls.length === 1);
+    await h.scheduler.idle();
+    fs.appendFileSync(
+      path.join(s.project, ".agents", "skills", "internal-comms", "SKILL.md"),
+      "\nCursor edit.\n",
+    );
+    await waitFor("watch sync", () => s.calls.find((c) => c.trigger.includes("watch")), 5000);
+    // A file no trigger covers outside every target folder still starts nothing.
+    await h.scheduler.idle();
+    const n = s.calls.length;
+    fs.writeFileSync(path.join(s.project, "README.md"), "not an artifact\n");
+    await sleep(600);
+    expect(s.calls.length).toBe(n);
+  });
+
   it("backs the collection up after a sync that changed something when backup.auto is on", async () => {
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), "skillsync-daemon-backup-"));
     temps.push(repo);

@@ -3,11 +3,19 @@
  * tree hash, validity and last seen. Unchanged files are not re-read (the stat cache of
  * `src/store/stat-cache.ts` knows their hashes), and validation runs only when a tree hash changed.
  */
-import { relative, sep } from "node:path";
-import { COLLECTION_LAYOUT, DEFAULT_PROFILE, type Layout, PROJECT_PROFILES } from "../core/layout.js";
+import { join, relative, sep } from "node:path";
+import {
+  COLLECTION_LAYOUT,
+  DEFAULT_PROFILE,
+  DEPLOYMENT_RECORD_PATH,
+  type Layout,
+  PROJECT_PROFILES,
+} from "../core/layout.js";
 import { artifactNameProblem, KINDS } from "../core/names.js";
+import { projectTargets } from "../core/targets.js";
 import { discoverArtifacts, type Located, locate } from "../store/collection.js";
 import type { Config } from "../store/config.js";
+import { readDeployRecord } from "../store/deploy-record.js";
 import { TEMP_MARKER } from "../store/fs.js";
 import { collectionDir } from "../store/home.js";
 import type { StatCache } from "../store/stat-cache.js";
@@ -34,6 +42,37 @@ export interface ScanRoot {
   /** Absolute folder. */
   root: string;
   layout: Layout;
+  /**
+   * A project's other targets' skills folders (`.agents/skills`, `.windsurf/skills`, …; issue 11),
+   * relative to `root`: watched, and a change in them starts a sync (which covers every target),
+   * though their artifacts are not scanned into `local_skills`.
+   */
+  extraDirs?: string[];
+}
+
+/**
+ * The skills folders of a project's targets other than Claude Code's layout: those of its configured
+ * agents (`project_agents`) and those its deployment record names. An unreadable record or an
+ * unknown agent id adds nothing (the sync reports them).
+ */
+export function extraTargetDirs(project: string, config: Config, layout: Layout): string[] {
+  const dirs = new Set<string>();
+  try {
+    const agents = config.project_agents[project] ?? [];
+    for (const t of projectTargets(agents, layout).targets) if (t.layout.skill) dirs.add(t.layout.skill.dir);
+  } catch {
+    // an unknown configured agent: the next sync names it
+  }
+  try {
+    const record = readDeployRecord(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")));
+    for (const e of record?.artifacts ?? [])
+      for (const t of e.type === "skill" ? (e.targets ?? []) : [])
+        dirs.add(t.path.split("/").slice(0, -1).join("/"));
+  } catch {
+    // a corrupt record: the next sync reports it
+  }
+  dirs.delete(layout.skill.dir);
+  return [...dirs].sort();
 }
 
 /** The collection and every registered project of `config`, as scan roots. */
@@ -45,7 +84,10 @@ export function scanRootsFor(opts: { home: string; config: Config; collection: s
       root: collectionDir(opts.home, opts.collection),
       layout: COLLECTION_LAYOUT,
     },
-    ...opts.config.projects.map((p) => ({ location: p, root: p, layout })),
+    ...opts.config.projects.map((p) => {
+      const extraDirs = extraTargetDirs(p, opts.config, layout);
+      return { location: p, root: p, layout, ...(extraDirs.length > 0 ? { extraDirs } : {}) };
+    }),
   ];
 }
 

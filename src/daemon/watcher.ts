@@ -89,8 +89,14 @@ export function maxQueuedEvents(): number {
 export function watchedDirs(root: ScanRoot, triggerPatterns: readonly string[]): string[] {
   const dirs = new Set<string>();
   for (const p of Object.values(root.layout)) dirs.add(p.dir);
+  for (const d of root.extraDirs ?? []) dirs.add(d);
   for (const t of triggerPatterns) dirs.add(picomatch.scan(t).base);
   return [...dirs];
+}
+
+/** True when `rel` is inside one of the root's other targets' skills folders. */
+function inExtraDir(root: ScanRoot, rel: string): boolean {
+  return (root.extraDirs ?? []).some((d) => rel.startsWith(`${d}/`));
 }
 
 /** True when `rel` is one of `dirs`, inside one, or an ancestor of one (`""` is everyone's ancestor). */
@@ -133,7 +139,10 @@ function placement(opts: WatcherOptions, roots: readonly ScanRoot[]): Placement 
       if (!hit) return;
       opts.onObserved?.({ abs, rel: hit.rel, root: hit.root, event });
       if (hit.rel === "") return;
-      const priority = opts.classifier.classify(hit.rel);
+      // A change in another target's skills folder (issue 11) syncs as a Claude Code skill edit does.
+      const priority =
+        opts.classifier.classify(hit.rel) ??
+        (inExtraDir(hit.root, hit.rel) && !opts.classifier.excluded(hit.rel) ? "high" : undefined);
       if (priority === undefined) return;
       opts.onChange({ abs, rel: hit.rel, root: hit.root, priority, event });
     },
