@@ -12,10 +12,9 @@ import {
   PROJECT_PROFILES,
 } from "../core/layout.js";
 import { artifactNameProblem, KINDS } from "../core/names.js";
-import { projectTargets } from "../core/targets.js";
 import { discoverArtifacts, type Located, locate } from "../store/collection.js";
 import type { Config } from "../store/config.js";
-import { readDeployRecord } from "../store/deploy-record.js";
+import { type DeployRecord, readDeployRecord } from "../store/deploy-record.js";
 import { TEMP_MARKER } from "../store/fs.js";
 import { collectionDir } from "../store/home.js";
 import type { StatCache } from "../store/stat-cache.js";
@@ -30,6 +29,7 @@ import {
 import type { StateDb } from "../store/state-db.js";
 import { readTree } from "../store/tree-read.js";
 import { validateLocated } from "../sync/artifact-info.js";
+import { projectTargetSet } from "../sync/targets.js";
 import type { LocalSkill } from "./context.js";
 
 /** The location name of the collection in `local_skills`; projects use their absolute path. */
@@ -51,28 +51,26 @@ export interface ScanRoot {
 }
 
 /**
- * The skills folders of a project's targets other than Claude Code's layout: those of its configured
- * agents (`project_agents`) and those its deployment record names. An unreadable record or an
- * unknown agent id adds nothing (the sync reports them).
+ * The skills folders of a project's targets other than Claude Code's layout (`projectTargetSet`: its
+ * configured agents and those its deployment record names). A corrupt record or an unknown agent id
+ * adds nothing here; the next sync reports it.
  */
 export function extraTargetDirs(project: string, config: Config, layout: Layout): string[] {
-  const dirs = new Set<string>();
+  let record: DeployRecord | undefined;
   try {
-    const agents = config.project_agents[project] ?? [];
-    for (const t of projectTargets(agents, layout).targets) if (t.layout.skill) dirs.add(t.layout.skill.dir);
+    record = readDeployRecord(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")));
   } catch {
-    // an unknown configured agent: the next sync names it
+    record = undefined;
   }
+  let dirs: string[];
   try {
-    const record = readDeployRecord(join(project, ...DEPLOYMENT_RECORD_PATH.split("/")));
-    for (const e of record?.artifacts ?? [])
-      for (const t of e.type === "skill" ? (e.targets ?? []) : [])
-        dirs.add(t.path.split("/").slice(0, -1).join("/"));
+    dirs = projectTargetSet({ config, layout, project, record }).targets.flatMap((t) =>
+      t.layout.skill ? [t.layout.skill.dir] : [],
+    );
   } catch {
-    // a corrupt record: the next sync reports it
+    return [];
   }
-  dirs.delete(layout.skill.dir);
-  return [...dirs].sort();
+  return [...new Set(dirs)].filter((d) => d !== layout.skill.dir).sort();
 }
 
 /** The collection and every registered project of `config`, as scan roots. */

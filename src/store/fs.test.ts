@@ -1,4 +1,14 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -88,6 +98,29 @@ describe("Transaction", () => {
     expect(listAll(dir).some((n) => n.includes("gone"))).toBe(false);
     expect(listAll(dir).filter((n) => n.includes(".skillsync-tmp-"))).toEqual([]);
     expect(readdirSync(join(dir, "journal"))).toEqual([]);
+  });
+
+  it("stageSymlink replaces a folder by a link at commit; abort leaves the folder", async () => {
+    await writeFileAtomic(join(dir, "canon", "pdf", "SKILL.md"), "canonical");
+    await writeFileAtomic(join(dir, "agent", "pdf", "SKILL.md"), "a real folder");
+    const aborted = new Transaction(join(dir, "journal"));
+    await aborted.stageSymlink(join(dir, "agent", "pdf"), "../canon/pdf");
+    await aborted.abort();
+    expect(lstatSync(join(dir, "agent", "pdf")).isDirectory()).toBe(true);
+    expect(readdirSync(join(dir, "agent"))).toEqual(["pdf"]);
+    const tx = new Transaction(join(dir, "journal"));
+    await tx.stageSymlink(join(dir, "agent", "pdf"), "../canon/pdf");
+    expect(lstatSync(join(dir, "agent", "pdf")).isDirectory()).toBe(true);
+    await tx.commit();
+    expect(readlinkSync(join(dir, "agent", "pdf"))).toBe("../canon/pdf");
+    expect(readFileSync(join(dir, "agent", "pdf", "SKILL.md"), "utf8")).toBe("canonical");
+    expect(readdirSync(join(dir, "agent"))).toEqual(["pdf"]);
+    // Replacing the link by another one leaves the canonical folder alone.
+    const again = new Transaction(join(dir, "journal"));
+    await again.stageSymlink(join(dir, "agent", "pdf"), "../elsewhere");
+    await again.commit();
+    expect(readlinkSync(join(dir, "agent", "pdf"))).toBe("../elsewhere");
+    expect(readFileSync(join(dir, "canon", "pdf", "SKILL.md"), "utf8")).toBe("canonical");
   });
 
   it("at every fault point: all old or all new after recovery, and no temp left", async () => {

@@ -18,7 +18,7 @@ import {
   type PartialLayout,
   PROJECT_PROFILES,
 } from "../core/layout.js";
-import { KINDS, type Kind } from "../core/names.js";
+import type { Kind } from "../core/names.js";
 import { onlyPreservedDiffer } from "../core/preserve.js";
 import { type Target, targetPath } from "../core/targets.js";
 import { discoverArtifacts, type Located } from "../store/collection.js";
@@ -373,6 +373,11 @@ export function projectStatus(
     for (const s of sides) artifacts.push(statusOf(s, ws, where.target));
   }
   if (wheres.length > 1) artifacts.sort(byKindNamePath);
+  return reportOf(artifacts);
+}
+
+/** The report of `artifacts`: how many drifted. */
+function reportOf(artifacts: StatusArtifact[]): StatusReport {
   const drift_count = artifacts.filter((a) =>
     isDrift({ driftType: a.drift_type, driftSide: null, recommendation: null }),
   ).length;
@@ -385,21 +390,6 @@ function byKindNamePath(a: StatusArtifact, b: StatusArtifact): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-/** True when `wheres` is exactly Claude Code's layout with the project's own record. */
-function isDefaultWheres(ws: Workspace, project: string, wheres: readonly SideWhere[]): boolean {
-  const d = claudeWhere(ws, project);
-  return (
-    wheres.length === 1 &&
-    wheres[0]!.recordPath === d.recordPath &&
-    wheres[0]!.target.agents.join() === "claude-code" &&
-    sameLayout(wheres[0]!.target.layout, d.target.layout)
-  );
-}
-
-function sameLayout(a: PartialLayout, b: PartialLayout): boolean {
-  return KINDS.every((k) => JSON.stringify(a[k] ?? null) === JSON.stringify(b[k] ?? null));
-}
-
 /** Options of {@link currentStatus}. */
 export interface CurrentStatusOptions {
   /** Ask the running daemon what changed (config `status.fsmonitor`, unless `--no-fsmonitor`). */
@@ -407,8 +397,8 @@ export interface CurrentStatusOptions {
   /** Hears what the monitor vouched for, a line at a time (`SKILLSYNC_TRACE_FSMONITOR`). */
   trace?: (line: string) => void;
   /**
-   * The targets to report on (from `projectDeployment`/`globalDeployment`). Default: Claude Code's
-   * layout in `project`. The monitor is asked only for that default.
+   * The targets to report on (from `projectDeployment`/`globalDeployment`) when they are not just
+   * Claude Code's layout in `project` (the default, and the only one the monitor is asked about).
    */
   wheres?: readonly SideWhere[];
 }
@@ -425,7 +415,7 @@ export async function currentStatus(
   project: string,
   opts: CurrentStatusOptions,
 ): Promise<StatusReport> {
-  if (opts.wheres && !isDefaultWheres(ws, project, opts.wheres)) {
+  if (opts.wheres) {
     const artifacts: StatusArtifact[] = [];
     for (const where of opts.wheres) {
       const prep = await prepareRead(
@@ -437,11 +427,7 @@ export async function currentStatus(
       );
       artifacts.push(...projectStatus(ws, project, { ...prep, where }).artifacts);
     }
-    artifacts.sort(byKindNamePath);
-    const drift_count = artifacts.filter((a) =>
-      isDrift({ driftType: a.drift_type, driftSide: null, recommendation: null }),
-    ).length;
-    return { drift_detected: drift_count > 0, drift_count, artifacts };
+    return reportOf(artifacts.sort(byKindNamePath));
   }
   let monitor: FsmonitorAnswer | undefined;
   if (opts.fsmonitor) {

@@ -9,10 +9,11 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AGENT } from "../core/agents.js";
 import { SkillsyncError } from "../core/errors.js";
-import { artifactRelPath, DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
+import { artifactRelPath, DEPLOYMENT_RECORD_PATH, type Layout } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
 import { globalTargets, linkTargets, projectTargets, type Target, type TargetSet } from "../core/targets.js";
-import { entryTargets, readDeployRecord } from "../store/deploy-record.js";
+import type { Config } from "../store/config.js";
+import { type DeployRecord, entryTargets, readDeployRecord } from "../store/deploy-record.js";
 import { globalSkillLockPath } from "../store/skills-lock.js";
 import { projectStatus, type SideWhere, type StatusReport } from "./status.js";
 import type { TargetRun } from "./transfer-step.js";
@@ -42,9 +43,7 @@ export function globalRecordPath(ws: Workspace): string {
 }
 
 /** The agents a record serves, and whether any of its targets is a link (`--link` was used). */
-function recorded(ws: Workspace, recordPath: string): { agents: string[]; link: boolean } {
-  const record = readDeployRecord(recordPath, ws.parsedCache);
-  const legacy = projectLayout(ws);
+function recorded(record: DeployRecord | undefined, legacy: Layout): { agents: string[]; link: boolean } {
   const agents: string[] = [];
   let link = false;
   for (const e of record?.artifacts ?? [])
@@ -61,7 +60,31 @@ function withMode(set: TargetSet, link: boolean | undefined, rec: { link: boolea
 }
 
 /**
- * The deployment of `project` for `agents` (default: configured ∪ recorded, see the module doc).
+ * The targets of `project`: those of `agents` when given, else of its configured agents (config
+ * `project_agents`, default `claude-code`) together with every agent `record` serves; `--link` or
+ * `--copy` from `link`, else as recorded. The one rule for the CLI, the engine and the daemon's
+ * watcher.
+ * @param layout the configured Claude Code project layout (also where version 1 entries live)
+ * @throws SkillsyncError USAGE for an unknown agent id
+ */
+export function projectTargetSet(opts: {
+  config: Config;
+  layout: Layout;
+  project: string;
+  record: DeployRecord | undefined;
+  agents?: readonly string[] | undefined;
+  link?: boolean | undefined;
+}): TargetSet {
+  const rec = recorded(opts.record, opts.layout);
+  const ids =
+    opts.agents && opts.agents.length > 0
+      ? [...opts.agents]
+      : [...new Set([...(opts.config.project_agents[opts.project] ?? [DEFAULT_AGENT]), ...rec.agents])];
+  return withMode(projectTargets(ids, opts.layout), opts.link, rec);
+}
+
+/**
+ * The deployment of `project` for `agents` (default: configured ∪ recorded, see {@link projectTargetSet}).
  * @throws SkillsyncError USAGE for an unknown agent id; INVALID_RECORD for a corrupt record
  */
 export function projectDeployment(
@@ -71,12 +94,15 @@ export function projectDeployment(
   link?: boolean,
 ): Deployment {
   const recordPath = join(project, ...DEPLOYMENT_RECORD_PATH.split("/"));
-  const rec = recorded(ws, recordPath);
-  const ids =
-    agents && agents.length > 0
-      ? [...agents]
-      : [...new Set([...(ws.config.project_agents[project] ?? [DEFAULT_AGENT]), ...rec.agents])];
-  const { targets, unplaced } = withMode(projectTargets(ids, projectLayout(ws)), link, rec);
+  const record = readDeployRecord(recordPath, ws.parsedCache);
+  const { targets, unplaced } = projectTargetSet({
+    config: ws.config,
+    layout: projectLayout(ws),
+    project,
+    record,
+    agents,
+    link,
+  });
   return { scope: "project", root: project, recordPath, targets, unplaced };
 }
 
@@ -93,7 +119,7 @@ export function globalDeployment(
 ): Deployment {
   const recordPath = globalRecordPath(ws);
   const home = userHome(env);
-  const rec = recorded(ws, recordPath);
+  const rec = recorded(readDeployRecord(recordPath, ws.parsedCache), projectLayout(ws));
   const ids = agents && agents.length > 0 ? [...agents] : [...new Set([DEFAULT_AGENT, ...rec.agents])];
   const { targets, unplaced } = withMode(globalTargets(ids, { env, home }), link, rec);
   return { scope: "global", root: home, recordPath, targets, unplaced };

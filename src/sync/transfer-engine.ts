@@ -34,8 +34,6 @@ export interface TargetPlan {
   report: TransferReport;
   /** The steps that write something (empty when nothing is to be written or the plan is refused). */
   writing: Step[];
-  /** Names asked for that this target does not hold (reported by the caller when no target holds them). */
-  missing: string[];
 }
 
 /** Extra rules of one engine run. */
@@ -73,7 +71,7 @@ export async function planTarget(
   const prep = await prepareRead(ws, project, () => false, run.target.layout, Boolean(run.target.link));
   const { sides, record } = readSides(ws, project, { ...prep, where });
   const sections = ws.config.preserve_sections;
-  const { selected, missing } = selectSides(sides, opts);
+  const selected = selectSides(sides, opts);
   const collectionEmpty = !sides.some((s) => s.collection);
   const steps: Step[] = [];
   const invalid: TransferReport["invalid"] = [];
@@ -204,7 +202,7 @@ export async function planTarget(
     (s) =>
       s.result.success && (s.toProject !== undefined || s.toCollection || s.fork || s.newBase !== undefined),
   );
-  return { run, report, writing, missing };
+  return { run, report, writing };
 }
 
 /** Marks the would-be writes of a refused deploy as not written (another artifact or target refused). */
@@ -265,30 +263,25 @@ function gateProblems(_ws: Workspace, s: Sides): string[] {
 
 /**
  * The sides an operation is about: every relevant one with `all` (or a bare sync), else the named
- * ones; names this target does not hold are returned in `missing`.
+ * ones this target holds (a name no target holds is refused before planning: transfer.ts, checkNames).
  * @throws SkillsyncError USAGE without names or `all`, or for a name that is ambiguous
  */
-export function selectSides(sides: Sides[], opts: TransferOptions): { selected: Sides[]; missing: string[] } {
+export function selectSides(sides: Sides[], opts: TransferOptions): Sides[] {
   if (opts.all || !opts.names || opts.names.length === 0) {
     if (!opts.all && opts.op !== "sync")
       throw new SkillsyncError("USAGE", `name the artifacts to ${opts.op}, or pass --all`);
-    const selected = sides.filter((s) => {
+    return sides.filter((s) => {
       if (opts.op === "deploy" || opts.op === "push")
         return s.collection !== undefined || s.record !== undefined;
       if (opts.op === "pull")
         return s.project !== undefined && (s.record !== undefined || s.collection === undefined);
       return s.record !== undefined;
     });
-    return { selected, missing: [] };
   }
-  const selected: Sides[] = [];
-  const missing: string[] = [];
-  for (const n of opts.names) {
+  return opts.names.flatMap((n) => {
     const slash = n.indexOf("/");
     const hits = sides.filter((s) => (slash > 0 ? `${s.kind}/${s.name}` === n : s.name === n));
     if (hits.length > 1) throw new SkillsyncError("USAGE", `'${n}' names several artifacts; use KIND/NAME`);
-    if (hits[0]) selected.push(hits[0]);
-    else missing.push(n);
-  }
-  return { selected, missing };
+    return hits;
+  });
 }

@@ -2,13 +2,13 @@
  * The shapes the transfer engine passes between planning (transfer-engine.ts), resolution
  * (transfer-resolve.ts) and writing (transfer-commit.ts): options, the report, one planned step.
  */
-import type { PartialLayout } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
 import type { Operation, PlannedAction } from "../core/plan.js";
 import type { AutoResolve, Strategy, SyncResult } from "../core/sync-result.js";
 import type { Target } from "../core/targets.js";
 import type { TreeFile } from "../core/tree-hash.js";
 import { loadTreeFiles } from "../store/tree-read.js";
+import type { SnapshotScope } from "./snapshot.js";
 import type { Sides } from "./status.js";
 
 /** The strategy types and the sync result live in `core/sync-result.ts`; re-exported for callers. */
@@ -123,7 +123,7 @@ export interface TargetRun {
   /** Absolute path of the deployment record. */
   recordPath: string;
   /** The snapshot scope of a write into this target. */
-  scope: { type: "project"; project: string; record?: string; layouts?: PartialLayout[] };
+  scope: Extract<SnapshotScope, { type: "project" }>;
   /** Update `skills-lock.json` in the root (project deployments only; the global lock is another file). */
   skillsLock: boolean;
   /** The user's global `.skill-lock.json` to keep current (global deployments only). */

@@ -1,3 +1,17 @@
+/**
+ * pull, push, sync and deploy: moving artifacts between the collection and a deployment — a project
+ * or, with `--global`, the user's folders — without losing an edit. A deployment has one target per
+ * distinct folder of its agents (targets.ts); each target is run by the one engine
+ * (transfer-engine.ts: plan with `core/plan.ts`, resolve with `core/resolve.ts`, write in one
+ * transaction after a snapshot), with its own base per artifact in the deployment record.
+ *
+ * Several targets (issue 11, docs/targets.md):
+ * - deploy and push plan every target before writing any; a deploy refused in one target writes
+ *   nothing anywhere;
+ * - pull and sync take the targets in turn, each a three-way operation against the collection as the
+ *   previous one left it (two targets edited differently are merged, never one overwritten), then
+ *   bring the targets that were not edited up to date by fast-forward only.
+ */
 import { SkillsyncError } from "../core/errors.js";
 import { artifactRelPath } from "../core/layout.js";
 import type { Kind } from "../core/names.js";
@@ -11,7 +25,6 @@ import {
   withTarget,
 } from "../store/deploy-record.js";
 import { readLockFile } from "../store/lock-file.js";
-import { globalSkillLockPath } from "../store/skills-lock.js";
 import { stageGlobalSkillLockUpdate, stageSkillsLockUpdate } from "./skills-lock-sync.js";
 import { takeSnapshot } from "./snapshot.js";
 import { readSides } from "./status.js";
@@ -191,8 +204,7 @@ export async function undeploy(
       `${kind}/${name}${label ? ` [${targetLabel(t)}]` : ""}`;
     for (const target of dep.targets) {
       const { sides } = readSides(ws, project, { where: { target, recordPath: dep.recordPath } });
-      const { selected } = selectSides(sides, { op: "push", names: opts.names });
-      for (const s of selected) {
+      for (const s of selectSides(sides, { op: "push", names: opts.names })) {
         if (!s.record) continue;
         if (s.project && s.project.tree.sha !== s.record.sha) edited.push(idOf(s.kind, s.name, target));
         gone.push({ kind: s.kind, name: s.name, target });
@@ -206,9 +218,9 @@ export async function undeploy(
         "LOCAL_EDIT",
         `edited in the project since deployment: ${edited.join(", ")}; pull them first, or pass --force (a snapshot is kept)`,
       );
-    const scope = targetRun(dep, dep.targets[0]!).scope;
+    const run = targetRun(dep, dep.targets[0]!);
     const snapshotId = await takeSnapshot(ws, {
-      scope,
+      scope: run.scope,
       message: `before undeploy of ${[...new Set(gone.map((g) => g.name))].join(", ")}`,
       auto: true,
     });
@@ -235,9 +247,9 @@ export async function undeploy(
       );
       const changes = removedSkills.map((name) => ({ name, files: null }));
       const lock = readLockFile(ws.lockPath);
-      if (dep.scope === "project") await stageSkillsLockUpdate(ws, tx, { root: project, lock, changes });
-      else
-        await stageGlobalSkillLockUpdate(ws, tx, { lockFile: globalSkillLockPath(project), lock, changes });
+      if (run.skillsLock) await stageSkillsLockUpdate(ws, tx, { root: project, lock, changes });
+      if (run.globalLockFile)
+        await stageGlobalSkillLockUpdate(ws, tx, { lockFile: run.globalLockFile, lock, changes });
       await tx.commit();
     } catch (e) {
       await tx.abort();

@@ -48,6 +48,12 @@ interface Row {
 const AGENTS = "claude-code,cursor,codex,windsurf";
 const FOLDERS = [".claude/skills", ".agents/skills", ".windsurf/skills"];
 
+/** The snapshot a `--json` sync operation took first (its results are a JSON array). */
+function snapshotOf(r: CliResult): string | undefined {
+  const results = parseJsonOutput<{ snapshot_id: string | null }[]>(r);
+  return results.find((x) => x.snapshot_id)?.snapshot_id ?? undefined;
+}
+
 function explain(r: CliResult): string {
   return `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 }
@@ -159,11 +165,7 @@ describe("deploy to several agents at once", () => {
     appendFileSync(skill(".agents/skills", "brand-guidelines"), "\nAbout to be overwritten.\n");
     const edited = readFileSync(skill(".agents/skills", "brand-guidelines"));
     const r = w.ok(["deploy", "brand-guidelines", "--project", w.project, "--force", "--json"]);
-    const results = JSON.parse(r.stdout) as
-      | { results?: { snapshot_id: string | null }[] }
-      | { snapshot_id: string | null }[];
-    const list = Array.isArray(results) ? results : (results.results ?? []);
-    const snap = list.find((x) => x.snapshot_id)?.snapshot_id;
+    const snap = snapshotOf(r);
     expect(snap).toBeTruthy();
     expect(readFileSync(skill(".agents/skills", "brand-guidelines"))).toEqual(before);
     w.ok(["rollback", snap!]);
@@ -259,10 +261,7 @@ describe("--global", () => {
     );
     const r = w.ok(["sync", "--global", "--json"]);
     expect(readFileSync(claude, "utf8")).toContain("From the collection.");
-    const list = JSON.parse(r.stdout) as { results?: { snapshot_id: string | null }[] };
-    const snap = (Array.isArray(list) ? list : (list.results ?? [])).find(
-      (x: { snapshot_id: string | null }) => x.snapshot_id,
-    )?.snapshot_id;
+    const snap = snapshotOf(r);
     expect(snap).toBeTruthy();
     w.ok(["rollback", snap!]);
     expect(readFileSync(claude)).toEqual(before);

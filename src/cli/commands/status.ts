@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { EXIT } from "../../core/errors.js";
 import { shortHash } from "../../core/tree-hash.js";
 import { currentStatus } from "../../sync/status.js";
-import { resolveDeployment, whereOf } from "../../sync/targets.js";
+import { isClaudeOnly, resolveDeployment, whereOf } from "../../sync/targets.js";
 import { type AgentFlags, addAgentOptions, deploymentFlags } from "../agent-option.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
@@ -42,13 +42,9 @@ export function registerStatus(program: Command): void {
         ...deploymentFlags(o),
       });
       const project = dep.root;
-      const multi = !(
-        dep.scope === "project" &&
-        dep.targets.length === 1 &&
-        dep.targets[0]!.agents.join() === "claude-code"
-      );
+      const multi = !isClaudeOnly(dep);
       const r = await currentStatus(ws, project, {
-        wheres: dep.targets.map((t) => whereOf(dep, t)),
+        ...(multi ? { wheres: dep.targets.map((t) => whereOf(dep, t)) } : {}),
         fsmonitor: ws.config.status.fsmonitor && o.fsmonitor !== false,
         // Like GIT_TRACE_FSMONITOR: what the daemon vouched for, on stderr.
         ...(process.env.SKILLSYNC_TRACE_FSMONITOR
