@@ -36,11 +36,13 @@ import {
 /**
  * What a snapshot covers. A project scope covers Claude Code's layout in `project` plus the
  * `layouts` of the other targets (issue 11); `record` is the deployment record's absolute path when
- * it is not the project's own (the global record, with `project` the user's home).
+ * it is not the project's own (the global record, with `project` the user's home); `lock_files` are
+ * the absolute paths of the `skills` CLI's lock files the deployment keeps current (the project's
+ * `skills-lock.json`, or the global `.skill-lock.json`), recorded so a rollback restores them too.
  */
 export type SnapshotScope =
   | { type: "collection" }
-  | { type: "project"; project: string; record?: string; layouts?: PartialLayout[] };
+  | { type: "project"; project: string; record?: string; layouts?: PartialLayout[]; lock_files?: string[] };
 
 /** A stored snapshot. */
 export interface Snapshot {
@@ -55,6 +57,11 @@ export interface Snapshot {
   artifacts: { kind: Kind; name: string; tree: string; path?: string }[];
   /** Text of the lock file (collection scope) or deployment record (project scope), if any. */
   state_file: string | null;
+  /**
+   * Project scope: the text of each of the scope's `lock_files` (`null`: the file did not exist).
+   * Missing in snapshots taken before it was recorded; rollback then leaves those files alone.
+   */
+  lock_files?: { path: string; text: string | null }[];
 }
 
 /** Options for {@link takeSnapshot}. */
@@ -136,6 +143,9 @@ export async function takeSnapshot(ws: Workspace, opts: SnapshotOptions): Promis
     scope: opts.scope,
     artifacts,
     state_file: readText(stateFile),
+    ...(opts.scope.type === "project" && opts.scope.lock_files?.length
+      ? { lock_files: opts.scope.lock_files.map((path) => ({ path, text: readText(path) })) }
+      : {}),
   };
   const id = sha256Hex(JSON.stringify(body)).slice(0, 12);
   const snap: Snapshot = { ...body, id };
@@ -306,6 +316,13 @@ export async function rollback(ws: Workspace, opts: RollbackOptions): Promise<Ro
         }
         if (snap.state_file !== null && readText(stateFile) !== snap.state_file)
           await tx.stageFile(stateFile, snap.state_file);
+        // The skills CLI's lock files go back with the artifacts they name (absent → removed).
+        for (const f of snap.lock_files ?? []) {
+          const now = readText(f.path);
+          if (now === f.text) continue;
+          if (f.text === null) await tx.remove(f.path);
+          else await tx.stageFile(f.path, f.text);
+        }
       }
       await tx.commit();
     } catch (e) {

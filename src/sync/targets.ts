@@ -14,7 +14,7 @@ import type { Kind } from "../core/names.js";
 import { globalTargets, linkTargets, projectTargets, type Target, type TargetSet } from "../core/targets.js";
 import type { Config } from "../store/config.js";
 import { type DeployRecord, entryTargets, readDeployRecord } from "../store/deploy-record.js";
-import { globalSkillLockPath } from "../store/skills-lock.js";
+import { globalSkillLockPath, skillsLockPath } from "../store/skills-lock.js";
 import { projectStatus, type SideWhere, type StatusReport } from "./status.js";
 import type { TargetRun } from "./transfer-step.js";
 import { assertTargetsContained, projectLayout, resolveProject, type Workspace } from "./workspace.js";
@@ -159,18 +159,27 @@ export async function resolveDeployment(
   return dep;
 }
 
+/**
+ * What a snapshot of `dep` covers: every target's folders, its record and the skills CLI's lock file
+ * it keeps current (`skills-lock.json` in a project, `.skill-lock.json` for `--global`).
+ */
+export function deploymentScope(dep: Deployment): TargetRun["scope"] {
+  return {
+    type: "project",
+    project: dep.root,
+    ...(dep.scope === "global" ? { record: dep.recordPath } : {}),
+    layouts: dep.targets.map((t) => t.layout),
+    lock_files: [dep.scope === "global" ? globalSkillLockPath(dep.root) : skillsLockPath(dep.root)],
+  };
+}
+
 /** The engine's view of one target of `dep`. */
 export function targetRun(dep: Deployment, target: Target): TargetRun {
   return {
     root: dep.root,
     target,
     recordPath: dep.recordPath,
-    scope: {
-      type: "project",
-      project: dep.root,
-      ...(dep.scope === "global" ? { record: dep.recordPath } : {}),
-      layouts: dep.targets.map((t) => t.layout),
-    },
+    scope: deploymentScope(dep),
     skillsLock: dep.scope === "project",
     ...(dep.scope === "global" ? { globalLockFile: globalSkillLockPath(dep.root) } : {}),
   };

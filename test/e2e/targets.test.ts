@@ -379,3 +379,42 @@ describe("existing folders in the user's home", () => {
     expect(after.filter((a) => a.drift_type !== "in-sync").map((a) => a.name)).toEqual(["brand-guidelines"]);
   });
 });
+
+describe("rollback of a project restores skills-lock.json and every target", () => {
+  it("a manual project snapshot covers the other targets; rollback puts skills-lock.json back byte for byte", () => {
+    const w = setup();
+    const lockPath = join(w.project, "skills-lock.json");
+    writeFileSync(lockPath, `${JSON.stringify({ version: 1, skills: {} }, null, 2)}\n`);
+    w.ok(["deploy", "theme-factory", "--project", w.project, "--agent", "claude-code,cursor"]);
+    const lockBefore = readFileSync(lockPath, "utf8");
+    expect(Object.keys((JSON.parse(lockBefore) as { skills: object }).skills)).toEqual(["theme-factory"]);
+    const snap = parseJsonOutput<{ id: string }>(
+      w.ok(["snapshot", "--project", w.project, "-m", "before slack-gif-creator", "--json"]),
+    ).id;
+    w.ok(["deploy", "slack-gif-creator", "--project", w.project]);
+    expect(existsSync(join(w.project, ".agents/skills/slack-gif-creator/SKILL.md"))).toBe(true);
+    expect(readFileSync(lockPath, "utf8")).toContain('"slack-gif-creator"');
+
+    w.ok(["rollback", snap]);
+    // Both targets lose slack-gif-creator (the snapshot covered .agents/skills too), and the skills CLI's lock
+    // no longer names a skill that is gone.
+    expect(existsSync(join(w.project, ".claude/skills/slack-gif-creator"))).toBe(false);
+    expect(existsSync(join(w.project, ".agents/skills/slack-gif-creator"))).toBe(false);
+    expect(existsSync(join(w.project, ".agents/skills/theme-factory/SKILL.md"))).toBe(true);
+    expect(readFileSync(lockPath, "utf8")).toBe(lockBefore);
+    expect(w.drifted().filter((r) => r.drift_type !== "added")).toEqual([]);
+  });
+
+  it("a lock file that did not exist at the snapshot is removed by the rollback", () => {
+    const w = setup();
+    const lockPath = join(w.project, "skills-lock.json");
+    w.ok(["deploy", "theme-factory", "--project", w.project]);
+    const snap = parseJsonOutput<{ id: string }>(w.ok(["snapshot", "--project", w.project, "--json"])).id;
+    writeFileSync(lockPath, `${JSON.stringify({ version: 1, skills: {} }, null, 2)}\n`);
+    w.ok(["deploy", "slack-gif-creator", "--project", w.project]);
+    expect(readFileSync(lockPath, "utf8")).toContain('"slack-gif-creator"');
+    w.ok(["rollback", snap]);
+    expect(existsSync(lockPath)).toBe(false);
+    expect(existsSync(join(w.project, ".claude/skills/slack-gif-creator"))).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { deleteSnapshot, listSnapshots, rollback, takeSnapshot } from "../../sync/snapshot.js";
+import { deploymentScope, projectDeployment } from "../../sync/targets.js";
 import { resolveProject } from "../../sync/workspace.js";
 import { color } from "../output.js";
 import { wrapCommand } from "../run.js";
@@ -22,8 +23,9 @@ export function registerSnapshot(program: Command): void {
           ctx.out.line(`deleted snapshot ${o.delete}`);
           return;
         }
+        // A project snapshot covers every target of the deployment, as the automatic ones do.
         const scope = o.project
-          ? { type: "project" as const, project: await resolveProject(ws, o.project) }
+          ? deploymentScope(projectDeployment(ws, await resolveProject(ws, o.project)))
           : { type: "collection" as const };
         const id = await takeSnapshot(ws, { scope, message: o.message, auto: false });
         if (ctx.out.jsonMode) ctx.out.json({ id });
