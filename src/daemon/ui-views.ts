@@ -123,15 +123,24 @@ const PENDING: ReadonlySet<PlaceState> = new Set([
 ]);
 
 /** An opaque, URL-safe id for the conflict of `ref` with `where` (a project path or `remote:NAME`). */
-export function conflictId(where: string, ref: ArtifactRef): string {
-  return Buffer.from(JSON.stringify([where, ref.kind, ref.name])).toString("base64url");
+/** A conflict's id: base64url of `[where, kind, name]`, plus the target path for a copy outside Claude Code's layout. */
+export function conflictId(where: string, ref: ArtifactRef & { target?: string }): string {
+  const parts = [where, ref.kind, ref.name, ...(ref.target !== undefined ? [ref.target] : [])];
+  return Buffer.from(JSON.stringify(parts)).toString("base64url");
 }
 
-export function parseConflictId(id: string): { project: string; kind: Kind; name: string } {
+/** The parts of a {@link conflictId}. @throws SkillsyncError NOT_FOUND for an id that is not one */
+export function parseConflictId(id: string): { project: string; kind: Kind; name: string; target?: string } {
   try {
-    const [project, kind, name] = JSON.parse(Buffer.from(id, "base64url").toString("utf8")) as string[];
-    if (typeof project === "string" && typeof kind === "string" && isKind(kind) && typeof name === "string")
-      return { project, kind, name };
+    const [project, kind, name, target] = JSON.parse(Buffer.from(id, "base64url").toString("utf8")) as string[];
+    if (
+      typeof project === "string" &&
+      typeof kind === "string" &&
+      isKind(kind) &&
+      typeof name === "string" &&
+      (target === undefined || typeof target === "string")
+    )
+      return { project, kind, name, ...(target !== undefined ? { target } : {}) };
   } catch {
     // fall through
   }
@@ -384,8 +393,8 @@ export function requireRemote(ctx: DaemonContext, target: unknown): string {
 export async function pendingConflicts(ws: Workspace, ctx: DaemonContext): Promise<ConflictSummary[]> {
   const out = new Map<string, ConflictSummary>();
   const at = ctx.daemonStatus().last_sync ?? new Date(ctx.now()).toISOString();
-  const add = ({ where, kind, name }: ConflictRef) => {
-    const id = conflictId(where, { kind, name });
+  const add = ({ where, kind, name, target }: ConflictRef) => {
+    const id = conflictId(where, { kind, name, ...(target !== undefined ? { target } : {}) });
     const hub = where.startsWith("remote:");
     if (!out.has(id))
       out.set(id, {
@@ -395,6 +404,7 @@ export async function pendingConflicts(ws: Workspace, ctx: DaemonContext): Promi
         local_label: "collection",
         remote_label: hub ? "hub" : "project",
         place: hub ? where : projectPlaceId(where),
+        ...(target !== undefined ? { target } : {}),
         created_at: at,
         paths: [],
       });
@@ -419,11 +429,11 @@ export async function conflictDetail(
   id: string,
 ): Promise<{ detail: ConflictDetail; view: ConflictView }> {
   const { ws, ctx } = scope;
-  const { project, kind, name } = parseConflictId(id);
+  const { project, kind, name, target } = parseConflictId(id);
   const summary = (await pendingConflicts(ws, ctx)).find((c) => c.id === id);
   if (!summary)
     throw new SkillsyncError("NOT_FOUND", `no pending conflict for ${kind}/${name}; it may be resolved`);
-  const sides = await conflictSides(ws, { where: project, kind, name });
+  const sides = await conflictSides(ws, { where: project, kind, name, ...(target !== undefined ? { target } : {}) });
   const view = conflictView({
     artifact: `${kind}/${name}`,
     name,

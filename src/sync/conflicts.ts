@@ -5,6 +5,7 @@
  * operations (`transfer` preview, `fetchHub` preview) and `core/conflict-view.ts`; nothing here
  * merges.
  */
+import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import type { Kind } from "../core/names.js";
 import type { TreeFile } from "../core/tree-hash.js";
@@ -13,7 +14,8 @@ import { type DiskTree, loadTreeFiles } from "../store/tree-read.js";
 import { readArtifactTree } from "./artifact-info.js";
 import { createHubClient, type HubClient, type HubKey } from "./hub-client.js";
 import { fetchHub, hubStatus, resolveRemote } from "./hub-sync.js";
-import { projectStatus, readProjectRecord } from "./status.js";
+import { readProjectRecord, type StatusArtifact } from "./status.js";
+import { deploymentStatus } from "./targets.js";
 import { transfer } from "./transfer.js";
 import { projectLayout, type Workspace } from "./workspace.js";
 
@@ -23,9 +25,14 @@ export interface ArtifactRef {
   name: string;
 }
 
-/** A conflict of one artifact with one place: `where` is a project's absolute path or `remote:NAME`. */
+/**
+ * A conflict of one artifact with one place: `where` is a project's absolute path or `remote:NAME`.
+ * `target`: for a project deployed to several agents (docs/targets.md), the path of the conflicting
+ * copy relative to the project (`.agents/skills/NAME`); absent for the one copy in Claude Code's layout.
+ */
 export interface ConflictRef extends ArtifactRef {
   where: string;
+  target?: string;
 }
 
 /** The files of a tree read from disk (empty when there is no tree). @throws SkillsyncError UNREADABLE */
@@ -110,9 +117,12 @@ export async function conflictSides(ws: Workspace, ref: ConflictRef): Promise<Co
         : undefined;
     return { local, remote: hubFiles(artifact?.files), base, remoteLabel: "hub" };
   }
-  const remote = filesOfDisk(readArtifactTree(ws, locate(where, projectLayout(ws), kind, name)));
+  const dflt = locate(where, projectLayout(ws), kind, name);
+  const loc = ref.target === undefined ? dflt : { ...dflt, path: join(where, ...ref.target.split("/")) };
+  const remote = filesOfDisk(readArtifactTree(ws, loc));
   const entry = readProjectRecord(where)?.artifacts.find((a) => a.type === kind && a.name === name);
-  return { local, remote, base: filesOfObject(ws, entry?.sha), remoteLabel: "project" };
+  const base = (ref.target !== undefined && entry?.targets?.find((t) => t.path === ref.target)?.sha) || entry?.sha;
+  return { local, remote, base: filesOfObject(ws, base), remoteLabel: "project" };
 }
 
 function splitName(id: string): ArtifactRef | undefined {
@@ -124,9 +134,10 @@ function splitName(id: string): ArtifactRef | undefined {
 
 /**
  * Artifacts changed on both sides whose merge would leave conflicts: in each of `projects`
- * (`transfer` sync preview of the both-sides-modified ones) and on each of `remotes` (`fetchHub`
- * preview). A place that cannot be asked (missing, locked, unreachable, not logged in) is skipped:
- * its own status says why. Writes nothing.
+ * (`transfer` sync preview of the both-sides-modified ones, in every target of the project's
+ * deployment, each conflicting target's copy once with its `target` path) and on each of `remotes`
+ * (`fetchHub` preview). A place that cannot be asked (missing, locked, unreachable, not logged in) is
+ * skipped: its own status says why. Writes nothing.
  */
 export async function findConflicts(
   ws: Workspace,
@@ -135,14 +146,19 @@ export async function findConflicts(
   const out: ConflictRef[] = [];
   for (const project of opts.projects) {
     if (!opts.exists(project)) continue;
-    let both: string[];
+    let rows: StatusArtifact[];
     try {
-      both = projectStatus(ws, project)
-        .artifacts.filter((a) => a.drift_type === "modified" && a.drift_side === "both")
-        .map((a) => `${a.type}/${a.name}`);
+      rows = deploymentStatus(ws, project).artifacts;
     } catch {
       continue;
     }
+    const both = [
+      ...new Set(
+        rows
+          .filter((a) => a.drift_type === "modified" && a.drift_side === "both")
+          .map((a) => `${a.type}/${a.name}`),
+      ),
+    ];
     if (both.length === 0) continue;
     let report: Awaited<ReturnType<typeof transfer>>;
     try {
@@ -152,7 +168,12 @@ export async function findConflicts(
     }
     for (const r of report.results) {
       const ref = r.conflicts_remaining > 0 ? splitName(r.artifact_name) : undefined;
-      if (ref) out.push({ where: project, ...ref });
+      if (!ref) continue;
+      // Results carry `target` (agent ids) only for a deployment beyond Claude Code's layout.
+      const row = r.target
+        ? rows.find((a) => a.type === ref.kind && a.name === ref.name && a.target.join() === r.target?.join())
+        : undefined;
+      out.push({ where: project, ...ref, ...(row?.path ? { target: row.path } : {}) });
     }
   }
   for (const remote of opts.remotes) {

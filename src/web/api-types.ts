@@ -182,6 +182,8 @@ export interface ConflictSummary {
   remote_label: string;
   /** Place id the conflict is with. */
   place: string;
+  /** For a project deployed to several agents: the conflicting copy's path in the project (`.agents/skills/NAME`). */
+  target?: string;
   created_at: string;
   paths: string[];
 }

@@ -34,7 +34,8 @@ function ConflictList() {
                 <span class="kind-tag">{c.kind}</span> {c.name}
               </a>{" "}
               <span class="muted">
-                {c.local_label} ↔ {c.remote_label} · {c.paths.length} file(s) · {formatTime(c.created_at)}
+                {c.local_label} ↔ {c.remote_label}
+                {c.target ? ` (${c.target})` : ""} · {c.paths.length} file(s) · {formatTime(c.created_at)}
               </span>
             </li>
           ))}
