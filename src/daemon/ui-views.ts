@@ -132,7 +132,9 @@ export function conflictId(where: string, ref: ArtifactRef & { target?: string }
 /** The parts of a {@link conflictId}. @throws SkillsyncError NOT_FOUND for an id that is not one */
 export function parseConflictId(id: string): { project: string; kind: Kind; name: string; target?: string } {
   try {
-    const [project, kind, name, target] = JSON.parse(Buffer.from(id, "base64url").toString("utf8")) as string[];
+    const [project, kind, name, target] = JSON.parse(
+      Buffer.from(id, "base64url").toString("utf8"),
+    ) as string[];
     if (
       typeof project === "string" &&
       typeof kind === "string" &&
@@ -433,7 +435,12 @@ export async function conflictDetail(
   const summary = (await pendingConflicts(ws, ctx)).find((c) => c.id === id);
   if (!summary)
     throw new SkillsyncError("NOT_FOUND", `no pending conflict for ${kind}/${name}; it may be resolved`);
-  const sides = await conflictSides(ws, { where: project, kind, name, ...(target !== undefined ? { target } : {}) });
+  const sides = await conflictSides(ws, {
+    where: project,
+    kind,
+    name,
+    ...(target !== undefined ? { target } : {}),
+  });
   const view = conflictView({
     artifact: `${kind}/${name}`,
     name,

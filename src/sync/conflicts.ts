@@ -121,7 +121,8 @@ export async function conflictSides(ws: Workspace, ref: ConflictRef): Promise<Co
   const loc = ref.target === undefined ? dflt : { ...dflt, path: join(where, ...ref.target.split("/")) };
   const remote = filesOfDisk(readArtifactTree(ws, loc));
   const entry = readProjectRecord(where)?.artifacts.find((a) => a.type === kind && a.name === name);
-  const base = (ref.target !== undefined && entry?.targets?.find((t) => t.path === ref.target)?.sha) || entry?.sha;
+  const base =
+    (ref.target !== undefined && entry?.targets?.find((t) => t.path === ref.target)?.sha) || entry?.sha;
   return { local, remote, base: filesOfObject(ws, base), remoteLabel: "project" };
 }
 
