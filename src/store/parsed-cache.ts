@@ -57,6 +57,27 @@ export class ParsedCache {
    *   than ENOENT
    */
   read<T>(file: string, what: string, parse: (text: string) => T, nowMs = Date.now()): T | undefined {
+    const found = this.lookup(file, what);
+    if (!found) return undefined;
+    if (found.row) return JSON.parse(found.row.json) as T;
+    return this.parseAndStore(file, what, found.st, parse, nowMs);
+  }
+
+  /**
+   * Checks that `file` passes `parse` without building its value when the cache vouches for it (same
+   * rule as {@link read}): a command that only has to refuse a corrupt lock file before it runs
+   * skips the JSON of an unchanged one too. False when the file does not exist.
+   * @throws whatever `parse` throws; the errors of `readFileSync` other than ENOENT
+   */
+  validate(file: string, what: string, parse: (text: string) => unknown, nowMs = Date.now()): boolean {
+    const found = this.lookup(file, what);
+    if (!found) return false;
+    if (!found.row) this.parseAndStore(file, what, found.st, parse, nowMs);
+    return true;
+  }
+
+  /** The stats of `file` (undefined when missing) and its cached row when that can be trusted. */
+  private lookup(file: string, what: string): { st: Stats; row?: Row } | undefined {
     let st: Stats | undefined;
     try {
       st = statSync(file);
@@ -73,7 +94,17 @@ export class ParsedCache {
       row.ino === st.ino &&
       settledBefore(st.mtimeMs, row.written_at_ms)
     )
-      return JSON.parse(row.json) as T;
+      return { st, row };
+    return { st };
+  }
+
+  private parseAndStore<T>(
+    file: string,
+    what: string,
+    st: Stats,
+    parse: (text: string) => T,
+    nowMs: number,
+  ): T {
     const value = parse(readFileSync(file, "utf8"));
     this.put.run(file, what, st.size, st.mtimeMs, st.ctimeMs, st.ino, nowMs, JSON.stringify(value));
     return value;

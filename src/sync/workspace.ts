@@ -105,7 +105,7 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
  */
 export function verifyLockFile(ws: Workspace): void {
   if (!existsSync(ws.lockPath)) return;
-  ws.parsedCache.read(ws.lockPath, "lock file", (text) => parseLockFile(text, ws.lockPath));
+  ws.parsedCache.validate(ws.lockPath, "lock file", (text) => parseLockFile(text, ws.lockPath));
 }
 
 /**
