@@ -34,10 +34,21 @@ type Row = {
   json: string;
 };
 
-/** A cache of parsed files bound to an open state database. */
+/** What identifies a stored result: the file's stats and when it was stored. */
+function rowKey(r: Row): string {
+  return `${r.size}:${r.mtime_ms}:${r.ctime_ms}:${r.ino}:${r.written_at_ms}`;
+}
+
+/**
+ * A cache of parsed files bound to an open state database. A value read from the cache may be the
+ * very object an earlier {@link ParsedCache.read} of the same unchanged file returned in this
+ * process: callers treat what they read as read-only (they build new records to write).
+ */
 export class ParsedCache {
   private readonly get: import("better-sqlite3").Statement;
   private readonly put: import("better-sqlite3").Statement;
+  /** Values decoded from trusted rows, by parser and path, with the row they came from. */
+  private readonly memo = new Map<string, { row: string; value: unknown }>();
 
   constructor(db: StateDb) {
     ensureSchema(db, "parsed-cache", MIGRATIONS);
@@ -59,8 +70,16 @@ export class ParsedCache {
   read<T>(file: string, what: string, parse: (text: string) => T, nowMs = Date.now()): T | undefined {
     const found = this.lookup(file, what);
     if (!found) return undefined;
-    if (found.row) return JSON.parse(found.row.json) as T;
-    return this.parseAndStore(file, what, found.st, parse, nowMs);
+    const { st, row } = found;
+    if (!row) return this.parseAndStore(file, what, st, parse, nowMs);
+    // The same trusted row read again in this process (a status reads the record for its targets,
+    // then for its rows): the value already decoded, while the stats are still those of the row.
+    const key = `${what}\u0000${file}`;
+    const m = this.memo.get(key);
+    if (m && m.row === rowKey(row)) return m.value as T;
+    const value = JSON.parse(row.json) as T;
+    this.memo.set(key, { row: rowKey(row), value });
+    return value;
   }
 
   /**
