@@ -31,7 +31,6 @@ type Row = {
   ctime_ms: number;
   ino: number;
   written_at_ms: number;
-  json: string;
 };
 
 /** What identifies a stored result: the file's stats and when it was stored. */
@@ -45,7 +44,9 @@ function rowKey(r: Row): string {
  * process: callers treat what they read as read-only (they build new records to write).
  */
 export class ParsedCache {
+  /** A row's stats only: a check needs no JSON (the record's is ~0.5 MB at 2,000 entries). */
   private readonly get: import("better-sqlite3").Statement;
+  private readonly getJson: import("better-sqlite3").Statement;
   private readonly put: import("better-sqlite3").Statement;
   /** Values decoded from trusted rows, by parser and path, with the row they came from. */
   private readonly memo = new Map<string, { row: string; value: unknown }>();
@@ -53,8 +54,11 @@ export class ParsedCache {
   constructor(db: StateDb) {
     ensureSchema(db, "parsed-cache", MIGRATIONS);
     this.get = db.prepare(
-      "SELECT size, mtime_ms, ctime_ms, ino, written_at_ms, json FROM parsed_files WHERE path = ? AND what = ?",
+      "SELECT size, mtime_ms, ctime_ms, ino, written_at_ms FROM parsed_files WHERE path = ? AND what = ?",
     );
+    this.getJson = db
+      .prepare("SELECT json FROM parsed_files WHERE path = ? AND what = ? AND written_at_ms = ?")
+      .pluck(true);
     this.put = db.prepare(
       "INSERT OR REPLACE INTO parsed_files (path, what, size, mtime_ms, ctime_ms, ino, written_at_ms, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -77,7 +81,9 @@ export class ParsedCache {
     const key = `${what}\u0000${file}`;
     const m = this.memo.get(key);
     if (m && m.row === rowKey(row)) return m.value as T;
-    const value = JSON.parse(row.json) as T;
+    const json = this.getJson.get(file, what, row.written_at_ms) as string | undefined;
+    if (json === undefined) return this.parseAndStore(file, what, st, parse, nowMs); // replaced meanwhile
+    const value = JSON.parse(json) as T;
     this.memo.set(key, { row: rowKey(row), value });
     return value;
   }
