@@ -390,24 +390,6 @@ function byKindNamePath(a: StatusArtifact, b: StatusArtifact): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-/**
- * What {@link readSides} reads first, read while {@link prepareRead}'s worker threads check the trees
- * (this thread would otherwise wait for them): the deployment record (kept decoded by the parsed
- * cache, so readSides' read of it is a lookup) and the tree_meta rows. An error is handed back, to be
- * thrown after the check, so the error a status reports is the one it reported before (a failed
- * check first, then a missing collection, then a corrupt record).
- */
-function readAhead(ws: Workspace, project: string): { error: unknown } | undefined {
-  try {
-    requireCollection(ws);
-    readTargetRecord(ws, claudeWhere(ws, project));
-    preloadTreeMeta(ws);
-    return undefined;
-  } catch (error) {
-    return { error };
-  }
-}
-
 /** Options of {@link currentStatus}. */
 export interface CurrentStatusOptions {
   /** Ask the running daemon what changed (config `status.fsmonitor`, unless `--no-fsmonitor`). */
@@ -464,14 +446,12 @@ export async function currentStatus(
   }
   const lookup = monitor ? beginStatus(ws, project, monitor) : undefined;
   if (lookup?.report) opts.trace?.("fsmonitor: nothing changed; the last status report still holds");
-  let report = lookup?.report;
-  if (!report) {
-    const verifying = prepareRead(ws, project, (root) => monitor?.vouches(root) ?? false);
-    const early = readAhead(ws, project);
-    const prep = await verifying;
-    if (early) throw early.error;
-    report = projectStatus(ws, project, { ...(monitor ? { monitor } : {}), ...prep });
-  }
+  const report =
+    lookup?.report ??
+    projectStatus(ws, project, {
+      ...(monitor ? { monitor } : {}),
+      ...(await prepareRead(ws, project, (root) => monitor?.vouches(root) ?? false)),
+    });
   monitor?.commit();
   lookup?.store(report);
   return report;
