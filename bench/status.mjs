@@ -204,6 +204,61 @@ async function withDaemon({ project, env, cwd, skillsync }, fn) {
   }
 }
 
+/** A bare Node walk: every folder listed with its types, every file lstat-ed (no hashing, no cache). */
+const WALK_SCRIPT = `import { lstatSync, readdirSync } from "node:fs";
+let files = 0;
+function walk(dir) {
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    const p = dir + "/" + d.name;
+    if (d.isDirectory()) walk(p);
+    else {
+      lstatSync(p);
+      files++;
+    }
+  }
+}
+for (const root of process.argv.slice(2)) walk(root);
+process.stdout.write(files + "\\n");
+`;
+
+/**
+ * The floor rows of the warm status (see runStatus): `node -e 0`, `skillsync status` on an empty
+ * collection (its own home and project under `root`) and the bare walk of `collection` and
+ * `projectTree`, each `{ name, note, run(): ms }`, run from `root`.
+ */
+function setUpFloor(root, collection, projectTree) {
+  const walkFile = join(root, "bare-walk.mjs");
+  writeFileSync(walkFile, WALK_SCRIPT);
+  const emptyHome = join(root, "empty-home");
+  const emptyProject = join(root, "empty-project");
+  mkdirSync(emptyProject, { recursive: true });
+  const emptyEnv = { SKILLSYNC_HOME: emptyHome, NO_COLOR: "1" };
+  timed(process.execPath, [BIN, "init"], { env: emptyEnv, cwd: emptyProject });
+  const expected = String(Number(timed(process.execPath, [walkFile, collection, projectTree]).stdout));
+  return [
+    {
+      name: "node -e 0",
+      note: "Node start-up alone",
+      run: () => timed(process.execPath, ["-e", "0"], { cwd: root }).ms,
+    },
+    {
+      name: "skillsync status, empty collection",
+      note: "start-up + skillsync's fixed cost",
+      run: () => timed(process.execPath, [BIN, "status"], { env: emptyEnv, cwd: emptyProject }).ms,
+    },
+    {
+      name: `bare Node walk of both trees (${expected} files)`,
+      note: "readdir + lstat of both trees: the least a Node tool without a daemon does",
+      run: () => {
+        const r = timed(process.execPath, [walkFile, collection, projectTree], { cwd: root });
+        if (String(Number(r.stdout)) !== expected)
+          throw new Error(`the bare walk saw ${r.stdout.trim()} files`);
+        return r.ms;
+      },
+    },
+  ];
+}
+
 function log(line) {
   process.stdout.write(`${line}\n`);
 }
@@ -359,9 +414,16 @@ async function runStatus(opts) {
       skillsync(["status", "--project", project]);
       timed("git", ["status"], { cwd: project, env: GIT_ENV });
     }
+    // The floor, in the same runs: what any Node tool pays before it does its own work. `node -e 0`
+    // is start-up alone; status on an empty collection is start-up plus skillsync's fixed cost
+    // (modules, config, state.db); the bare walk is the least a Node tool without a daemon must do
+    // on these trees: list every folder of both (readdirSync withFileTypes) and lstat every file.
+    const floor = setUpFloor(root, collection, join(project, ".claude"));
+    for (const c of floor) c.run(); // warm-up
     const st = [];
     const stJson = [];
     const gs = [];
+    const fl = floor.map(() => []);
     for (let i = 0; i < RUNS; i++) {
       st.push(skillsync(["status", "--project", project]).ms);
       stJson.push(skillsync(["status", "--project", project, "--json"]).ms);
@@ -369,6 +431,7 @@ async function runStatus(opts) {
       if (!g.stdout.includes("nothing to commit"))
         throw new Error(`git status is not clean:\n${g.stdout.slice(0, 500)}`);
       gs.push(g.ms);
+      for (const [k, c] of floor.entries()) fl[k].push(c.run());
     }
     const warm = median(st);
     const warmJson = median(stJson);
@@ -376,12 +439,23 @@ async function runStatus(opts) {
     metric(`skillsync status, warm, ${N} artifacts (median of ${RUNS})`, warm, "ms");
     metric(`skillsync status --json, warm (median of ${RUNS})`, warmJson, "ms");
     metric(`git status, warm (median of ${RUNS})`, gitWarm, "ms");
+    const fmed = fl.map(median);
+    for (const [k, c] of floor.entries()) metric(`${c.name} (median of ${RUNS})`, fmed[k], "ms");
     ratios.push({
       name: `warm skillsync status / git status, no daemon, ${N} artifacts / ${files} files`,
       value: warm / gitWarm,
       ...(walkOnly ? { target: 3 } : { note: "no daemon: both trees stat-ed" }),
     });
     log(`  ratio skillsync status / git status, full walk (no daemon): ${(warm / gitWarm).toFixed(2)}`);
+    floor.forEach((c, k) => {
+      ratios.push({ name: `floor: ${c.name} / git status`, value: fmed[k] / gitWarm, note: c.note });
+      log(`  ratio ${c.name} / git status: ${(fmed[k] / gitWarm).toFixed(2)} (${c.note})`);
+    });
+    const walk = fmed[floor.length - 1];
+    log(
+      `  skillsync status beyond the bare walk: ${fmtMs(warm - walk)} (${((warm - walk) / gitWarm).toFixed(2)}x git status); ` +
+        `the bare walk alone is ${(walk / gitWarm).toFixed(2)}x`,
+    );
     if (walkOnly) return { name: "status", metrics, ratios };
 
     // 3b. The same with status.fsmonitor on and the daemon running (git's core.fsmonitor idea).

@@ -28,6 +28,7 @@ export async function workspaceFor(
     home: ctx.home,
     collection: ctx.collection,
     config: ctx.config,
+    homeSwept: true, // contextFor did
     reporter: { info: (m) => ctx.out.line(m), warn: (m) => ctx.out.warn(m) },
   });
   if (opts.verifyLock !== false) verifyLockFile(ws);

@@ -11,25 +11,143 @@ import { writeFileAtomic } from "./fs.js";
 /** The config format version this build reads and writes. */
 export const CONFIG_VERSION = 1;
 
-const priority = z.enum(["high", "medium", "low"]);
+/**
+ * Builds the config schema. Not done at module load: building these zod schemas costs ~15 ms, which
+ * every command would pay at start-up (issue 13) although a missing config needs none of it
+ * ({@link defaultConfig}); {@link configSchema} builds them on first use.
+ */
+function buildConfigSchema() {
+  const priority = z.enum(["high", "medium", "low"]);
 
-const daemonSchema = z
-  .object({
-    enabled: z.boolean().default(false),
-    port: z.number().int().min(1).max(65535).default(7077),
-    debounce_ms: z.number().int().min(0).default(500),
-    min_interval: z.number().min(0).default(300),
-    min_changes: z.number().int().min(1).default(5),
-    rescan_interval: z.number().min(1).default(3600),
-    poll_interval: z.number().min(1).default(60),
-    cooldown: z.number().min(0).default(30),
-    backoff_cap: z.number().min(1).default(3600),
-    schedules: z.array(z.string()).default([]),
-    /** File watcher: `folders` (one OS watch per folder, default) or `chokidar`. */
-    watcher: z.enum(["folders", "chokidar"]).default("folders"),
-    triggers: z
-      .array(z.object({ pattern: z.string(), priority: priority.default("high") }).strict())
-      .default([
+  const daemonSchema = z
+    .object({
+      enabled: z.boolean().default(false),
+      port: z.number().int().min(1).max(65535).default(7077),
+      debounce_ms: z.number().int().min(0).default(500),
+      min_interval: z.number().min(0).default(300),
+      min_changes: z.number().int().min(1).default(5),
+      rescan_interval: z.number().min(1).default(3600),
+      poll_interval: z.number().min(1).default(60),
+      cooldown: z.number().min(0).default(30),
+      backoff_cap: z.number().min(1).default(3600),
+      schedules: z.array(z.string()).default([]),
+      /** File watcher: `folders` (one OS watch per folder, default) or `chokidar`. */
+      watcher: z.enum(["folders", "chokidar"]).default("folders"),
+      triggers: z
+        .array(z.object({ pattern: z.string(), priority: priority.default("high") }).strict())
+        .default([
+          { pattern: "skills/**", priority: "high" },
+          { pattern: "commands/*.md", priority: "high" },
+          { pattern: "agents/*.md", priority: "high" },
+          { pattern: "prompts/*.md", priority: "high" },
+          { pattern: ".claude/skills/**", priority: "high" },
+          { pattern: ".claude/commands/*.md", priority: "high" },
+          { pattern: ".claude/agents/*.md", priority: "high" },
+        ]),
+      exclusions: z
+        .array(z.string())
+        .default(["**/*.log", "**/.tmp/**", "**/.env", "**/node_modules/**", "**/.git/**"]),
+    })
+    .strict();
+
+  const codexSchema = z
+    .object({
+      repo: z.string().optional(),
+      org: z.string().default("default"),
+      project: z.string().optional(),
+      include: z.array(z.string()).default(["**/*.md"]),
+      exclude: z.array(z.string()).default([]),
+      deletion_threshold: z.number().int().min(0).default(50),
+      deletion_threshold_percent: z.number().min(0).max(100).default(20),
+      ttl: z.number().int().min(0).default(604800),
+      sparse: z.boolean().default(true),
+    })
+    .strict();
+
+  const backupSchema = z
+    .object({
+      repo: z.string().optional(),
+      paths: z.array(z.string()).default([]),
+      auto: z.boolean().default(false),
+      push: z.boolean().default(false),
+    })
+    .strict();
+
+  const statusSchema = z
+    .object({
+      fsmonitor: z.boolean().default(false),
+    })
+    .strict();
+
+  const remoteSchema = z.object({ url: z.string().url() }).strict();
+
+  const config = z
+    .object({
+      version: z.number().int().default(CONFIG_VERSION),
+      collection: z.string().default("default"),
+      profile: z.string().default("claude"),
+      preserve_sections: z.array(z.string()).default(["Memory", "Error History"]),
+      deletion_threshold: z.number().int().min(0).default(5),
+      deletion_threshold_percent: z.number().min(0).max(100).default(20),
+      snapshot_retention: z.number().int().min(1).default(50),
+      lock_timeout_ms: z.number().int().min(0).default(10_000),
+      git_token_env: z.string().optional(),
+      projects: z.array(z.string()).default([]),
+      /** Agent ids per registered project (absolute path → ids of `src/core/agents.ts` AGENTS); set by `project add DIR --agent`. */
+      project_agents: z.record(z.string(), z.array(z.string())).default({}),
+      remotes: z.record(z.string(), remoteSchema).default({}),
+      default_remote: z.string().optional(),
+      daemon: daemonSchema.default(daemonSchema.parse({})),
+      codex: codexSchema.default(codexSchema.parse({})),
+      backup: backupSchema.default(backupSchema.parse({})),
+      status: statusSchema.default(statusSchema.parse({})),
+    })
+    .strict();
+  return config;
+}
+
+let schema: ReturnType<typeof buildConfigSchema> | undefined;
+
+/** The whole config's schema (built on first use); see docs/config.md for each key. */
+export function configSchema(): ReturnType<typeof buildConfigSchema> {
+  schema ??= buildConfigSchema();
+  return schema;
+}
+
+/** The parsed config with every default filled in. */
+export type Config = z.infer<ReturnType<typeof buildConfigSchema>>;
+
+/**
+ * The config with nothing set: what `configSchema().parse({})` gives, written out so that a home
+ * without a config file builds no schema (`src/store/config.test.ts` checks that the two agree).
+ * A new object on every call.
+ */
+export function defaultConfig(): Config {
+  return {
+    version: CONFIG_VERSION,
+    collection: "default",
+    profile: "claude",
+    preserve_sections: ["Memory", "Error History"],
+    deletion_threshold: 5,
+    deletion_threshold_percent: 20,
+    snapshot_retention: 50,
+    lock_timeout_ms: 10_000,
+    projects: [],
+    project_agents: {},
+    remotes: {},
+    daemon: {
+      enabled: false,
+      port: 7077,
+      debounce_ms: 500,
+      min_interval: 300,
+      min_changes: 5,
+      rescan_interval: 3600,
+      poll_interval: 60,
+      cooldown: 30,
+      backoff_cap: 3600,
+      schedules: [],
+      watcher: "folders",
+      triggers: [
         { pattern: "skills/**", priority: "high" },
         { pattern: "commands/*.md", priority: "high" },
         { pattern: "agents/*.md", priority: "high" },
@@ -37,74 +155,21 @@ const daemonSchema = z
         { pattern: ".claude/skills/**", priority: "high" },
         { pattern: ".claude/commands/*.md", priority: "high" },
         { pattern: ".claude/agents/*.md", priority: "high" },
-      ]),
-    exclusions: z
-      .array(z.string())
-      .default(["**/*.log", "**/.tmp/**", "**/.env", "**/node_modules/**", "**/.git/**"]),
-  })
-  .strict();
-
-const codexSchema = z
-  .object({
-    repo: z.string().optional(),
-    org: z.string().default("default"),
-    project: z.string().optional(),
-    include: z.array(z.string()).default(["**/*.md"]),
-    exclude: z.array(z.string()).default([]),
-    deletion_threshold: z.number().int().min(0).default(50),
-    deletion_threshold_percent: z.number().min(0).max(100).default(20),
-    ttl: z.number().int().min(0).default(604800),
-    sparse: z.boolean().default(true),
-  })
-  .strict();
-
-const backupSchema = z
-  .object({
-    repo: z.string().optional(),
-    paths: z.array(z.string()).default([]),
-    auto: z.boolean().default(false),
-    push: z.boolean().default(false),
-  })
-  .strict();
-
-const statusSchema = z
-  .object({
-    fsmonitor: z.boolean().default(false),
-  })
-  .strict();
-
-const remoteSchema = z.object({ url: z.string().url() }).strict();
-
-/** The whole config; see docs/config.md for each key. */
-export const configSchema = z
-  .object({
-    version: z.number().int().default(CONFIG_VERSION),
-    collection: z.string().default("default"),
-    profile: z.string().default("claude"),
-    preserve_sections: z.array(z.string()).default(["Memory", "Error History"]),
-    deletion_threshold: z.number().int().min(0).default(5),
-    deletion_threshold_percent: z.number().min(0).max(100).default(20),
-    snapshot_retention: z.number().int().min(1).default(50),
-    lock_timeout_ms: z.number().int().min(0).default(10_000),
-    git_token_env: z.string().optional(),
-    projects: z.array(z.string()).default([]),
-    /** Agent ids per registered project (absolute path → ids of `src/core/agents.ts` AGENTS); set by `project add DIR --agent`. */
-    project_agents: z.record(z.string(), z.array(z.string())).default({}),
-    remotes: z.record(z.string(), remoteSchema).default({}),
-    default_remote: z.string().optional(),
-    daemon: daemonSchema.default(daemonSchema.parse({})),
-    codex: codexSchema.default(codexSchema.parse({})),
-    backup: backupSchema.default(backupSchema.parse({})),
-    status: statusSchema.default(statusSchema.parse({})),
-  })
-  .strict();
-
-/** The parsed config with every default filled in. */
-export type Config = z.infer<typeof configSchema>;
-
-/** The config with nothing set. */
-export function defaultConfig(): Config {
-  return configSchema.parse({});
+      ],
+      exclusions: ["**/*.log", "**/.tmp/**", "**/.env", "**/node_modules/**", "**/.git/**"],
+    },
+    codex: {
+      org: "default",
+      include: ["**/*.md"],
+      exclude: [],
+      deletion_threshold: 50,
+      deletion_threshold_percent: 20,
+      ttl: 604800,
+      sparse: true,
+    },
+    backup: { paths: [], auto: false, push: false },
+    status: { fsmonitor: false },
+  };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -132,7 +197,7 @@ export function validateConfig(raw: unknown, file: string): Config {
       `config version ${version} is newer than this skillsync understands (${CONFIG_VERSION}); upgrade skillsync`,
       { file },
     );
-  const r = configSchema.safeParse(raw);
+  const r = configSchema().safeParse(raw);
   if (!r.success) {
     const first = r.error.issues[0];
     throw new SkillsyncError("INVALID_CONFIG", first ? describeIssue(first) : "invalid config", { file });
@@ -187,12 +252,12 @@ function unwrapSchema(schema: z.ZodType): z.ZodType {
 }
 
 /**
- * True when dotted `key` names a setting of {@link configSchema}, with or without a default
+ * True when dotted `key` names a setting of {@link configSchema}'s result, with or without a default
  * (`codex.repo` is known although it is unset by default). `remotes.NAME.url` is known for any NAME.
  * Tables (`daemon`) are known keys too.
  */
 export function isConfigKey(key: string): boolean {
-  let cur: z.ZodType = configSchema;
+  let cur: z.ZodType = configSchema();
   for (const part of key.split(".")) {
     const s = unwrapSchema(cur);
     if (s instanceof z.ZodObject) {

@@ -27,64 +27,78 @@ import {
 /** The deployment record format version this build writes (it reads 1 and 2). */
 export const RECORD_VERSION = 2;
 
-const shaSchema = z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-hex tree hash");
+/**
+ * Builds the record's schemas. Not done at module load (start-up, issue 13): only a record that is
+ * parsed (not one the parsed cache vouches for) needs them; see {@link FORMAT}.
+ */
+function buildSchemas() {
+  const shaSchema = z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-hex tree hash");
 
-const targetSchema = z
-  .object({
-    path: z
-      .string()
-      .min(1)
-      .refine(
-        (p) => !p.startsWith("/") && !p.split("/").includes(".."),
-        "must be a relative path inside the root",
-      ),
-    agents: z.array(z.string().min(1)).min(1),
-    sha: shaSchema,
-    /** `--link`: the path (relative to the root) this target is a symbolic link to. */
-    link: z
-      .string()
-      .min(1)
-      .refine(
-        (p) => !p.startsWith("/") && !p.split("/").includes(".."),
-        "must be a relative path inside the root",
-      )
-      .optional(),
-  })
-  .strict();
+  const targetSchema = z
+    .object({
+      path: z
+        .string()
+        .min(1)
+        .refine(
+          (p) => !p.startsWith("/") && !p.split("/").includes(".."),
+          "must be a relative path inside the root",
+        ),
+      agents: z.array(z.string().min(1)).min(1),
+      sha: shaSchema,
+      /** `--link`: the path (relative to the root) this target is a symbolic link to. */
+      link: z
+        .string()
+        .min(1)
+        .refine(
+          (p) => !p.startsWith("/") && !p.split("/").includes(".."),
+          "must be a relative path inside the root",
+        )
+        .optional(),
+    })
+    .strict();
 
-const entrySchema = artifactEntrySchema({
-  "deployed-at": isoTimeSchema,
-  "deployed-from": z.string().min(1),
-  targets: z.array(targetSchema).optional(),
-});
+  const entrySchema = artifactEntrySchema({
+    "deployed-at": isoTimeSchema,
+    "deployed-from": z.string().min(1),
+    targets: z.array(targetSchema).optional(),
+  });
 
-const recordSchema = z
-  .object({
-    version: z.number().int().min(1),
-    deployment: z
-      .object({
-        collection: z.string().min(1),
-        "deployed-at": isoTimeSchema,
-        "skillsync-version": z.string(),
-      })
-      .strict(),
-    artifacts: z.array(entrySchema).default([]),
-  })
-  .strict()
-  .superRefine(caseCollisionRefine("artifacts"));
+  const recordSchema = z
+    .object({
+      version: z.number().int().min(1),
+      deployment: z
+        .object({
+          collection: z.string().min(1),
+          "deployed-at": isoTimeSchema,
+          "skillsync-version": z.string(),
+        })
+        .strict(),
+      artifacts: z.array(entrySchema).default([]),
+    })
+    .strict()
+    .superRefine(caseCollisionRefine("artifacts"));
+  return { targetSchema, entrySchema, recordSchema };
+}
 
+type Schemas = ReturnType<typeof buildSchemas>;
 /** One `[[artifacts]]` entry. */
-export type RecordEntry = z.infer<typeof entrySchema>;
+export type RecordEntry = z.infer<Schemas["entrySchema"]>;
 /** One `[[artifacts.targets]]` entry: a path the artifact was written to, its agents and its base. */
-export type RecordTarget = z.infer<typeof targetSchema>;
+export type RecordTarget = z.infer<Schemas["targetSchema"]>;
 /** The whole deployment record. */
-export type DeployRecord = z.infer<typeof recordSchema>;
+export type DeployRecord = z.infer<Schemas["recordSchema"]>;
 
+let recordSchema: z.ZodType<DeployRecord> | undefined;
+
+/** How the record is read; its schema is built on first use. */
 const FORMAT: TomlFormat<DeployRecord> = {
   what: "deployment record",
   code: "INVALID_RECORD",
   version: RECORD_VERSION,
-  schema: recordSchema,
+  get schema(): z.ZodType<DeployRecord> {
+    recordSchema ??= buildSchemas().recordSchema;
+    return recordSchema;
+  },
   arrayKey: "artifacts",
 };
 

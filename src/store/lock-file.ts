@@ -20,36 +20,48 @@ import {
 /** The lock file format version this build reads and writes. */
 export const LOCK_VERSION = 1;
 
-const entrySchema = artifactEntrySchema({
-  "resolved-ref": z
-    .string()
-    .regex(/^[0-9a-f]{40}$/, "must be a 40-hex commit")
-    .optional(),
-  "added-at": isoTimeSchema,
-  "updated-at": isoTimeSchema,
-});
-
-const lockSchema = z
-  .object({
-    version: z.number().int().min(1),
-    artifact: z.array(entrySchema).default([]),
-  })
-  .strict()
-  .superRefine(caseCollisionRefine("artifact"));
+/**
+ * Builds the lock file's schemas. Not done at module load (start-up, issue 13): only a lock file
+ * that is parsed (not one the parsed cache vouches for) needs them; see {@link FORMAT}.
+ */
+function buildSchemas() {
+  const entrySchema = artifactEntrySchema({
+    "resolved-ref": z
+      .string()
+      .regex(/^[0-9a-f]{40}$/, "must be a 40-hex commit")
+      .optional(),
+    "added-at": isoTimeSchema,
+    "updated-at": isoTimeSchema,
+  });
+  const lockSchema = z
+    .object({
+      version: z.number().int().min(1),
+      artifact: z.array(entrySchema).default([]),
+    })
+    .strict()
+    .superRefine(caseCollisionRefine("artifact"));
+  return { entrySchema, lockSchema };
+}
 
 /** One `[[artifact]]` of the lock file. */
-export type LockEntry = z.infer<typeof entrySchema>;
+export type LockEntry = z.infer<ReturnType<typeof buildSchemas>["entrySchema"]>;
 /** The whole lock file. */
 export interface LockFile {
   version: number;
   artifact: LockEntry[];
 }
 
+let lockSchema: z.ZodType<LockFile> | undefined;
+
+/** How the lock file is read; its schema is built on first use. */
 const FORMAT: TomlFormat<LockFile> = {
   what: "lock file",
   code: "INVALID_LOCK",
   version: LOCK_VERSION,
-  schema: lockSchema as z.ZodType<LockFile>,
+  get schema(): z.ZodType<LockFile> {
+    lockSchema ??= buildSchemas().lockSchema as z.ZodType<LockFile>;
+    return lockSchema;
+  },
   arrayKey: "artifact",
 };
 

@@ -72,4 +72,38 @@ describe("parsed-file cache", () => {
     expect(calls()).toBe(2);
     expect(cache.read(join(file, "..", "missing.toml"), "x", parse)).toBeUndefined();
   });
+
+  it("validate() parses only what the cache cannot vouch for, and shares read()'s entries", () => {
+    const { file, cache, parse, calls } = setup();
+    writeFileSync(file, "one");
+    const t = Math.floor(Date.now() / 1000) - 10;
+    utimesSync(file, t, t);
+    expect(cache.validate(file, "x", parse)).toBe(true);
+    expect(cache.validate(file, "x", parse)).toBe(true);
+    expect(calls()).toBe(1);
+    expect(cache.read(file, "x", parse)).toEqual({ text: "one" });
+    expect(calls()).toBe(1);
+    writeFileSync(file, "bad two");
+    utimesSync(file, t, t);
+    expect(() => cache.validate(file, "x", parse)).toThrow(/bad input/);
+    expect(() => cache.validate(file, "x", parse)).toThrow(/bad input/);
+    expect(calls()).toBe(3);
+    expect(cache.validate(join(file, "..", "missing.toml"), "x", parse)).toBe(false);
+  });
+
+  it("a trusted row read again in the same process gives the value already decoded", () => {
+    const { file, cache, parse } = setup();
+    writeFileSync(file, "one");
+    const t = Math.floor(Date.now() / 1000) - 10;
+    utimesSync(file, t, t);
+    cache.read(file, "x", parse);
+    const a = cache.read(file, "x", parse);
+    expect(cache.read(file, "x", parse)).toBe(a);
+    writeFileSync(file, "two");
+    utimesSync(file, t, t);
+    expect(cache.read(file, "x", parse)).toEqual({ text: "two" });
+    const b = cache.read(file, "x", parse);
+    expect(b).toEqual({ text: "two" });
+    expect(b).not.toBe(a);
+  });
 });

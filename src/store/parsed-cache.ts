@@ -31,19 +31,34 @@ type Row = {
   ctime_ms: number;
   ino: number;
   written_at_ms: number;
-  json: string;
 };
 
-/** A cache of parsed files bound to an open state database. */
+/** What identifies a stored result: the file's stats and when it was stored. */
+function rowKey(r: Row): string {
+  return `${r.size}:${r.mtime_ms}:${r.ctime_ms}:${r.ino}:${r.written_at_ms}`;
+}
+
+/**
+ * A cache of parsed files bound to an open state database. A value read from the cache may be the
+ * very object an earlier {@link ParsedCache.read} of the same unchanged file returned in this
+ * process: callers treat what they read as read-only (they build new records to write).
+ */
 export class ParsedCache {
+  /** A row's stats only: a check needs no JSON (the record's is ~0.5 MB at 2,000 entries). */
   private readonly get: import("better-sqlite3").Statement;
+  private readonly getJson: import("better-sqlite3").Statement;
   private readonly put: import("better-sqlite3").Statement;
+  /** Values decoded from trusted rows, by parser and path, with the row they came from. */
+  private readonly memo = new Map<string, { row: string; value: unknown }>();
 
   constructor(db: StateDb) {
     ensureSchema(db, "parsed-cache", MIGRATIONS);
     this.get = db.prepare(
-      "SELECT size, mtime_ms, ctime_ms, ino, written_at_ms, json FROM parsed_files WHERE path = ? AND what = ?",
+      "SELECT size, mtime_ms, ctime_ms, ino, written_at_ms FROM parsed_files WHERE path = ? AND what = ?",
     );
+    this.getJson = db
+      .prepare("SELECT json FROM parsed_files WHERE path = ? AND what = ? AND written_at_ms = ?")
+      .pluck(true);
     this.put = db.prepare(
       "INSERT OR REPLACE INTO parsed_files (path, what, size, mtime_ms, ctime_ms, ino, written_at_ms, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -57,6 +72,37 @@ export class ParsedCache {
    *   than ENOENT
    */
   read<T>(file: string, what: string, parse: (text: string) => T, nowMs = Date.now()): T | undefined {
+    const found = this.lookup(file, what);
+    if (!found) return undefined;
+    const { st, row } = found;
+    if (!row) return this.parseAndStore(file, what, st, parse, nowMs);
+    // The same trusted row read again in this process (a status reads the record for its targets,
+    // then for its rows): the value already decoded, while the stats are still those of the row.
+    const key = `${what}\u0000${file}`;
+    const m = this.memo.get(key);
+    if (m && m.row === rowKey(row)) return m.value as T;
+    const json = this.getJson.get(file, what, row.written_at_ms) as string | undefined;
+    if (json === undefined) return this.parseAndStore(file, what, st, parse, nowMs); // replaced meanwhile
+    const value = JSON.parse(json) as T;
+    this.memo.set(key, { row: rowKey(row), value });
+    return value;
+  }
+
+  /**
+   * Checks that `file` passes `parse` without building its value when the cache vouches for it (same
+   * rule as {@link read}): a command that only has to refuse a corrupt lock file before it runs
+   * skips the JSON of an unchanged one too. False when the file does not exist.
+   * @throws whatever `parse` throws; the errors of `readFileSync` other than ENOENT
+   */
+  validate(file: string, what: string, parse: (text: string) => unknown, nowMs = Date.now()): boolean {
+    const found = this.lookup(file, what);
+    if (!found) return false;
+    if (!found.row) this.parseAndStore(file, what, found.st, parse, nowMs);
+    return true;
+  }
+
+  /** The stats of `file` (undefined when missing) and its cached row when that can be trusted. */
+  private lookup(file: string, what: string): { st: Stats; row?: Row } | undefined {
     let st: Stats | undefined;
     try {
       st = statSync(file);
@@ -73,7 +119,17 @@ export class ParsedCache {
       row.ino === st.ino &&
       settledBefore(st.mtimeMs, row.written_at_ms)
     )
-      return JSON.parse(row.json) as T;
+      return { st, row };
+    return { st };
+  }
+
+  private parseAndStore<T>(
+    file: string,
+    what: string,
+    st: Stats,
+    parse: (text: string) => T,
+    nowMs: number,
+  ): T {
     const value = parse(readFileSync(file, "utf8"));
     this.put.run(file, what, st.size, st.mtimeMs, st.ctimeMs, st.ino, nowMs, JSON.stringify(value));
     return value;

@@ -33,8 +33,10 @@ import {
   type DirStat,
   dirStatFresh,
   type LocationStats,
+  rawStatRow,
   type StatCache,
   type StatEntry,
+  type StatFileTuple,
   settledBefore,
   statEntryFresh,
 } from "./stat-cache.js";
@@ -83,6 +85,8 @@ const under: (root: string, rel: string) => string =
  */
 export function verifyCachedFolder(path: string, cached: LocationStats, rootStat?: Stats): boolean {
   if (!cached.tree || !cached.dirs) return false;
+  const raw = rawStatRow(cached);
+  if (raw) return verifyRawFolder(path, cached.writtenAtMs, raw.files, cached.dirs, rootStat);
   for (const d of cached.dirs) {
     const st =
       d.rel === ""
@@ -93,6 +97,40 @@ export function verifyCachedFolder(path: string, cached: LocationStats, rootStat
   for (const [rel, e] of cached.files) {
     const st = lstatSync(under(path, rel), { throwIfNoEntry: false });
     if (!st?.isFile() || !statEntryFresh(e, st, cached.writtenAtMs)) return false;
+  }
+  return true;
+}
+
+/**
+ * {@link verifyCachedFolder} over a row's stored tuples (`rawStatRow`): the same checks
+ * (`dirStatFresh`, `statEntryFresh`) without a decoded entry per file.
+ */
+function verifyRawFolder(
+  path: string,
+  writtenAtMs: number,
+  files: readonly StatFileTuple[],
+  dirs: readonly DirStat[],
+  rootStat: Stats | undefined,
+): boolean {
+  for (const d of dirs) {
+    const st =
+      d.rel === ""
+        ? (rootStat ?? lstatSync(path, { throwIfNoEntry: false }))
+        : lstatSync(under(path, d.rel), { throwIfNoEntry: false });
+    if (!st?.isDirectory() || !dirStatFresh(d, st, writtenAtMs)) return false;
+  }
+  for (const [rel, size, mtimeMs, ctimeMs, ino, mode] of files) {
+    const st = lstatSync(under(path, rel), { throwIfNoEntry: false });
+    if (
+      !st?.isFile() ||
+      st.size !== size ||
+      st.mtimeMs !== mtimeMs ||
+      st.ctimeMs !== ctimeMs ||
+      st.ino !== ino ||
+      st.mode !== mode ||
+      !settledBefore(st.mtimeMs, writtenAtMs)
+    )
+      return false;
   }
   return true;
 }

@@ -61,6 +61,11 @@ export interface OpenWorkspaceOptions {
   config?: Config;
   reporter?: Reporter;
   now?: () => Date;
+  /**
+   * The caller has already removed the home's temp leftovers (`removeHomeLeftovers`, as the CLI's
+   * context does before it reads the config): not swept a second time.
+   */
+  homeSwept?: boolean;
 }
 
 /**
@@ -79,7 +84,7 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
   // then the temps of its single-file writes in the home's flat folders (one readdir each).
   await recoverTransactions(paths.journal);
   for (const d of [paths.journal, paths.snapshots, join(paths.objects, "tmp")]) await sweepTemps(d, 1);
-  await removeHomeLeftovers(paths);
+  if (!opts.homeSwept) await removeHomeLeftovers(paths);
   const db = openStateDb(paths.stateDb);
   return {
     home,
@@ -105,7 +110,7 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
  */
 export function verifyLockFile(ws: Workspace): void {
   if (!existsSync(ws.lockPath)) return;
-  ws.parsedCache.read(ws.lockPath, "lock file", (text) => parseLockFile(text, ws.lockPath));
+  ws.parsedCache.validate(ws.lockPath, "lock file", (text) => parseLockFile(text, ws.lockPath));
 }
 
 /**
