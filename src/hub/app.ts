@@ -23,7 +23,7 @@ import {
   putBodySchema,
   zodProblem,
 } from "./schemas.js";
-import { nodeSink, SSE_HEADERS, SseFeed, webSink } from "./sse.js";
+import { nodeSink, SSE_HEADERS, SseFeed, type SseStats, webSink } from "./sse.js";
 import type {
   ArtifactKey,
   ArtifactMeta,
@@ -56,6 +56,8 @@ export interface HubApp {
   app: Hono<Env>;
   /** Ends every open SSE stream and long-poll (before closing the server). */
   close(): void;
+  /** Counters of the SSE fan-out (open streams, user groups, reads, events written). */
+  readonly sse: SseStats;
 }
 
 /** Error codes in `{error: {code, message}}` bodies. */
@@ -475,6 +477,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
 
   return {
     app,
+    sse: feed.stats,
     close() {
       unsubscribe();
       shutdown.abort();
