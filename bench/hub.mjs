@@ -56,6 +56,26 @@ function cpuSeconds(pid) {
   }
 }
 
+/** User and system CPU seconds of `pid` so far, from /proc (Linux). */
+function cpuSplit(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+  } catch {
+    return { user: Number.NaN, sys: Number.NaN };
+  }
+}
+
+/** Times `pid` was descheduled while it could run (involuntary context switches), from /proc. */
+function involuntarySwitches(pid) {
+  try {
+    const m = /nonvoluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Resident set size of `pid` in MiB, from /proc (Linux). */
 function rssMiB(pid) {
   try {
@@ -306,6 +326,8 @@ async function benchSse({ db, home, subscribers, users, workers, publishes }) {
     // CPU of the hubs, the load workers and PostgreSQL over the publish window (idle streams cost
     // nothing between publishes: heartbeats are 15 s apart, the window is shorter)
     const cpu0 = {
+      split: hubs.map((h) => cpuSplit(h.proc.pid)),
+      preempted: hubs.map((h) => involuntarySwitches(h.proc.pid)),
       hubs: hubs.map((h) => cpuSeconds(h.proc.pid)),
       workers: ws.map((w) => cpuSeconds(w.pid)),
       pg: postgresCpuSeconds(),
@@ -320,6 +342,11 @@ async function benchSse({ db, home, subscribers, users, workers, publishes }) {
     await new Promise((r) => setTimeout(r, 2000)); // stragglers
     const windowSeconds = (performance.now() - wall0) / 1000;
     const cpu = {
+      split: hubs.map((h, i) => {
+        const x = cpuSplit(h.proc.pid);
+        return { user: x.user - cpu0.split[i].user, sys: x.sys - cpu0.split[i].sys };
+      }),
+      preempted: hubs.map((h, i) => involuntarySwitches(h.proc.pid) - cpu0.preempted[i]),
       hubs: hubs.map((h, i) => cpuSeconds(h.proc.pid) - cpu0.hubs[i]),
       workers: ws.reduce((n, w, i) => n + cpuSeconds(w.pid) - cpu0.workers[i], 0),
       pg: postgresCpuSeconds() - cpu0.pg,
@@ -364,6 +391,8 @@ async function benchSse({ db, home, subscribers, users, workers, publishes }) {
       spread,
       windowSeconds,
       hubCpuSeconds: cpu.hubs,
+      hubUserSysSeconds: cpu.split,
+      hubPreemptions: cpu.preempted,
       // hub CPU per event per subscriber: the hub's CPU over the window ÷ (publishes × its streams)
       hubCpuUsPerDelivery: cpu.hubs.map((c) => (c / (publishes * deliveredPerHub)) * 1e6),
       workerCpuSeconds: cpu.workers,
@@ -454,7 +483,7 @@ export async function benchHub(opts = {}) {
         );
       if (!opts.quiet)
         console.log(
-          `hub/sse: over the ${sse.windowSeconds.toFixed(1)} s publish window: hub CPU ${sse.hubCpuSeconds.map((c) => `${c.toFixed(2)} s`).join(", ")} ` +
+          `hub/sse: over the ${sse.windowSeconds.toFixed(1)} s publish window: hub CPU ${sse.hubCpuSeconds.map((c, i) => `${c.toFixed(2)} s (user ${sse.hubUserSysSeconds[i].user.toFixed(2)}, sys ${sse.hubUserSysSeconds[i].sys.toFixed(2)}, preempted ${sse.hubPreemptions[i]}×)`).join(", ")} ` +
             `(${sse.hubCpuUsPerDelivery.map((u) => `${u.toFixed(0)} µs`).join(", ")} per event per subscriber), ` +
             `load workers ${sse.workerCpuSeconds.toFixed(2)} s (${sse.workerCpuUsPerDelivery.toFixed(0)} µs per event received), ` +
             `PostgreSQL ${sse.pgCpuSeconds.toFixed(2)} s; per publish first/p50/last subscriber ms: ` +
