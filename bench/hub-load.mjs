@@ -135,7 +135,8 @@ function sseStream(port, token, onChange) {
         }
         i = buf.indexOf(BLANK);
       }
-      rest = buf.length > 0 ? buf : undefined;
+      // what follows an event is usually just the chunk's closing CRLF: not worth a concat
+      rest = buf.length > 2 ? buf : undefined;
     });
     sock.on("error", (e) => (ready ? undefined : reject(e)));
     sock.on("close", () => (ready ? undefined : reject(new Error("stream closed before ready"))));

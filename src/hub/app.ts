@@ -273,12 +273,16 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     if (outgoing && !outgoing.headersSent) {
       // Node's server: write straight to the response (the node server then sends nothing itself)
-      feed.open(v, tokenHash, cursor, nodeSink(outgoing));
+      feed.open(v, tokenHash, cursor, (first) => nodeSink(outgoing, first));
       return RESPONSE_ALREADY_SENT;
     }
-    const web = webSink();
-    feed.open(v, tokenHash, cursor, web.sink);
-    return new Response(web.body, { headers: SSE_HEADERS });
+    let body: ReadableStream<Uint8Array> | undefined;
+    feed.open(v, tokenHash, cursor, (first) => {
+      const web = webSink(first);
+      body = web.body;
+      return web.sink;
+    });
+    return new Response(body, { headers: SSE_HEADERS });
   });
 
   app.get("/api/v1/artifacts", async (c) => {

@@ -93,6 +93,11 @@ function fakeSink(room = Number.POSITIVE_INFINITY) {
   };
   return {
     sink,
+    /** The sink factory for {@link SseFeed.open}: writes the first event, then hands the sink. */
+    open: (first: Uint8Array) => {
+      sink.write(first);
+      return sink;
+    },
     chunks,
     /** Cursors of the change events received, in order. */
     cursors: () =>
@@ -131,9 +136,9 @@ describe("SseFeed", () => {
     const a1 = fakeSink();
     const a2 = fakeSink();
     const b = fakeSink();
-    feed.open(viewer(1, "alice", [9]), "h1", 0, a1.sink);
-    feed.open(viewer(1, "alice", [9]), "h2", 0, a2.sink);
-    feed.open(viewer(2, "bob"), "h3", 0, b.sink);
+    feed.open(viewer(1, "alice", [9]), "h1", 0, a1.open);
+    feed.open(viewer(1, "alice", [9]), "h2", 0, a2.open);
+    feed.open(viewer(2, "bob"), "h3", 0, b.open);
     expect(a1.chunks[0]).toBe('event: ready\ndata: {"cursor":0}\n\n');
     await until(() => f.reads.length === 2, "the first reads");
     expect(feed.stats).toMatchObject({ streams: 3, groups: 2 });
@@ -156,8 +161,8 @@ describe("SseFeed", () => {
     feed = make(f.store, { pageLimit: 2 });
     const late = fakeSink();
     const early = fakeSink();
-    feed.open(viewer(1, "alice"), "h", 3, late.sink);
-    feed.open(viewer(1, "alice"), "h", 0, early.sink);
+    feed.open(viewer(1, "alice"), "h", 3, late.open);
+    feed.open(viewer(1, "alice"), "h", 0, early.open);
     await until(() => early.cursors().length === 5 && late.cursors().length === 2, "catch-up");
     expect(early.cursors()).toEqual([1, 2, 3, 4, 5]);
     expect(late.cursors()).toEqual([4, 5]);
@@ -172,8 +177,8 @@ describe("SseFeed", () => {
     feed = make(f.store);
     const slow = fakeSink(2); // ready + one event, then full
     const fast = fakeSink();
-    feed.open(viewer(1, "alice"), "h", 0, slow.sink);
-    feed.open(viewer(1, "alice"), "h", 0, fast.sink);
+    feed.open(viewer(1, "alice"), "h", 0, slow.open);
+    feed.open(viewer(1, "alice"), "h", 0, fast.open);
     for (let i = 1; i <= 3; i++) {
       f.add("alice", change(i));
       feed.wake();
@@ -191,8 +196,8 @@ describe("SseFeed", () => {
     feed = make(f.store);
     const gone = fakeSink();
     const stays = fakeSink();
-    feed.open(viewer(1, "alice"), "h", 0, gone.sink);
-    feed.open(viewer(2, "bob"), "h", 0, stays.sink);
+    feed.open(viewer(1, "alice"), "h", 0, gone.open);
+    feed.open(viewer(2, "bob"), "h", 0, stays.open);
     gone.leave();
     expect(feed.stats).toMatchObject({ streams: 1, groups: 1 });
     f.add("alice", change(1));
@@ -203,7 +208,7 @@ describe("SseFeed", () => {
     expect(stays.ended()).toBe(true);
     expect(feed.stats).toMatchObject({ streams: 0, groups: 0 });
     const after = fakeSink();
-    feed.open(viewer(1, "alice"), "h", 0, after.sink);
+    feed.open(viewer(1, "alice"), "h", 0, after.open);
     expect(after.chunks).toEqual(['event: ready\ndata: {"cursor":0}\n\n']);
     expect(after.ended()).toBe(true);
   });
@@ -213,7 +218,7 @@ describe("SseFeed", () => {
     const log: string[] = [];
     feed = make(f.store, { log: (m) => log.push(m) });
     const s = fakeSink();
-    feed.open(viewer(1, "alice"), "h", 0, s.sink);
+    feed.open(viewer(1, "alice"), "h", 0, s.open);
     await until(() => f.reads.length === 1, "the first read");
     f.fail();
     feed.wake();
@@ -226,7 +231,7 @@ describe("SseFeed", () => {
     const f = fakeStore();
     feed = new SseFeed({ store: f.store, heartbeatMs: 20, now: () => new Date() });
     const s = fakeSink();
-    feed.open(viewer(1, "alice"), "h", 0, s.sink);
+    feed.open(viewer(1, "alice"), "h", 0, s.open);
     await until(() => s.chunks.includes(": ping\n\n"), "a ping");
     f.revokeAll();
     await until(() => s.ended(), "the end of the stream");
@@ -321,6 +326,33 @@ describe("GET /api/v1/events on the wire", () => {
     expect(chunks.at(-1)).toBe(
       'event: error\ndata: {"error":{"code":"unauthorized","message":"token revoked or expired"}}\n\n',
     );
+  });
+
+  it("keeps the order of a pipelined request's responses (the stream then writes through the response)", async () => {
+    const { port, token } = await start(60_000);
+    let text = "";
+    const sock = connect(port, "127.0.0.1", () =>
+      sock.write(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" +
+          `GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      ),
+    );
+    sock.setEncoding("latin1");
+    sock.on("data", (d: string) => {
+      text += d;
+    });
+    try {
+      await until(() => text.includes("event: ready"), "ready");
+      expect((await put(port, token, "pipelined")).status).toBe(201);
+      await until(() => text.includes("id: 1\n\n\r\n"), "the change");
+      expect(text.indexOf('{"status":"ok"}')).toBeLessThan(text.indexOf("text/event-stream"));
+      const events = text.slice(text.indexOf("x-accel-buffering"));
+      expect(events).toMatch(
+        /\r\n21\r\nevent: ready\ndata: \{"cursor":0\}\n\n\r\n[0-9a-f]+\r\nevent: change\n/,
+      );
+    } finally {
+      sock.destroy();
+    }
   });
 
   it("ends open streams on shutdown and forgets a stream whose client went away", async () => {

@@ -49,25 +49,62 @@ export interface SseSink {
   onDrain(f: () => void): void;
 }
 
-/** A sink over a Node `ServerResponse`; writes the SSE headers. */
-export function nodeSink(res: ServerResponse): SseSink {
+/** `bytes` as one HTTP/1.1 chunk (`LENGTH-IN-HEX\r\n bytes \r\n`), framed once per shared Buffer. */
+const framedCache = new WeakMap<Uint8Array, Buffer>();
+function framed(bytes: Uint8Array): Buffer {
+  let f = framedCache.get(bytes);
+  if (f === undefined) {
+    f = Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, "latin1"), bytes, CRLF]);
+    framedCache.set(bytes, f);
+  }
+  return f;
+}
+const CRLF = Buffer.from("\r\n", "latin1");
+
+/**
+ * A sink over a Node `ServerResponse`: writes the SSE headers and the first event through the
+ * response, then each event as one ready-framed chunk straight to the socket (one socket write per
+ * event, no per-write framing, corking and next-tick uncorking in `ServerResponse.write`). Falls back
+ * to `res.write` when the response has no socket of its own yet (a pipelined request).
+ */
+export function nodeSink(res: ServerResponse, first: Uint8Array): SseSink {
   res.writeHead(200, SSE_HEADERS);
+  res.write(first);
+  const socket = res.socket;
+  // Once the headers are on the socket, bytes written to it keep their order with the response's.
+  const direct =
+    socket !== null &&
+    !socket.destroyed &&
+    (res as unknown as { outputData?: unknown[] }).outputData?.length === 0;
+  if (!direct)
+    return {
+      write: (chunk) => res.write(chunk),
+      cork: () => res.cork(),
+      uncork: () => res.uncork(),
+      end: () => res.end(),
+      onClose: (f) => {
+        res.once("close", f);
+      },
+      onDrain: (f) => {
+        res.on("drain", f);
+      },
+    };
   return {
-    write: (chunk) => res.write(chunk),
-    cork: () => res.cork(),
-    uncork: () => res.uncork(),
+    write: (chunk) => socket.write(framed(chunk)),
+    cork: () => socket.cork(),
+    uncork: () => socket.uncork(),
     end: () => res.end(),
     onClose: (f) => {
       res.once("close", f);
     },
     onDrain: (f) => {
-      res.on("drain", f);
+      socket.on("drain", f);
     },
   };
 }
 
 /** A sink feeding a web `ReadableStream` (for `app.fetch` without Node's server); no backpressure. */
-export function webSink(): { sink: SseSink; body: ReadableStream<Uint8Array> } {
+export function webSink(first: Uint8Array): { sink: SseSink; body: ReadableStream<Uint8Array> } {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let done = false;
   const closers: (() => void)[] = [];
@@ -79,6 +116,7 @@ export function webSink(): { sink: SseSink; body: ReadableStream<Uint8Array> } {
   const body = new ReadableStream<Uint8Array>({
     start: (c) => {
       controller = c;
+      c.enqueue(first);
     },
     cancel: finish,
   });
@@ -112,6 +150,11 @@ export function encodeEvent(event: string, data: string, id?: string): Uint8Arra
 }
 
 const PING = encoder.encode(": ping\n\n");
+
+/** The first event of every stream: `ready` with the cursor it starts after. */
+export function readyEvent(cursor: number): Uint8Array {
+  return encodeEvent("ready", JSON.stringify({ cursor }));
+}
 
 /** A change event, encoded once per change entry (streams of one group share the page's entries). */
 const changeBytes = new WeakMap<ChangeEntry, Uint8Array>();
@@ -189,11 +232,12 @@ export class SseFeed {
   }
 
   /**
-   * Starts a stream on `sink`: sends `ready` with `cursor` (from the caller: Last-Event-ID or the
-   * viewer's head), then every visible change after it. Ends at once when the feed is closed.
+   * Starts a stream: `sinkFor(first)` makes its sink and writes `first` (`ready` with `cursor`, from
+   * the caller: Last-Event-ID or the viewer's head); then every visible change after `cursor` follows.
+   * Ends at once when the feed is closed.
    */
-  open(viewer: Viewer, tokenHash: string, cursor: number, sink: SseSink): void {
-    sink.write(encodeEvent("ready", JSON.stringify({ cursor })));
+  open(viewer: Viewer, tokenHash: string, cursor: number, sinkFor: (first: Uint8Array) => SseSink): void {
+    const sink = sinkFor(readyEvent(cursor));
     if (this.closed) {
       sink.end();
       return;
