@@ -39,6 +39,12 @@ const WORKER = fileURLToPath(new URL("./hub-load.mjs", import.meta.url));
 const ULIMIT = 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"';
 /** Extra node flags for the hub processes, e.g. `HUB_BENCH_NODE_ARGS=--cpu-prof` to profile them. */
 const HUB_NODE_ARGS = (process.env.HUB_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+/**
+ * Niceness of the load workers (`HUB_BENCH_WORKER_NICE`, default none): on this one box every
+ * event written wakes a worker that then preempts the hub; a nicer worker lets the hub finish its
+ * writes first (an experiment on the bench's own overhead, not a setting of the hub).
+ */
+const WORKER_NICE = process.env.HUB_BENCH_WORKER_NICE ?? "";
 const nowMs = () => performance.timeOrigin + performance.now();
 
 function percentile(sorted, p) {
@@ -167,7 +173,8 @@ function postgresCpuSeconds() {
 
 /** Starts a load worker; `job` is its first message. Resolves to {next(), send(), kill(), pid}. */
 function startWorker(job) {
-  const proc = spawn("bash", ["-c", ULIMIT, process.execPath, WORKER], {
+  const nice = WORKER_NICE ? ["nice", "-n", WORKER_NICE] : [];
+  const proc = spawn("bash", ["-c", ULIMIT, ...nice, process.execPath, WORKER], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const inbox = [];
