@@ -28,7 +28,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -405,6 +405,13 @@ async function benchSse({ db, home, subscribers, users, workers, publishes }) {
       workerCpuSeconds: cpu.workers,
       workerCpuUsPerDelivery: (cpu.workers / Math.max(1, lat.length)) * 1e6,
       pgCpuSeconds: cpu.pg,
+      // the floor on this box: CPU that one publish costs hubs + load workers + PostgreSQL, spread
+      // over every core with nothing else running (the machine is shared: the load average says how
+      // much else ran)
+      floorMsPerPublish:
+        (((cpu.hubs.reduce((a, b) => a + b, 0) + cpu.workers + cpu.pg) / publishes) * 1000) /
+        availableParallelism(),
+      loadAverage: loadavg()[0],
     };
   } finally {
     for (const w of ws) w.kill();
@@ -493,7 +500,8 @@ export async function benchHub(opts = {}) {
           `hub/sse: over the ${sse.windowSeconds.toFixed(1)} s publish window: hub CPU ${sse.hubCpuSeconds.map((c, i) => `${c.toFixed(2)} s (user ${sse.hubUserSysSeconds[i].user.toFixed(2)}, sys ${sse.hubUserSysSeconds[i].sys.toFixed(2)}, preempted ${sse.hubPreemptions[i]}×)`).join(", ")} ` +
             `(${sse.hubCpuUsPerDelivery.map((u) => `${u.toFixed(0)} µs`).join(", ")} per event per subscriber), ` +
             `load workers ${sse.workerCpuSeconds.toFixed(2)} s (${sse.workerCpuUsPerDelivery.toFixed(0)} µs per event received), ` +
-            `PostgreSQL ${sse.pgCpuSeconds.toFixed(2)} s; per publish first/p50/last subscriber ms: ` +
+            `PostgreSQL ${sse.pgCpuSeconds.toFixed(2)} s → floor ${sse.floorMsPerPublish.toFixed(0)} ms per publish on ${availableParallelism()} idle cores ` +
+            `(load average ${sse.loadAverage.toFixed(1)}); per publish first/p50/last subscriber ms: ` +
             sse.spread
               .map((x) => `${x.firstMs.toFixed(0)}/${x.p50Ms.toFixed(0)}/${x.lastMs.toFixed(0)}`)
               .join(" "),
