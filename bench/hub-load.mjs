@@ -100,32 +100,43 @@ async function pollJob(job) {
   return { latencies, errors, seconds };
 }
 
-/** One SSE stream; `onChange(name)` per `change` event. Resolves when `ready` arrived. */
+const BLANK = Buffer.from("\n\n");
+const READY = Buffer.from("event: ready");
+const CHANGE = Buffer.from("event: change");
+const NAME = Buffer.from('"name":"');
+
+/**
+ * One SSE stream; `onChange(name)` per `change` event. Resolves when `ready` arrived. Parses bytes
+ * (no string decoding of the whole stream) so that the load side stays cheap next to the hub.
+ */
 function sseStream(port, token, onChange) {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, "127.0.0.1", () =>
       sock.write(`GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`),
     );
-    let text = "";
+    let rest; // bytes after the last complete event
     let ready = false;
-    sock.setEncoding("utf8");
     sock.on("data", (d) => {
-      text += d;
+      let buf = rest ? Buffer.concat([rest, d]) : d;
       // chunked framing lines are skipped: only `event:` / `data:` lines matter here
-      let i = text.indexOf("\n\n");
+      let i = buf.indexOf(BLANK);
       while (i >= 0) {
-        const block = text.slice(0, i);
-        text = text.slice(i + 2);
-        if (!ready && block.includes("event: ready")) {
+        const block = buf.subarray(0, i);
+        buf = buf.subarray(i + 2);
+        if (block.includes(CHANGE)) {
+          const at = block.indexOf(NAME);
+          if (at >= 0) {
+            const from = at + NAME.length;
+            onChange(block.toString("latin1", from, block.indexOf(34, from)));
+          }
+        } else if (!ready && block.includes(READY)) {
           ready = true;
           resolve(sock);
         }
-        if (block.includes("event: change")) {
-          const m = /"name":"([^"]+)"/.exec(block);
-          if (m) onChange(m[1]);
-        }
-        i = text.indexOf("\n\n");
+        i = buf.indexOf(BLANK);
       }
+      // what follows an event is usually just the chunk's closing CRLF: not worth a concat
+      rest = buf.length > 2 ? buf : undefined;
     });
     sock.on("error", (e) => (ready ? undefined : reject(e)));
     sock.on("close", () => (ready ? undefined : reject(new Error("stream closed before ready"))));

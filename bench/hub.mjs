@@ -26,9 +26,9 @@
 // rows), or `await benchHub()` from bench/run.mjs.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -39,6 +39,12 @@ const WORKER = fileURLToPath(new URL("./hub-load.mjs", import.meta.url));
 const ULIMIT = 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"';
 /** Extra node flags for the hub processes, e.g. `HUB_BENCH_NODE_ARGS=--cpu-prof` to profile them. */
 const HUB_NODE_ARGS = (process.env.HUB_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+/**
+ * Niceness of the load workers (`HUB_BENCH_WORKER_NICE`, default none): on this one box every
+ * event written wakes a worker that then preempts the hub; a nicer worker lets the hub finish its
+ * writes first (an experiment on the bench's own overhead, not a setting of the hub).
+ */
+const WORKER_NICE = process.env.HUB_BENCH_WORKER_NICE ?? "";
 const nowMs = () => performance.timeOrigin + performance.now();
 
 function percentile(sorted, p) {
@@ -51,6 +57,26 @@ function cpuSeconds(pid) {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
     return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** User and system CPU seconds of `pid` so far, from /proc (Linux). */
+function cpuSplit(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+  } catch {
+    return { user: Number.NaN, sys: Number.NaN };
+  }
+}
+
+/** Times `pid` was descheduled while it could run (involuntary context switches), from /proc. */
+function involuntarySwitches(pid) {
+  try {
+    const m = /nonvoluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : Number.NaN;
   } catch {
     return Number.NaN;
   }
@@ -125,9 +151,30 @@ async function stopServer(s) {
   clearTimeout(t);
 }
 
-/** Starts a load worker; `job` is its first message. Resolves to {next(), send(), kill()}. */
+/**
+ * CPU seconds (user + system) used so far by every process whose command is `postgres` (the
+ * server's backends; on a shared box this includes other clients of the same cluster).
+ */
+function postgresCpuSeconds() {
+  let sum = 0;
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, "utf8");
+      if (!st.slice(st.indexOf("(") + 1, st.lastIndexOf(")")).startsWith("postgres")) continue;
+      const f = st.slice(st.lastIndexOf(") ") + 2).split(" ");
+      sum += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // the process ended
+    }
+  }
+  return sum;
+}
+
+/** Starts a load worker; `job` is its first message. Resolves to {next(), send(), kill(), pid}. */
 function startWorker(job) {
-  const proc = spawn("bash", ["-c", ULIMIT, process.execPath, WORKER], {
+  const nice = WORKER_NICE ? ["nice", "-n", WORKER_NICE] : [];
+  const proc = spawn("bash", ["-c", ULIMIT, ...nice, process.execPath, WORKER], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const inbox = [];
@@ -152,6 +199,7 @@ function startWorker(job) {
       }),
     send: (m) => proc.connected && proc.send(m),
     kill: () => proc.exitCode === null && proc.kill("SIGKILL"),
+    pid: proc.pid,
   };
 }
 
@@ -282,6 +330,16 @@ async function benchSse({ db, home, subscribers, users, workers, publishes }) {
     const streams = ready.reduce((n, r) => n + r.streams, 0);
     const rssIdle = hubs.map((h) => rssMiB(h.proc.pid));
     const sent = new Map();
+    // CPU of the hubs, the load workers and PostgreSQL over the publish window (idle streams cost
+    // nothing between publishes: heartbeats are 15 s apart, the window is shorter)
+    const cpu0 = {
+      split: hubs.map((h) => cpuSplit(h.proc.pid)),
+      preempted: hubs.map((h) => involuntarySwitches(h.proc.pid)),
+      hubs: hubs.map((h) => cpuSeconds(h.proc.pid)),
+      workers: ws.map((w) => cpuSeconds(w.pid)),
+      pg: postgresCpuSeconds(),
+    };
+    const wall0 = performance.now();
     for (let i = 0; i < publishes; i++) {
       const name = `bench-${i}`;
       sent.set(name, nowMs());
@@ -289,21 +347,40 @@ async function benchSse({ db, home, subscribers, users, workers, publishes }) {
       await new Promise((r) => setTimeout(r, 1000));
     }
     await new Promise((r) => setTimeout(r, 2000)); // stragglers
+    const windowSeconds = (performance.now() - wall0) / 1000;
+    const cpu = {
+      split: hubs.map((h, i) => {
+        const x = cpuSplit(h.proc.pid);
+        return { user: x.user - cpu0.split[i].user, sys: x.sys - cpu0.split[i].sys };
+      }),
+      preempted: hubs.map((h, i) => involuntarySwitches(h.proc.pid) - cpu0.preempted[i]),
+      hubs: hubs.map((h, i) => cpuSeconds(h.proc.pid) - cpu0.hubs[i]),
+      workers: ws.reduce((n, w, i) => n + cpuSeconds(w.pid) - cpu0.workers[i], 0),
+      pg: postgresCpuSeconds() - cpu0.pg,
+    };
     const rss = hubs.map((h) => rssMiB(h.proc.pid));
     for (const w of ws) w.send({ stop: true });
     const done = [];
     for (const w of ws) done.push(await w.next());
     const lat = [];
     const seen = new Set();
+    const perPublish = new Map([...sent.keys()].map((n) => [n, []]));
     done.forEach((d, wi) => {
       for (const [sub, name, at] of d.received) {
         const key = `${wi}:${sub}:${name}`;
         if (seen.has(key) || !sent.has(name)) continue;
         seen.add(key);
         lat.push(at - sent.get(name));
+        perPublish.get(name).push(at - sent.get(name));
       }
     });
     lat.sort((a, b) => a - b);
+    // per publish: when the first, the median and the last subscriber had it
+    const spread = [...perPublish.values()].map((l) => {
+      l.sort((a, b) => a - b);
+      return { firstMs: l[0] ?? Number.NaN, p50Ms: percentile(l, 50), lastMs: l[l.length - 1] ?? Number.NaN };
+    });
+    const deliveredPerHub = streams / hubs.length;
     return {
       store: "postgres",
       hubs: 2,
@@ -318,6 +395,23 @@ async function benchSse({ db, home, subscribers, users, workers, publishes }) {
       maxMs: lat[lat.length - 1] ?? Number.NaN,
       rssIdleMiB: rssIdle,
       rssMiB: rss,
+      spread,
+      windowSeconds,
+      hubCpuSeconds: cpu.hubs,
+      hubUserSysSeconds: cpu.split,
+      hubPreemptions: cpu.preempted,
+      // hub CPU per event per subscriber: the hub's CPU over the window ÷ (publishes × its streams)
+      hubCpuUsPerDelivery: cpu.hubs.map((c) => (c / (publishes * deliveredPerHub)) * 1e6),
+      workerCpuSeconds: cpu.workers,
+      workerCpuUsPerDelivery: (cpu.workers / Math.max(1, lat.length)) * 1e6,
+      pgCpuSeconds: cpu.pg,
+      // the floor on this box: CPU that one publish costs hubs + load workers + PostgreSQL, spread
+      // over every core with nothing else running (the machine is shared: the load average says how
+      // much else ran)
+      floorMsPerPublish:
+        (((cpu.hubs.reduce((a, b) => a + b, 0) + cpu.workers + cpu.pg) / publishes) * 1000) /
+        availableParallelism(),
+      loadAverage: loadavg()[0],
     };
   } finally {
     for (const w of ws) w.kill();
@@ -352,7 +446,8 @@ function printPoll(r) {
 
 /**
  * Runs the hub benchmark.
- * @param {{clients?: number, workers?: number, rate?: number, saturateSeconds?: number, pacedSeconds?: number, subscribers?: number, sseUsers?: number, sseWorkers?: number, ssePool?: number, publishes?: number, quiet?: boolean}} [opts]
+ * Rows: `opts.rows` or `HUB_BENCH_ROWS` (comma-separated, default `poll,sse`).
+ * @param {{rows?: string[], clients?: number, workers?: number, rate?: number, saturateSeconds?: number, pacedSeconds?: number, subscribers?: number, sseUsers?: number, sseWorkers?: number, ssePool?: number, publishes?: number, quiet?: boolean}} [opts]
  * @returns {Promise<{ratios: {name: string, value: number, target?: number, note?: string}[], metrics: {name: string, value: number, unit: string}[], polling: object[], sse?: object}>}
  */
 export async function benchHub(opts = {}) {
@@ -372,12 +467,17 @@ export async function benchHub(opts = {}) {
   let sse;
   const home = mkdtempSync(join(tmpdir(), "skillsync-bench-hub-"));
   const pgUrl = process.env.SKILLSYNC_TEST_PG;
+  const rows = opts.rows ?? (process.env.HUB_BENCH_ROWS ?? "poll,sse").split(",");
   try {
-    polling.push(await benchPolling({ label: "sqlite", db: `sqlite:${join(home, "hub.db")}`, home, ...p }));
-    if (!opts.quiet) printPoll(polling[0]);
-    if (pgUrl) {
+    if (rows.includes("poll")) {
+      polling.push(await benchPolling({ label: "sqlite", db: `sqlite:${join(home, "hub.db")}`, home, ...p }));
+      if (!opts.quiet) printPoll(polling.at(-1));
+    }
+    if (pgUrl && rows.includes("poll")) {
       polling.push(await withPgSchema(pgUrl, (db) => benchPolling({ label: "postgres", db, home, ...p })));
-      if (!opts.quiet) printPoll(polling[1]);
+      if (!opts.quiet) printPoll(polling.at(-1));
+    }
+    if (pgUrl && rows.includes("sse")) {
       sse = await withPgSchema(pgUrl, (db) =>
         benchSse({
           db: `${db}&pool_max=${ssePool}`,
@@ -395,7 +495,19 @@ export async function benchHub(opts = {}) {
             `p99 ${sse.p99Ms.toFixed(0)} ms, max ${sse.maxMs.toFixed(0)} ms; RSS per hub ${sse.rssMiB.map((m) => `${m.toFixed(0)} MiB`).join(", ")} ` +
             `(idle after connect ${sse.rssIdleMiB.map((m) => `${m.toFixed(0)} MiB`).join(", ")})`,
         );
-    } else if (!opts.quiet)
+      if (!opts.quiet)
+        console.log(
+          `hub/sse: over the ${sse.windowSeconds.toFixed(1)} s publish window: hub CPU ${sse.hubCpuSeconds.map((c, i) => `${c.toFixed(2)} s (user ${sse.hubUserSysSeconds[i].user.toFixed(2)}, sys ${sse.hubUserSysSeconds[i].sys.toFixed(2)}, preempted ${sse.hubPreemptions[i]}×)`).join(", ")} ` +
+            `(${sse.hubCpuUsPerDelivery.map((u) => `${u.toFixed(0)} µs`).join(", ")} per event per subscriber), ` +
+            `load workers ${sse.workerCpuSeconds.toFixed(2)} s (${sse.workerCpuUsPerDelivery.toFixed(0)} µs per event received), ` +
+            `PostgreSQL ${sse.pgCpuSeconds.toFixed(2)} s → floor ${sse.floorMsPerPublish.toFixed(0)} ms per publish on ${availableParallelism()} idle cores ` +
+            `(load average ${sse.loadAverage.toFixed(1)}); per publish first/p50/last subscriber ms: ` +
+            sse.spread
+              .map((x) => `${x.firstMs.toFixed(0)}/${x.p50Ms.toFixed(0)}/${x.lastMs.toFixed(0)}`)
+              .join(" "),
+        );
+    }
+    if (!pgUrl && !opts.quiet)
       console.log("hub: PostgreSQL rows skipped (set SKILLSYNC_TEST_PG to include them)");
   } finally {
     rmSync(home, { recursive: true, force: true });
@@ -418,6 +530,14 @@ export async function benchHub(opts = {}) {
       { name: "sse 10k/2 hubs: publish→subscriber p99 ms", value: sse.p99Ms, target: 1000 },
       { name: "sse 10k/2 hubs: lost events", value: sse.lost + sse.failedStreams * publishes, target: 0 },
     );
+    sse.hubCpuUsPerDelivery.forEach((u, i) => {
+      metrics.push({ name: `sse: hub ${i + 1} CPU per event per subscriber`, value: u, unit: "µs" });
+    });
+    metrics.push({
+      name: "sse: load-worker CPU per event received",
+      value: sse.workerCpuUsPerDelivery,
+      unit: "µs",
+    });
     sse.rssMiB.forEach((m, i) => {
       metrics.push({ name: `sse: RSS of hub ${i + 1}`, value: m, unit: "MiB" });
       ratios.push({ name: `sse: RSS of hub ${i + 1} (MiB)`, value: m, note: "reported" });

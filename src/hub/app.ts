@@ -7,10 +7,11 @@
  * status, same body, derived from the URL only); a request that fails validation changes nothing;
  * a write based on an old revision gets `409` with the current revision.
  */
+import type { ServerResponse } from "node:http";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { streamSSE } from "hono/streaming";
 import { isKind, type Kind, skillNameProblem } from "../core/names.js";
 import { treeHashOfFiles } from "../core/tree-hash.js";
 import { createBadTokenLimiter, hashToken } from "./auth.js";
@@ -22,11 +23,11 @@ import {
   putBodySchema,
   zodProblem,
 } from "./schemas.js";
+import { nodeSink, SSE_HEADERS, SseFeed, type SseStats, webSink } from "./sse.js";
 import type {
   ArtifactKey,
   ArtifactMeta,
   ArtifactWithFiles,
-  ChangeEntry,
   HubStore,
   Precondition,
   Viewer,
@@ -55,6 +56,8 @@ export interface HubApp {
   app: Hono<Env>;
   /** Ends every open SSE stream and long-poll (before closing the server). */
   close(): void;
+  /** Counters of the SSE fan-out (open streams, user groups, reads, events written). */
+  readonly sse: SseStats;
 }
 
 /** Error codes in `{error: {code, message}}` bodies. */
@@ -120,24 +123,11 @@ function parseNonNegInt(v: string | undefined, fallback: number): number {
 }
 
 /**
- * A change as JSON, serialised once per entry: streams of one user that woke for the same change
- * share the store's page, hence its entry objects.
- */
-const changeJsonCache = new WeakMap<ChangeEntry, string>();
-function changeJson(ch: ChangeEntry): string {
-  let s = changeJsonCache.get(ch);
-  if (s === undefined) {
-    s = JSON.stringify(ch);
-    changeJsonCache.set(ch, s);
-  }
-  return s;
-}
-
-/**
  * Wakes waiters when the store reports a change; `version` counts wake-ups. {@link close} wakes
- * every waiter for good. The shared shutdown is not an `AbortSignal` listener per waiter on
- * purpose: with thousands of SSE streams, adding and removing listeners on one `EventTarget` costs
- * O(listeners) each, which made every wake-up quadratic.
+ * every waiter for good (long-polls; SSE streams are woken by {@link SseFeed}). The shared
+ * shutdown is not an `AbortSignal` listener per waiter on purpose: with thousands of waiters,
+ * adding and removing listeners on one `EventTarget` costs O(listeners) each, which made every
+ * wake-up quadratic.
  */
 class ChangeSignal {
   version = 0;
@@ -187,7 +177,11 @@ export function createHubApp(opts: HubAppOptions): HubApp {
   });
   const shutdown = new AbortController();
   const signal = new ChangeSignal();
-  const unsubscribe = store.onChange(() => signal.bump());
+  const feed = new SseFeed({ store, heartbeatMs, now });
+  const unsubscribe = store.onChange(() => {
+    signal.bump();
+    feed.wake();
+  });
   const addressOf =
     opts.clientAddress ??
     ((c: Context): string => {
@@ -265,7 +259,7 @@ export function createHubApp(opts: HubAppOptions): HubApp {
     }
   });
 
-  app.get("/api/v1/events", (c) => {
+  app.get("/api/v1/events", async (c) => {
     const v = c.get("viewer");
     const lastId = c.req.header("last-event-id") ?? c.req.query("after");
     const start = parseNonNegInt(lastId, -1);
@@ -275,37 +269,20 @@ export function createHubApp(opts: HubAppOptions): HubApp {
         400,
       );
     const tokenHash = hashToken(/^Bearer\s+(\S+)/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "");
-    c.header("X-Accel-Buffering", "no");
-    return streamSSE(c, async (stream) => {
-      const ended = new AbortController();
-      stream.onAbort(() => ended.abort());
-      const signals = [ended.signal, c.req.raw.signal];
-      let cursor = start >= 0 ? start : await store.headCursor(v);
-      await stream.writeSSE({ event: "ready", data: JSON.stringify({ cursor }) });
-      let lastBeat = Date.now();
-      while (!shutdown.signal.aborted && !signals.some((s) => s.aborted)) {
-        const seen = signal.version;
-        const page = await store.changes(v, { after: cursor, limit: 500 });
-        for (const ch of page.changes)
-          await stream.writeSSE({ id: String(ch.cursor), event: "change", data: changeJson(ch) });
-        cursor = page.cursor;
-        if (page.more) continue;
-        const left = heartbeatMs - (Date.now() - lastBeat);
-        if (left > 0) {
-          await signal.wait(seen, left, signals);
-          continue;
-        }
-        lastBeat = Date.now();
-        if (!(await store.viewerForToken(tokenHash, now().toISOString()))) {
-          await stream.writeSSE({
-            event: "error",
-            data: JSON.stringify(errorBody("unauthorized", "token revoked or expired")),
-          });
-          break;
-        }
-        await stream.write(": ping\n\n");
-      }
+    const cursor = start >= 0 ? start : await store.headCursor(v);
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (outgoing && !outgoing.headersSent) {
+      // Node's server: write straight to the response (the node server then sends nothing itself)
+      feed.open(v, tokenHash, cursor, (first) => nodeSink(outgoing, first));
+      return RESPONSE_ALREADY_SENT;
+    }
+    let body: ReadableStream<Uint8Array> | undefined;
+    feed.open(v, tokenHash, cursor, (first) => {
+      const web = webSink(first);
+      body = web.body;
+      return web.sink;
     });
+    return new Response(body, { headers: SSE_HEADERS });
   });
 
   app.get("/api/v1/artifacts", async (c) => {
@@ -504,10 +481,12 @@ export function createHubApp(opts: HubAppOptions): HubApp {
 
   return {
     app,
+    sse: feed.stats,
     close() {
       unsubscribe();
       shutdown.abort();
       signal.close();
+      feed.close();
     },
   };
 }
