@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { copySource, lazyTreeFiles } from "./tree-files.js";
+import { copySource, lazyFilesFromStats, lazyTreeFiles } from "./tree-files.js";
 import { readTree } from "./tree-read.js";
 
 let dir: string;
@@ -42,5 +42,30 @@ describe("lazyTreeFiles", () => {
     const [f] = lazyTreeFiles(tree);
     rmSync(join(dir, "SKILL.md"));
     expect(() => f!.data).toThrow(expect.objectContaining({ code: "UNREADABLE" }));
+  });
+
+  it("builds the same files from a stat-cache row, in manifest order, with the row's permission bits", () => {
+    writeFileSync(join(dir, "b.txt"), "two");
+    writeFileSync(join(dir, "SKILL.md"), "one");
+    const tree = readTree({ path: dir, form: "folder" })!;
+    const e = (sha: string, mode: number) => ({ size: 3, mtimeMs: 1, ctimeMs: 1, ino: 1, mode, sha });
+    const shaOf = (p: string) => tree.entries.find((x) => x.path === p)!.sha;
+    const row = {
+      files: new Map([
+        ["b.txt", e(shaOf("b.txt"), 0o100755)],
+        ["SKILL.md", e(shaOf("SKILL.md"), 0o100644)],
+      ]),
+      dirs: [{ rel: "", mtimeMs: 1, ctimeMs: 1, ino: 1 }],
+      writtenAtMs: 5000,
+    };
+    const files = lazyFilesFromStats(dir, row)!;
+    expect(files.map((f) => [f.path, f.mode])).toEqual([
+      ["SKILL.md", "644"],
+      ["b.txt", "755"],
+    ]);
+    expect(copySource(files[1]!)).toEqual({ path: join(dir, "b.txt"), perm: 0o100755 });
+    expect(Buffer.from(files[0]!.data).toString()).toBe("one");
+    // A row without folder stats (the artifact held a symlink) cannot stand for the tree.
+    expect(lazyFilesFromStats(dir, { files: row.files, writtenAtMs: 5000 })).toBeUndefined();
   });
 });

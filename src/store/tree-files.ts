@@ -6,7 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { SkillsyncError } from "../core/errors.js";
-import type { TreeFile } from "../core/tree-hash.js";
+import { join, sep } from "node:path";
+import { type FileMode, modeFromPermissions, sortEntries, type TreeFile } from "../core/tree-hash.js";
+import type { LocationStats } from "./stat-cache.js";
 import type { DiskTree } from "./tree-read.js";
 
 /** Where the bytes of a lazy file come from, while they have not been read. */
@@ -25,34 +27,53 @@ const sources = new WeakMap<TreeFile, Source>();
  * @throws SkillsyncError UNREADABLE, from a `data` access, when the file cannot be read then
  */
 export function lazyTreeFiles(tree: DiskTree, permOf?: (path: string) => number | undefined): TreeFile[] {
-  return tree.entries.map((e) => {
-    const abs = tree.abs.get(e.path)!;
-    let data: Uint8Array | undefined;
-    const f: TreeFile = {
-      path: e.path,
-      mode: e.mode,
-      get data(): Uint8Array {
-        if (data === undefined) {
-          try {
-            data = readFileSync(abs);
-          } catch (err) {
-            const code = (err as NodeJS.ErrnoException).code;
-            throw new SkillsyncError(
-              "UNREADABLE",
-              `cannot read: ${code ?? String(err)}; check its permissions`,
-              {
-                file: abs,
-              },
-            );
-          }
-          sources.delete(f);
-        }
-        return data;
-      },
-    };
-    sources.set(f, { abs, perm: permOf?.(e.path) });
-    return f;
+  return tree.entries.map((e) => lazyFile(e.path, e.mode, tree.abs.get(e.path)!, permOf?.(e.path)));
+}
+
+/**
+ * The files of the symlink-free folder artifact at `root` as its stat-cache row `stats` lists them,
+ * lazy as with {@link lazyTreeFiles} (with each file's permission bits from the row), in manifest
+ * order; undefined when the row cannot tell (no folder stats: the artifact held a symlink). For a
+ * caller that has just verified the row (`verifyCachedFolder`, e.g. on a worker thread): building
+ * the tree again through `readTree` would `lstat` every file a second time.
+ */
+export function lazyFilesFromStats(root: string, stats: LocationStats): TreeFile[] | undefined {
+  if (!stats.dirs) return undefined;
+  const entries = sortEntries(
+    [...stats.files].map(([path, e]) => ({ path, mode: modeFromPermissions(e.mode), sha: e.sha })),
+  );
+  return entries.map((e) => {
+    const perm = stats.files.get(e.path)!.mode;
+    return lazyFile(e.path, e.mode, sep === "/" ? `${root}/${e.path}` : join(root, e.path), perm);
   });
+}
+
+function lazyFile(path: string, mode: FileMode, abs: string, perm: number | undefined): TreeFile {
+  let data: Uint8Array | undefined;
+  const f: TreeFile = {
+    path,
+    mode,
+    get data(): Uint8Array {
+      if (data === undefined) {
+        try {
+          data = readFileSync(abs);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          throw new SkillsyncError(
+            "UNREADABLE",
+            `cannot read: ${code ?? String(err)}; check its permissions`,
+            {
+              file: abs,
+            },
+          );
+        }
+        sources.delete(f);
+      }
+      return data;
+    },
+  };
+  sources.set(f, { abs, perm });
+  return f;
 }
 
 /**

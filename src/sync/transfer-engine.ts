@@ -14,7 +14,7 @@ import { onlyPreservedDiffer } from "../core/preserve.js";
 import { type AutoResolve, emptySyncResult as emptyResult, type Strategy } from "../core/sync-result.js";
 import { diffTrees } from "../core/tree-diff.js";
 import type { TreeFile } from "../core/tree-hash.js";
-import { lazyTreeFiles } from "../store/tree-files.js";
+import { lazyFilesFromStats, lazyTreeFiles } from "../store/tree-files.js";
 import { validateLocated } from "./artifact-info.js";
 import { takeSnapshot } from "./snapshot.js";
 import { prepareRead, readSides, type Sides } from "./status.js";
@@ -305,8 +305,12 @@ export function selectSides(sides: Sides[], opts: TransferOptions): Sides[] {
 function collectionFiles(ws: Workspace, side: NonNullable<Sides["collection"]>): TreeFile[] {
   if (side.loc.form !== "folder") return filesOf(side);
   const row = ws.statCache.load(side.loc.path);
-  const stats = row?.tree === side.tree.sha ? row.files : undefined;
-  return lazyTreeFiles(side.tree, stats ? (rel) => stats.get(rel)?.mode : undefined);
+  if (row?.tree !== side.tree.sha) return lazyTreeFiles(side.tree);
+  // The row vouched for this tree moments ago (prepareRead / readTree): its files are the tree's,
+  // without a second lstat of every file (which building side.tree.entries would make).
+  return (
+    lazyFilesFromStats(side.loc.path, row) ?? lazyTreeFiles(side.tree, (rel) => row.files.get(rel)?.mode)
+  );
 }
 
 /**
