@@ -5,8 +5,8 @@
  * not read, allocated and collected again.
  */
 import { readFileSync } from "node:fs";
-import { SkillsyncError } from "../core/errors.js";
 import { join, sep } from "node:path";
+import { SkillsyncError } from "../core/errors.js";
 import { type FileMode, modeFromPermissions, sortEntries, type TreeFile } from "../core/tree-hash.js";
 import type { LocationStats } from "./stat-cache.js";
 import type { DiskTree } from "./tree-read.js";
