@@ -178,11 +178,10 @@ export async function addArtifacts(ws: Workspace, opts: AddOptions): Promise<Add
     if (!tree) throw new SkillsyncError("NOT_FOUND", `nothing at ${c.source.path}`);
     let files = loadTreeFiles(tree);
     if (c.source.form === "file") files = files.map((f) => ({ ...f, path: `${c.name}.md` }));
-    const sha = await ws.objects.putTree(files);
     prepared.push({
       c,
       files,
-      sha,
+      sha: "", // set below, by putTrees
       version: v.version,
       warnings: v.problems.filter((p) => p.severity === "warning"),
     });
@@ -196,6 +195,10 @@ export async function addArtifacts(ws: Workspace, opts: AddOptions): Promise<Add
       ...(firstInvalid.line ? { line: firstInvalid.line } : {}),
     });
   }
+  // Objects before anything points at them; all trees in one call, so their blobs are made durable
+  // in one batch (one syncfs for a large add) instead of one per artifact.
+  const shas = await ws.objects.putTrees(prepared.map((p) => p.files));
+  for (const [i, p] of prepared.entries()) p.sha = shas[i]!;
   return locked(ws, [collectionLock(ws)], async () => {
     let lock = readLockFile(ws.lockPath);
     const results: AddResult[] = [];
