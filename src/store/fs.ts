@@ -191,7 +191,11 @@ async function syncBatch(files: readonly string[], dirs: readonly string[]): Pro
   if (SYNCFS_REPORTS_ERRORS && files.length + dirs.length >= syncfsMinPaths) {
     faultPoint("fsync", files[0] ?? dirs[0]!);
     const byDevice = new Map<number, string>();
-    for (const d of dirs) {
+    // The folders to look at: `dirs`, and the folders of the files (a batch of temps alone, as the
+    // object store's, has no `dirs`: it took the fsync path every time before).
+    const folders = new Set(dirs);
+    for (const f of files) folders.add(dirname(f));
+    for (const d of folders) {
       try {
         const dev = statSync(d).dev;
         if (!byDevice.has(dev)) byDevice.set(dev, d);
