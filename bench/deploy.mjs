@@ -7,6 +7,8 @@
 // `cp` does not, so the ratio includes the price of durability.
 //
 // Usage: `node bench/deploy.mjs` (after `npm run build`), or `await benchDeploy()` from bench/run.mjs.
+// SKILLSYNC_BENCH_KEEP=1 keeps the tree (printed) to profile a deploy by hand:
+// `SKILLSYNC_HOME=<tree>/home node --cpu-prof dist/cli/main.js deploy --all --project <empty> --yes`.
 import { spawnSync } from "node:child_process";
 import {
   cpSync,
@@ -164,12 +166,18 @@ export async function benchDeploy(opts = {}) {
       { name: "floor (cp -r + fsync each) / cp -r", value: median(fsyncMs) / c, note: "durability floor" },
       { name: "floor (cp -r + syncfs) / cp -r", value: median(syncfsMs) / c, note: "durability floor" },
     ];
+    const range = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+    const paired = deployMs.map((x, k) => x / cpMs[k]);
     for (const m of metrics) console.log(`  ${m.name}: ${m.value.toFixed(0)} ms (median of ${runs})`);
+    console.log(
+      `  ranges: deploy ${range(deployMs)} ms, cp -r ${range(cpMs)} ms; per-run deploy / cp -r ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}`,
+    );
     console.log(`  ratio deploy / cp -r: ${(d / c).toFixed(2)} (target <= 1.5)`);
     for (const r of ratios.slice(1)) console.log(`  ratio ${r.name}: ${r.value.toFixed(2)}`);
     return { name: "deploy", metrics, ratios };
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    if (process.env.SKILLSYNC_BENCH_KEEP) console.log(`  kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -1,4 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -79,6 +89,93 @@ describe("Transaction with a syncfs batch (large transactions, Linux)", () => {
       ]).toContainEqual(state);
       expect(listAll(w).filter((n) => n.includes(".skillsync-tmp-"))).toEqual([]);
     }
+  });
+});
+
+describe("Transaction.replaceDir with files to copy (deploy: the kernel copies the collection's files)", () => {
+  /** Source files: bytes and permission bits (one that differs from the mode the copy must get). */
+  const sources = (w: string) => {
+    const src = join(w, "src");
+    mkdirSync(join(src, "scripts"), { recursive: true });
+    writeFileSync(join(src, "SKILL.md"), "S1");
+    writeFileSync(join(src, "scripts", "run.sh"), "#!/bin/sh\n");
+    chmodSync(join(src, "SKILL.md"), 0o644);
+    chmodSync(join(src, "scripts", "run.sh"), 0o755);
+    writeFileSync(join(src, "private.txt"), "p");
+    chmodSync(join(src, "private.txt"), 0o600);
+    writeFileSync(join(src, "big.bin"), Buffer.alloc(3 << 20, 7));
+    return src;
+  };
+  const copies = (src: string) => [
+    { path: "SKILL.md", copyFrom: join(src, "SKILL.md"), copyFromMode: 0o100644, mode: 0o644 },
+    { path: "scripts/run.sh", copyFrom: join(src, "scripts", "run.sh"), copyFromMode: 0o100755, mode: 0o755 },
+    // the bits last seen differ from the wanted mode: the copy is chmodded
+    { path: "private.txt", copyFrom: join(src, "private.txt"), copyFromMode: 0o100600, mode: 0o644 },
+    // no bits known: chmodded too
+    { path: "big.bin", copyFrom: join(src, "big.bin"), mode: 0o644 },
+    // bytes in memory beside copies
+    { path: "mem.txt", data: Buffer.from("m"), mode: 0o644 },
+  ];
+
+  it("copies exact bytes and gives every copy exactly its mode; at every fault point all old or all new", async () => {
+    const w = join(dir, "w");
+    const setup = async () => {
+      rmSync(w, { recursive: true, force: true });
+      await writeFileAtomic(join(w, "lock"), "L0");
+      await writeFileAtomic(join(w, "skill", "SKILL.md"), "S0");
+      return sources(w);
+    };
+    const run = async (src: string) => {
+      const tx = new Transaction(join(w, "journal"));
+      try {
+        await tx.stageFile(join(w, "lock"), "L1");
+        await tx.replaceDir(join(w, "skill"), copies(src));
+        await tx.commit();
+      } catch (e) {
+        await tx.abort();
+        throw e;
+      }
+    };
+    const src = await setup();
+    setFaultPlan({ at: 1_000_000, action: "error" });
+    await run(src);
+    const steps = faultPointsPassed();
+    setFaultPlan(undefined);
+    const skill = join(w, "skill");
+    expect(readFileSync(join(skill, "SKILL.md"), "utf8")).toBe("S1");
+    expect(readFileSync(join(skill, "big.bin")).equals(Buffer.alloc(3 << 20, 7))).toBe(true);
+    expect(readFileSync(join(skill, "mem.txt"), "utf8")).toBe("m");
+    expect(statSync(join(skill, "scripts", "run.sh")).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(skill, "SKILL.md")).mode & 0o7777).toBe(0o644);
+    expect(statSync(join(skill, "private.txt")).mode & 0o7777).toBe(0o644);
+    expect(statSync(join(skill, "big.bin")).mode & 0o7777).toBe(0o644);
+    for (let at = 1; at <= steps; at++) {
+      const s = await setup();
+      setFaultPlan({ at, action: "error" });
+      await expect(run(s)).rejects.toThrow(/injected failure/);
+      setFaultPlan(undefined);
+      await recoverTransactions(join(w, "journal"));
+      await sweepTemps(w);
+      const state = [readFileSync(join(w, "lock"), "utf8"), readFileSync(join(skill, "SKILL.md"), "utf8")];
+      expect([
+        ["L0", "S0"],
+        ["L1", "S1"],
+      ]).toContainEqual(state);
+      if (state[0] === "L1") expect(readFileSync(join(skill, "big.bin")).length).toBe(3 << 20);
+      expect(listAll(w).filter((n) => n.includes(".skillsync-tmp-"))).toEqual([]);
+    }
+  });
+
+  it("a source removed since planning stops the transaction (CONFLICT) and leaves nothing behind", async () => {
+    const w = join(dir, "w");
+    await writeFileAtomic(join(w, "skill", "SKILL.md"), "S0");
+    const src = sources(w);
+    rmSync(join(src, "private.txt"));
+    const tx = new Transaction(join(w, "journal"));
+    await expect(tx.replaceDir(join(w, "skill"), copies(src))).rejects.toMatchObject({ code: "CONFLICT" });
+    await tx.abort();
+    expect(readFileSync(join(w, "skill", "SKILL.md"), "utf8")).toBe("S0");
+    expect(listAll(w).filter((n) => n.includes(".skillsync-tmp-"))).toEqual([]);
   });
 });
 

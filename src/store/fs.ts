@@ -10,7 +10,18 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { constants as fsConstants, promises as fsp, statSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  fchmodSync,
+  constants as fsConstants,
+  promises as fsp,
+  mkdirSync,
+  openSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { release } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
@@ -180,7 +191,11 @@ async function syncBatch(files: readonly string[], dirs: readonly string[]): Pro
   if (SYNCFS_REPORTS_ERRORS && files.length + dirs.length >= syncfsMinPaths) {
     faultPoint("fsync", files[0] ?? dirs[0]!);
     const byDevice = new Map<number, string>();
-    for (const d of dirs) {
+    // The folders to look at: `dirs`, and the folders of the files (a batch of temps alone, as the
+    // object store's, has no `dirs`: it took the fsync path every time before).
+    const folders = new Set(dirs);
+    for (const f of files) folders.add(dirname(f));
+    for (const d of folders) {
       try {
         const dev = statSync(d).dev;
         if (!byDevice.has(dev)) byDevice.set(dev, d);
@@ -228,6 +243,69 @@ async function writeTemp(tmp: string, data: Uint8Array | string, mode: number, s
     }
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Writes the staged file `f` as the new temp `tmp` with exactly `f.mode`, on the calling thread: the
+ * bytes from `f.data`, or (for a {@link FileToCopy}) copied by the kernel from `f.copyFrom`
+ * (`copy_file_range`, no pass through this process's memory). The temp is created with `O_EXCL`, so
+ * nothing already at that name is written through. Not fsynced: the caller's transaction makes the
+ * batch durable before its commit point.
+ *
+ * Synchronous on purpose (issue 13): a deploy stages thousands of small files, and one thread making
+ * the calls back to back was measured faster than libuv's thread pool (which adds a hand-off per call
+ * and contends on the same folders' locks on a 2-core machine).
+ * @throws SkillsyncError WRITE_FAILED on an injected fault, CONFLICT when the file to copy is gone,
+ *   UNREADABLE when it cannot be read; Node's errors otherwise
+ */
+function writeStagedSync(tmp: string, f: FileToWrite): void {
+  faultPoint("write", tmp);
+  if ("copyFrom" in f) {
+    try {
+      copyFileSync(f.copyFrom, tmp, fsConstants.COPYFILE_EXCL);
+    } catch (e) {
+      throw copyError(f.copyFrom, e);
+    }
+    // The copy takes the source's permission bits (set with fchmod, so neither the umask nor a
+    // default ACL narrows them): when they are the wanted ones, no chmod is needed.
+    if (f.copyFromMode === undefined || (f.copyFromMode & 0o7777) !== f.mode) chmodSync(tmp, f.mode);
+    return;
+  }
+  const fd = openSync(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, f.mode);
+  try {
+    let off = 0;
+    while (off < f.data.byteLength) off += writeSync(fd, f.data, off, f.data.byteLength - off);
+    // open's mode is filtered by the umask (and by a folder's default ACL), so the recorded mode is
+    // set explicitly (see writeTemp).
+    fchmodSync(fd, f.mode);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The error of a failed copy from `from`: CONFLICT when the source is gone (removed since planning),
+ * UNREADABLE when it cannot be opened for reading, else the error as it is (the temp's side).
+ */
+function copyError(from: string, e: unknown): unknown {
+  let fd: number | undefined;
+  try {
+    fd = openSync(from, fsConstants.O_RDONLY);
+    return e;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR")
+      return new SkillsyncError(
+        "CONFLICT",
+        `${from} changed while skillsync was working; nothing was written, run the command again`,
+        { file: from },
+      );
+    return new SkillsyncError("UNREADABLE", `cannot read: ${code ?? String(err)}; check its permissions`, {
+      file: from,
+    });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -362,11 +440,29 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /** One file of a tree to write: relative path, bytes and permission bits. */
-export interface FileToWrite {
+export interface BytesToWrite {
   path: string;
   data: Uint8Array;
   mode: number;
 }
+
+/**
+ * One file of a tree to write by copying an existing file (a deploy copies the collection's files):
+ * relative path, the file to copy, and the permission bits to give the copy. `copyFromMode`, when
+ * given, is the source's permission bits as last seen (e.g. from the stat cache): equal to `mode`, the
+ * copy needs no chmod of its own (the copy takes the source's bits). The bytes are those of
+ * `copyFrom` when the copy is made, so the caller must not have looked at them before (it would then
+ * write what it saw, as {@link BytesToWrite}).
+ */
+export interface FileToCopy {
+  path: string;
+  copyFrom: string;
+  copyFromMode?: number;
+  mode: number;
+}
+
+/** A file for {@link Transaction.replaceDir}: bytes in memory, or a file to copy. */
+export type FileToWrite = BytesToWrite | FileToCopy;
 
 /** One step of a transaction, as recorded in its journal. */
 type JournalOp =
@@ -442,19 +538,23 @@ export class Transaction {
     const staged = tempNameFor(final, `${this.id}-new`);
     const old = tempNameFor(final, `${this.id}-old`);
     this.ops.push({ op: "dir", staged, final, old });
-    await ensureDir(staged);
+    // The staged folder is new (its name carries this transaction's tag), so everything below is
+    // created on this thread, back to back (see writeStagedSync).
+    faultPoint("mkdir", staged);
+    mkdirSync(staged, { recursive: true });
     const made = new Set<string>([staged]);
-    for (const f of files) {
-      const parent = dirname(join(staged, ...f.path.split("/")));
+    const paths = files.map((f) => join(staged, ...f.path.split("/")));
+    for (const p of paths) {
+      const parent = dirname(p);
       if (!made.has(parent)) {
-        await ensureDir(parent);
+        faultPoint("mkdir", parent);
+        mkdirSync(parent, { recursive: true });
         made.add(parent);
       }
     }
-    // Batched durability (issue 13): the files are only written here; commit() fsyncs every file and
-    // folder of the whole transaction at once, before its commit point (see there).
-    const paths = files.map((f) => join(staged, ...f.path.split("/")));
-    await inParallel(files, WRITE_CONCURRENCY, (f, i) => writeTemp(paths[i]!, f.data, f.mode, false));
+    // Batched durability (issue 13): the files are only written here; commit() makes every file and
+    // folder of the whole transaction durable at once, before its commit point (see there).
+    for (const [i, f] of files.entries()) writeStagedSync(paths[i]!, f);
     for (const p of paths) this.unsyncedFiles.push(p);
     for (const d of made) this.unsyncedDirs.add(d);
     this.unsyncedDirs.add(dirname(final));

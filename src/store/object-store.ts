@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import { manifest, parseManifest, sha256Hex, type TreeEntry } from "../core/tree-hash.js";
 import {
+  type AbsentFile,
   exists,
   inParallel,
   removePath,
@@ -35,17 +36,37 @@ export class ObjectStore {
 
   /** Stores the bytes of `files` and their tree; returns the tree hash. Idempotent. */
   async putTree(files: readonly TreeFile[]): Promise<string> {
-    const entries: TreeEntry[] = files.map((f) => ({ path: f.path, mode: f.mode, sha: sha256Hex(f.data) }));
-    // One durability batch for all missing blobs (issue 13), not one fsync pair per blob.
-    await writeFilesIfAbsent(
-      entries.map((e, i) => ({
-        path: objectPath(this.root, "blobs", e.sha),
-        data: files[i]!.data,
-        mode: 0o444,
-      })),
-      this.tempDir,
+    return (await this.putTrees([files]))[0]!;
+  }
+
+  /**
+   * Stores the bytes and the tree of each of `trees`; returns their tree hashes, in order. Idempotent.
+   * All missing blobs are made durable in one batch, then all missing tree objects in a second one
+   * (a tree is never on the disk before its blobs), so `add` of 181 skills pays one syncfs for its
+   * ~3,300 blobs instead of ~18 fsyncs per skill (issue 13). When this returns, every object is on
+   * the disk.
+   */
+  async putTrees(trees: readonly (readonly TreeFile[])[]): Promise<string[]> {
+    const blobs = new Map<string, AbsentFile>();
+    const manifests = trees.map((files) =>
+      files.map((f): TreeEntry => {
+        const sha = sha256Hex(f.data);
+        if (!blobs.has(sha))
+          blobs.set(sha, { path: objectPath(this.root, "blobs", sha), data: f.data, mode: 0o444 });
+        return { path: f.path, mode: f.mode, sha };
+      }),
     );
-    return this.putManifest(entries);
+    await writeFilesIfAbsent([...blobs.values()], this.tempDir);
+    const treeObjects = new Map<string, AbsentFile>();
+    const shas = manifests.map((entries) => {
+      const text = manifest(entries);
+      const sha = sha256Hex(text);
+      if (!treeObjects.has(sha))
+        treeObjects.set(sha, { path: objectPath(this.root, "trees", sha), data: text, mode: 0o444 });
+      return sha;
+    });
+    await writeFilesIfAbsent([...treeObjects.values()], this.tempDir);
+    return shas;
   }
 
   /**

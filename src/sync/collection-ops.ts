@@ -8,7 +8,13 @@ import { SkillsyncError } from "../core/errors.js";
 import { isKind, KINDS, type Kind } from "../core/names.js";
 import type { Problem } from "../core/validate.js";
 import { discoverArtifacts, type Located, locate } from "../store/collection.js";
-import { ensureDir, type Transaction, writeFileAtomic } from "../store/fs.js";
+import {
+  ensureDir,
+  type FileToCopy,
+  type FileToWrite,
+  type Transaction,
+  writeFileAtomic,
+} from "../store/fs.js";
 import {
   emptyLock,
   findLockEntry,
@@ -19,6 +25,7 @@ import {
   serializeLockFile,
   upsertLockEntry,
 } from "../store/lock-file.js";
+import { copySource } from "../store/tree-files.js";
 import { loadTreeFiles, type TreeFile } from "../store/tree-read.js";
 import { readArtifact, readArtifactTree, treeMeta, validateLocated } from "./artifact-info.js";
 import {
@@ -171,11 +178,10 @@ export async function addArtifacts(ws: Workspace, opts: AddOptions): Promise<Add
     if (!tree) throw new SkillsyncError("NOT_FOUND", `nothing at ${c.source.path}`);
     let files = loadTreeFiles(tree);
     if (c.source.form === "file") files = files.map((f) => ({ ...f, path: `${c.name}.md` }));
-    const sha = await ws.objects.putTree(files);
     prepared.push({
       c,
       files,
-      sha,
+      sha: "", // set below, by putTrees
       version: v.version,
       warnings: v.problems.filter((p) => p.severity === "warning"),
     });
@@ -189,6 +195,10 @@ export async function addArtifacts(ws: Workspace, opts: AddOptions): Promise<Add
       ...(firstInvalid.line ? { line: firstInvalid.line } : {}),
     });
   }
+  // Objects before anything points at them; all trees in one call, so their blobs are made durable
+  // in one batch (one syncfs for a large add) instead of one per artifact.
+  const shas = await ws.objects.putTrees(prepared.map((p) => p.files));
+  for (const [i, p] of prepared.entries()) p.sha = shas[i]!;
   return locked(ws, [collectionLock(ws)], async () => {
     let lock = readLockFile(ws.lockPath);
     const results: AddResult[] = [];
@@ -266,8 +276,17 @@ export function modeBits(f: { mode: string }): number {
   return f.mode === "755" ? 0o755 : 0o644;
 }
 
-/** A tree file as the write module takes it. */
-export function toWrite(f: TreeFile): { path: string; data: Uint8Array; mode: number } {
+/**
+ * A tree file as the write module takes it: a file to copy when its bytes were never read (a lazy file
+ * of store/tree-files.ts: the kernel copies it), else its bytes.
+ */
+export function toWrite(f: TreeFile): FileToWrite {
+  const src = copySource(f);
+  if (src) {
+    const copy: FileToCopy = { path: f.path, copyFrom: src.path, mode: modeBits(f) };
+    if (src.perm !== undefined) copy.copyFromMode = src.perm;
+    return copy;
+  }
   return { path: f.path, data: f.data, mode: modeBits(f) };
 }
 

@@ -58,6 +58,9 @@ export async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
     (full?.artifacts ?? []).map((e) => [`${e.type}/${e.name}`, e]),
   );
   const tx = transaction(ws);
+  // Trees to store before the commit point, in one putTrees call (one durability batch for all their
+  // blobs, issue 13).
+  const toStore: TreeFile[][] = [];
   try {
     for (const s of x.steps) {
       const pLoc = locate(project, layout, s.kind, s.name);
@@ -85,7 +88,7 @@ export async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
             `cannot fork ${s.id}: ${fLoc.path} already exists; rename or remove it`,
           );
         await stageArtifact(tx, fLoc, s.fork.files);
-        await ws.objects.putTree(s.fork.files);
+        toStore.push(s.fork.files);
         if (s.fork.where === "collection")
           lock = upsertLockEntry(lock, {
             name: s.fork.name,
@@ -97,13 +100,13 @@ export async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
             "updated-at": now,
           });
       }
-      // Objects first: the base must be readable before anything points at it.
+      // Objects (stored below, before the commit point; see toStore).
       // A fast-forward writes a tree whose hash is known (result.new_hash): when the store has it (add
       // stored it, or an earlier target of this operation did), hashing every file again is waste.
       const known = s.action.type === "to-project" ? s.result.new_hash : null;
-      if (s.toProject && !(known && ws.objects.hasTreeSync(known))) await ws.objects.putTree(s.toProject);
-      if (s.toCollection) await ws.objects.putTree(s.toCollection);
-      if (s.bothBaseFiles) await ws.objects.putTree(s.bothBaseFiles);
+      if (s.toProject && !(known && ws.objects.hasTreeSync(known))) toStore.push(s.toProject);
+      if (s.toCollection) toStore.push(s.toCollection);
+      if (s.bothBaseFiles) toStore.push(s.bothBaseFiles);
       if (s.sides.collection && s.newBase === s.sides.collection.tree.sha)
         await ws.objects.putDiskTree(s.sides.collection.tree);
       if (s.sides.project && s.newBase === s.sides.project.tree.sha)
@@ -155,6 +158,8 @@ export async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
         );
       }
     }
+    // Objects first: every base must be readable before the record points at it.
+    await ws.objects.putTrees(toStore);
     if (!existsSync(ws.lockPath) || x.steps.some((s) => s.toCollection || s.fork?.where === "collection"))
       await stageLock(ws, tx, lock);
     const recordPath = x.run.recordPath;

@@ -12,7 +12,9 @@ import { SkillsyncError } from "../core/errors.js";
 import { planArtifact } from "../core/plan.js";
 import { onlyPreservedDiffer } from "../core/preserve.js";
 import { type AutoResolve, emptySyncResult as emptyResult, type Strategy } from "../core/sync-result.js";
+import { diffTrees } from "../core/tree-diff.js";
 import type { TreeFile } from "../core/tree-hash.js";
+import { lazyFilesFromStats, lazyTreeFiles } from "../store/tree-files.js";
 import { validateLocated } from "./artifact-info.js";
 import { takeSnapshot } from "./snapshot.js";
 import { prepareRead, readSides, type Sides } from "./status.js";
@@ -99,7 +101,9 @@ export async function planTarget(
     const baseFiles = once(() =>
       baseSha && ws.objects.hasTreeSync(baseSha) ? ws.objects.readTree(baseSha) : undefined,
     );
-    const cFiles = once(() => (s.collection ? filesOf(s.collection) : undefined));
+    // A folder's files are read only when something looks at their bytes: a plain deploy copies them
+    // in the kernel (store/tree-files.ts), without reading them here.
+    const cFiles = once(() => (s.collection ? collectionFiles(ws, s.collection) : undefined));
     const pFiles = once(() => (s.project ? filesOf(s.project) : undefined));
     const changed = (side: Sides["collection"], files: () => TreeFile[] | undefined): boolean => {
       if (baseSha === undefined || side?.tree.sha === baseSha) return false;
@@ -140,26 +144,33 @@ export async function planTarget(
       result: emptyResult(id),
       diffs: [],
     };
-    await resolveStep(ws, step, {
-      strategy: opts.force && action.type === "refuse" ? "overwrite" : strategy,
-      autoResolve,
-      prompter,
-      diff3: Boolean(opts.diff3),
-      get baseFiles() {
-        return baseFiles();
-      },
-      get cFiles() {
-        return cFiles();
-      },
-      get pFiles() {
-        return pFiles();
-      },
-      form,
-      sections,
-      project,
-      explicitStrategy: opts.strategy !== undefined || Boolean(opts.force),
-      op: opts.op,
-    });
+    if (
+      action.type === "to-project" &&
+      s.collection?.loc.form === "folder" &&
+      (sections.length === 0 || !s.project)
+    )
+      fastForwardToProject(step, s.collection.tree.sha, cFiles()!, pFiles);
+    else
+      await resolveStep(ws, step, {
+        strategy: opts.force && action.type === "refuse" ? "overwrite" : strategy,
+        autoResolve,
+        prompter,
+        diff3: Boolean(opts.diff3),
+        get baseFiles() {
+          return baseFiles();
+        },
+        get cFiles() {
+          return cFiles();
+        },
+        get pFiles() {
+          return pFiles();
+        },
+        form,
+        sections,
+        project,
+        explicitStrategy: opts.strategy !== undefined || Boolean(opts.force),
+        op: opts.op,
+      });
     step.result.previous_hash =
       (step.result.direction === "pull" || step.fork?.where === "collection"
         ? s.collection?.tree.sha
@@ -284,4 +295,38 @@ export function selectSides(sides: Sides[], opts: TransferOptions): Sides[] {
     if (hits.length > 1) throw new SkillsyncError("USAGE", `'${n}' names several artifacts; use KIND/NAME`);
     return hits;
   });
+}
+
+/**
+ * The collection side's files: for a folder, lazy ones (bytes read on first use; unread, they are
+ * copied by the write module), with each file's permission bits from the stat cache row that vouched
+ * for the tree, so that a copy needs no chmod of its own.
+ */
+function collectionFiles(ws: Workspace, side: NonNullable<Sides["collection"]>): TreeFile[] {
+  if (side.loc.form !== "folder") return filesOf(side);
+  const row = ws.statCache.load(side.loc.path);
+  if (row?.tree !== side.tree.sha) return lazyTreeFiles(side.tree);
+  // The row vouched for this tree moments ago (prepareRead / readTree): its files are the tree's,
+  // without a second lstat of every file (which building side.tree.entries would make).
+  return (
+    lazyFilesFromStats(side.loc.path, row) ?? lazyTreeFiles(side.tree, (rel) => row.files.get(rel)?.mode)
+  );
+}
+
+/**
+ * A fast-forward into the project whose new content is the collection's tree unchanged (no sections
+ * to preserve, or no project copy to preserve them from): what `resolveStep` does for `to-project`,
+ * with the collection's known tree hash as the new hash instead of hashing every byte again, so the
+ * files stay unread (issue 13).
+ */
+function fastForwardToProject(
+  step: Step,
+  sha: string,
+  out: TreeFile[],
+  pFiles: () => TreeFile[] | undefined,
+): void {
+  step.toProject = out;
+  step.newBase = sha;
+  Object.assign(step.result, { direction: "push", strategy_used: "fast-forward", new_hash: sha });
+  step.diffs.push(() => diffTrees(pFiles() ?? [], out, "a/project", "b/project"));
 }
