@@ -20,7 +20,6 @@ import {
 import { join, sep } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
 import {
-  type FileMode,
   IGNORED_SEGMENTS,
   modeFromPermissions,
   sortEntries,
