@@ -256,7 +256,7 @@ describe("architecture", () => {
     }
     // "tree hash of files in memory": sha256 of each file's bytes into manifest entries
     const hashers = texts
-      .filter((t) => /sha:\s*sha256Hex\(\s*\w+\.data\s*\)/.test(t.text))
+      .filter((t) => /(?:sha:\s*|const\s+sha\s*=\s*)sha256Hex\(\s*\w+\.data\s*\)/.test(t.text))
       .map((t) => t.f)
       .sort();
     // the two stores hash each blob as they store it (with its size, for the hub)

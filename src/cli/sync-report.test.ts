@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import Table from "cli-table3";
 import { describe, expect, it } from "vitest";
 import type { SyncResult } from "../core/sync-result.js";
@@ -63,7 +64,8 @@ describe("the results table", () => {
       r({ success: false, artifact_name: "skill/b", error: "refused" }),
     ]);
     expect(n).toBe(2);
-    const text = lines.join("\n");
+    // colours are on under CI=true (picocolors); the layout is what is checked here
+    const text = stripVTControlCharacters(lines.join("\n"));
     expect(text).toMatch(/│ target +│ artifact +│ result +│ direction │ strategy │ conflicts │ change +│/);
     expect(text).toContain("│ claude │ skill/a ");
     expect(text).toContain("- → 74c013ea309e │");
