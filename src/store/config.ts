@@ -11,6 +11,25 @@ import { writeFileAtomic } from "./fs.js";
 /** The config format version this build reads and writes. */
 export const CONFIG_VERSION = 1;
 
+/** The daemon's default watch triggers (the schema's default and {@link defaultConfig}'s). */
+const DEFAULT_TRIGGERS: readonly { pattern: string; priority: "high" }[] = [
+  { pattern: "skills/**", priority: "high" },
+  { pattern: "commands/*.md", priority: "high" },
+  { pattern: "agents/*.md", priority: "high" },
+  { pattern: "prompts/*.md", priority: "high" },
+  { pattern: ".claude/skills/**", priority: "high" },
+  { pattern: ".claude/commands/*.md", priority: "high" },
+  { pattern: ".claude/agents/*.md", priority: "high" },
+];
+/** The daemon's default exclusions. */
+const DEFAULT_EXCLUSIONS: readonly string[] = [
+  "**/*.log",
+  "**/.tmp/**",
+  "**/.env",
+  "**/node_modules/**",
+  "**/.git/**",
+];
+
 /**
  * Builds the config schema. Not done at module load: building these zod schemas costs ~15 ms, which
  * every command would pay at start-up (issue 13) although a missing config needs none of it
@@ -35,18 +54,8 @@ function buildConfigSchema() {
       watcher: z.enum(["folders", "chokidar"]).default("folders"),
       triggers: z
         .array(z.object({ pattern: z.string(), priority: priority.default("high") }).strict())
-        .default([
-          { pattern: "skills/**", priority: "high" },
-          { pattern: "commands/*.md", priority: "high" },
-          { pattern: "agents/*.md", priority: "high" },
-          { pattern: "prompts/*.md", priority: "high" },
-          { pattern: ".claude/skills/**", priority: "high" },
-          { pattern: ".claude/commands/*.md", priority: "high" },
-          { pattern: ".claude/agents/*.md", priority: "high" },
-        ]),
-      exclusions: z
-        .array(z.string())
-        .default(["**/*.log", "**/.tmp/**", "**/.env", "**/node_modules/**", "**/.git/**"]),
+        .default(DEFAULT_TRIGGERS.map((t) => ({ ...t }))),
+      exclusions: z.array(z.string()).default([...DEFAULT_EXCLUSIONS]),
     })
     .strict();
 
@@ -147,16 +156,8 @@ export function defaultConfig(): Config {
       backoff_cap: 3600,
       schedules: [],
       watcher: "folders",
-      triggers: [
-        { pattern: "skills/**", priority: "high" },
-        { pattern: "commands/*.md", priority: "high" },
-        { pattern: "agents/*.md", priority: "high" },
-        { pattern: "prompts/*.md", priority: "high" },
-        { pattern: ".claude/skills/**", priority: "high" },
-        { pattern: ".claude/commands/*.md", priority: "high" },
-        { pattern: ".claude/agents/*.md", priority: "high" },
-      ],
-      exclusions: ["**/*.log", "**/.tmp/**", "**/.env", "**/node_modules/**", "**/.git/**"],
+      triggers: DEFAULT_TRIGGERS.map((t) => ({ ...t })),
+      exclusions: [...DEFAULT_EXCLUSIONS],
     },
     codex: {
       org: "default",
