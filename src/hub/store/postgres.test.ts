@@ -95,6 +95,27 @@ if (!url) {
       expect(a.rlsActive).toBe(true);
     });
 
+    it("sends concurrent user-scoped reads in one message, each scoped to its own user", async () => {
+      // a fresh process: nothing cached, so every read goes to the database
+      const c = createPostgresHubStore({ url, schema, maxConnections: 2 });
+      try {
+        await c.migrate();
+        const users = ["alice", "bob", "rita"] as const;
+        const viewers = await Promise.all(users.map((u) => viewer(c, u)));
+        // the first round also loads each owner's head cursor; the second goes straight to the reads,
+        // as an SSE wake-up does
+        await Promise.all(viewers.map((v) => c.changes(v, { after: 0, limit: 100 })));
+        const before = { ...c.scopedStats };
+        const pages = await Promise.all(viewers.map((v) => c.changes(v, { after: 0, limit: 100 })));
+        const names = pages.map((p) => [...new Set(p.changes.map((x) => x.name))].sort());
+        expect(names).toEqual([["mine"], ["bobs", "shared"], ["shared"]]);
+        expect(c.scopedStats.reads - before.reads).toBe(3);
+        expect(c.scopedStats.messages - before.messages).toBe(1);
+      } finally {
+        await c.close();
+      }
+    });
+
     it("lets a restricted role see only the rows its user may see, and write only where allowed", async () => {
       const c = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
       await c.connect();

@@ -21,6 +21,9 @@ import { createSqlHubStore, type SqlHubStore } from "./sql-store.js";
 /** The NOLOGIN role user-scoped transactions assume so that row-level security applies. */
 export const APP_ROLE = "skillsync_hub_app";
 
+/** How many user-scoped reads share one simple-query message at most (see `scopedRead`). */
+export const SCOPED_BATCH = 50;
+
 const VISIBLE =
   "(owner_id = skillsync_uid() OR owner_id IN (SELECT team_id FROM memberships WHERE user_id = skillsync_uid()))";
 const WRITABLE =
@@ -132,6 +135,8 @@ export interface PostgresHubStore extends SqlHubStore {
   readonly rlsActive: boolean;
   /** The schema in use. */
   readonly schema: string;
+  /** User-scoped reads sent, and the simple-query messages that carried them (for tests and benchmarks). */
+  readonly scopedStats: { reads: number; messages: number };
 }
 
 /**
@@ -233,6 +238,70 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
       ? `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true), set_config('role', '${APP_ROLE}', true)`
       : `BEGIN; SELECT set_config('skillsync.user_id', '${uid}', true)`;
 
+  /**
+   * Scoped reads asked in the same turn of the event loop (an SSE wake-up asks one per user) are sent
+   * together: up to {@link SCOPED_BATCH} transactions — each its own `BEGIN`, user scope, statement and
+   * `COMMIT`, so row-level security scopes each to its user — in one simple-query message, one round
+   * trip instead of one each (issue 13). When any statement of a message fails, PostgreSQL skips the
+   * rest of it; the message's reads are then run again one per message, so each gets its own result
+   * or error.
+   */
+  interface ScopedRead {
+    userId: number;
+    inlined: string;
+    resolve: (rows: unknown[]) => void;
+    reject: (e: unknown) => void;
+  }
+  let scopedQueue: ScopedRead[] = [];
+  const scopedStats = { reads: 0, messages: 0 };
+  let scopedFlushScheduled = false;
+  const scopedMessage = (reads: readonly ScopedRead[]): string =>
+    reads.map((r) => `${scopeSql(r.userId)}; ${r.inlined}; COMMIT`).join("; ");
+  /** Runs `reads` in one message on one connection; throws the first error (nothing resolved then). */
+  const runScoped = async (reads: readonly ScopedRead[]): Promise<unknown[][]> => {
+    const client = await pool.connect();
+    let broken = false;
+    scopedStats.reads += reads.length;
+    scopedStats.messages++;
+    try {
+      const out = (await client.query(scopedMessage(reads))) as unknown as pg.QueryResult | pg.QueryResult[];
+      const results = Array.isArray(out) ? out : [out];
+      // four results per read: BEGIN, the scope's SELECT, the statement, COMMIT
+      return reads.map((_, i) => results[i * 4 + 2]!.rows as unknown[]);
+    } catch (e) {
+      try {
+        await client.query("ROLLBACK");
+      } catch {
+        broken = true;
+      }
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  };
+  const flushScoped = (): void => {
+    scopedFlushScheduled = false;
+    const all = scopedQueue;
+    scopedQueue = [];
+    for (let i = 0; i < all.length; i += SCOPED_BATCH) {
+      const batch = all.slice(i, i + SCOPED_BATCH);
+      runScoped(batch).then(
+        (rows) => {
+          for (const [j, r] of batch.entries()) r.resolve(rows[j]!);
+        },
+        (e: unknown) => {
+          if (batch.length === 1) batch[0]!.reject(e);
+          else
+            for (const r of batch)
+              runScoped([r]).then(
+                (rows) => r.resolve(rows[0]!),
+                (err: unknown) => r.reject(err),
+              );
+        },
+      );
+    }
+  };
+
   const driver: SqlDriver = {
     dialect: "postgres",
     async tx<T>(fn: (q: SqlQueryer) => Promise<T>, o: { userId?: number; write?: boolean } = {}): Promise<T> {
@@ -274,7 +343,7 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
         client.release(broken);
       }
     },
-    async scopedRead<T>(userId: number, sql: string, params: readonly number[]): Promise<T[]> {
+    scopedRead<T>(userId: number, sql: string, params: readonly number[]): Promise<T[]> {
       let n = 0;
       const inlined = sql.replace(/\?/g, () => {
         const v = params[n++];
@@ -282,24 +351,18 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
           throw new Error("scopedRead takes safe integers only");
         return String(v);
       });
-      const client = await pool.connect();
-      let broken = false;
-      try {
-        // Simple-query protocol: BEGIN, the scope, the statement and COMMIT in one round trip.
-        const results = (await client.query(
-          `${scopeSql(Math.trunc(userId))}; ${inlined}; COMMIT`,
-        )) as unknown as pg.QueryResult[];
-        return results[2]!.rows as T[];
-      } catch (e) {
-        try {
-          await client.query("ROLLBACK");
-        } catch {
-          broken = true;
+      return new Promise<T[]>((resolve, reject) => {
+        scopedQueue.push({
+          userId: Math.trunc(userId),
+          inlined,
+          resolve: resolve as (r: unknown[]) => void,
+          reject,
+        });
+        if (!scopedFlushScheduled) {
+          scopedFlushScheduled = true;
+          setImmediate(flushScoped);
         }
-        throw e;
-      } finally {
-        client.release(broken);
-      }
+      });
     },
     async lockFeed(q) {
       await q.all("SELECT pg_advisory_xact_lock(hashtext('skillsync-feed:' || current_schema()))");
@@ -367,6 +430,7 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
   const store = createSqlHubStore(driver);
   Object.defineProperty(store, "rlsActive", { get: () => rlsActive, enumerable: true });
   Object.defineProperty(store, "schema", { value: schema, enumerable: true });
+  Object.defineProperty(store, "scopedStats", { value: scopedStats, enumerable: true });
   return store as PostgresHubStore;
 }
 
