@@ -21,6 +21,16 @@ import { createSqlHubStore, type SqlHubStore } from "./sql-store.js";
 /** The NOLOGIN role user-scoped transactions assume so that row-level security applies. */
 export const APP_ROLE = "skillsync_hub_app";
 
+/** Rolls back after a failure; true when that failed too (the connection is then broken: discard it). */
+async function rollbackFailed(client: pg.PoolClient): Promise<boolean> {
+  try {
+    await client.query("ROLLBACK");
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** How many user-scoped reads share one simple-query message at most (see `scopedRead`). */
 export const SCOPED_BATCH = 50;
 
@@ -269,11 +279,7 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
       // four results per read: BEGIN, the scope's SELECT, the statement, COMMIT
       return reads.map((_, i) => results[i * 4 + 2]!.rows as unknown[]);
     } catch (e) {
-      try {
-        await client.query("ROLLBACK");
-      } catch {
-        broken = true;
-      }
+      broken = await rollbackFailed(client);
       throw e;
     } finally {
       client.release(broken);
@@ -333,11 +339,7 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
         await client.query("COMMIT");
         return out;
       } catch (e) {
-        try {
-          await client.query("ROLLBACK");
-        } catch {
-          broken = true;
-        }
+        broken = await rollbackFailed(client);
         throw e;
       } finally {
         client.release(broken);
