@@ -154,7 +154,6 @@ describe("architecture", () => {
       why: "invariant: scopedRead inlines only safe integers (a bug if not)",
     },
     "hub/store/sqlite.ts": { count: 1, why: "use of a closed store: a bug in the caller" },
-    "store/parallel-verify.ts": { count: 1, why: "worker crash; the caller falls back to a plain read" },
     "sync/fsmonitor-client.ts": { count: 2, why: "caught: becomes the reason the monitor is not used" },
     "sync/hub-client.ts": { count: 2, why: "caught: URL check and idle-stream abort reason" },
   };

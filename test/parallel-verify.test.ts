@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type * as ParallelVerify from "../src/store/parallel-verify.js";
@@ -26,8 +26,8 @@ function skills(root: string, n: number): string[] {
   return out;
 }
 
-describe("parallel lstat-only check (the built worker)", () => {
-  it("finds exactly the unchanged folders, on worker threads, as the same check on one thread does", async () => {
+describe("lstat-only check shared with a worker thread (the built worker)", () => {
+  it("finds exactly the unchanged folders whichever thread checks them, as a fresh read would", async () => {
     requireBuild();
     // The built modules: the worker file exists only in dist/.
     const pv = await importDist<typeof ParallelVerify>("store/parallel-verify.js");
@@ -35,31 +35,47 @@ describe("parallel lstat-only check (the built worker)", () => {
     const { openStateDb, closeStateDbs } = await importDist<typeof StateDb>("store/state-db.js");
     const { readTree } = await importDist<typeof TreeRead>("store/tree-read.js");
     const root = tempDir("skillsync-pverify-").path;
-    const dbPath = join(root, "state.db");
-    const db = openStateDb(dbPath);
+    const db = openStateDb(join(root, "state.db"));
     const cache = new StatCache(db);
-    const n = Math.ceil(pv.PARALLEL_MIN_LOCATIONS / 2);
+    const n = pv.PARALLEL_MIN_ROWS;
     const jobs = ["collection", "project"].map((side) => {
       const locations = skills(join(root, side), n);
       for (const l of locations) readTree({ path: l, form: "folder", cache });
       return { root: join(root, side), locations };
     });
     cache.flush();
-    // One edit on each side, and a location without a row.
+    // Edits on each side (content, a new file, a removed file, a mode), and a location without a row.
     appendFileSync(join(jobs[0]!.locations[3]!, "SKILL.md"), "edited\n");
     writeFileSync(join(jobs[1]!.locations[7]!, "references", "new.md"), "new\n");
+    rmSync(join(jobs[0]!.locations[n - 1]!, "references", "a.md"));
+    chmodSync(join(jobs[1]!.locations[0]!, "SKILL.md"), 0o755);
     jobs[1]!.locations.push(join(root, "project", "skills", "never-read"));
-    const how: string[] = [];
-    const verified = await pv.verifyUnchangedFolders(db, dbPath, jobs, (_r, h) => how.push(h));
-    expect(how).toEqual(["worker", "worker"]);
-    expect(verified.size).toBe(2 * n - 2);
-    expect(verified.has(jobs[0]!.locations[3]!)).toBe(false);
-    expect(verified.has(jobs[1]!.locations[7]!)).toBe(false);
-    // The same answer on this thread, and each verified hash is the one a fresh read computes.
-    const inline = new Map(jobs.flatMap((j) => pv.verifyJob(db, j)));
-    expect(inline).toEqual(verified);
+    const changed = [
+      jobs[0]!.locations[3]!,
+      jobs[1]!.locations[7]!,
+      jobs[0]!.locations[n - 1]!,
+      jobs[1]!.locations[0]!,
+    ];
+    const runs: Record<string, Map<string, string>> = {};
+    const reports: Record<string, { rows: number; byWorker: number }> = {};
+    for (const threads of ["caller", "worker", "auto"] as const)
+      runs[threads] = await pv.verifyUnchangedFolders(db, jobs, {
+        threads,
+        onReport: (r) => {
+          reports[threads] = r;
+        },
+      });
+    expect(reports.caller).toEqual({ rows: 2 * n, byWorker: 0 });
+    // With the caller standing aside, the worker checked every row.
+    expect(reports.worker).toEqual({ rows: 2 * n, byWorker: 2 * n });
+    expect(reports.auto!.rows).toBe(2 * n);
+    for (const r of Object.values(runs)) {
+      expect(r.size).toBe(2 * n - changed.length);
+      for (const c of changed) expect(r.has(c)).toBe(false);
+      expect(r).toEqual(runs.caller);
+    }
     for (const loc of [jobs[0]!.locations[0]!, jobs[1]!.locations[n - 1]!])
-      expect(verified.get(loc)).toBe(readTree({ path: loc, form: "folder" })?.sha);
+      expect(runs.worker!.get(loc)).toBe(readTree({ path: loc, form: "folder" })?.sha);
     closeStateDbs();
   }, 120_000);
 });

@@ -1,84 +1,122 @@
 /**
- * The lstat-only check of unchanged folder artifacts (`verifyCachedFolder`), spread over worker
- * threads: a status over two trees of 100,000 files spends most of its time in `lstat` calls, which
- * one thread per tree can make side by side. Each worker opens `state.db` read-only on its own
- * connection, reads the stat-cache rows under its root in one query, checks its locations and sends
- * back only `[location, tree hash]` pairs. Any failure to start or run a worker falls back to the same
- * check on the calling thread, so the result never depends on threads being available.
+ * The lstat-only check of unchanged folder artifacts (stat-check.ts `folderUnchanged`), shared with
+ * one worker thread: a status over two trees spends most of its time in `lstat` calls, which two
+ * threads can make side by side. The calling thread reads the stat-cache rows, starts checking them
+ * at once and hands the same rows to a worker that joins in as soon as it has booted; each row is
+ * claimed by exactly one thread (`Atomics.add` on a shared counter). The worker loads nothing but
+ * `node:fs` (no SQLite, no npm package), so it helps within ~30 ms; the caller never waits for it to
+ * boot, only for the rows it claimed. A worker that fails to start or dies leaves its unfinished rows
+ * to the caller, so the answer never depends on threads being available.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
-import { decodeStatRow, prefixRange, STAT_ROW_COLUMNS, type StatRow } from "./stat-cache.js";
-import { verifyCachedFolder } from "./tree-read.js";
+import { prefixRange } from "./stat-cache.js";
+import { type CheckRow, checkClaimedRows, folderUnchanged, ROW, type RowClaims } from "./stat-check.js";
+import { takeVerifyWorker } from "./verify-thread.js";
 
-/** Work for one thread: folder artifact locations under `root` (absolute paths). */
+/** Work for the check: folder artifact locations under `root` (absolute paths). */
 export interface VerifyJob {
   root: string;
   locations: string[];
 }
 
-/** Fewer locations than this are checked on the calling thread (a worker costs ~30 ms to start). */
-export const PARALLEL_MIN_LOCATIONS = 2000;
-
 /**
- * `[location, tree hash]` of every location of `job` that is unchanged since its stat-cache row,
- * read from `db` (a connection of this thread).
+ * Fewer locations than this are checked on the calling thread alone (a worker costs ~30–50 ms of CPU
+ * to boot, on another core).
  */
-export function verifyJob(db: Database.Database, job: VerifyJob): [string, string][] {
-  const [p, end] = prefixRange(job.root);
-  const want = new Set(job.locations);
-  const out: [string, string][] = [];
-  const rows = db
-    .prepare(`SELECT ${STAT_ROW_COLUMNS} FROM stat_cache WHERE location >= ? AND location < ?`)
-    .all(p, end) as (StatRow & { location: string })[];
-  for (const row of rows) {
-    if (!row.tree || !row.dirs || !want.has(row.location)) continue;
-    if (verifyCachedFolder(row.location, decodeStatRow(row))) out.push([row.location, row.tree]);
-  }
-  return out;
+export const PARALLEL_MIN_ROWS = 200;
+
+/** How {@link verifyUnchangedFolders} spreads the rows: `auto` (default), `caller` only, or `worker` only (tests). */
+export type VerifyThreads = "auto" | "caller" | "worker";
+
+/** What one {@link verifyUnchangedFolders} call did: rows checked, and how many of them the worker checked. */
+export interface VerifyReport {
+  rows: number;
+  byWorker: number;
 }
 
-function runWorker(dbPath: string, job: VerifyJob): Promise<[string, string][]> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL("./verify-worker.js", import.meta.url), { workerData: { dbPath, job } });
-    w.once("message", (m: [string, string][]) => resolve(m));
-    w.once("error", reject);
-    w.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`verify worker exited with ${code}`));
-    });
+/**
+ * The stat-cache rows (from `db`) of the locations of `jobs` that can be checked with `lstat` alone:
+ * those with a tree hash and folder stats. Also returns each row's tree hash, in the same order.
+ */
+function checkRows(db: Database.Database, jobs: readonly VerifyJob[]): { rows: CheckRow[]; trees: string[] } {
+  const rows: CheckRow[] = [];
+  const trees: string[] = [];
+  const stmt = db
+    .prepare(
+      "SELECT location, written_at_ms, files, dirs, tree FROM stat_cache WHERE location >= ? AND location < ?",
+    )
+    .raw();
+  for (const job of jobs) {
+    if (job.locations.length === 0) continue;
+    const want = new Set(job.locations);
+    for (const r of stmt.iterate(...prefixRange(job.root)) as Iterable<
+      [string, number, string, string | null, string | null]
+    >) {
+      const [location, writtenAtMs, files, dirs, tree] = r;
+      if (!tree || !dirs || !want.has(location)) continue;
+      rows.push([location, writtenAtMs, files, dirs]);
+      trees.push(tree);
+    }
+  }
+  return { rows, trees };
+}
+
+/** Resolves when the worker has posted `done`, failed or exited, whichever comes first. */
+function stopped(w: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const end = () => {
+      w.off("message", end);
+      w.off("error", end);
+      w.off("exit", end);
+      resolve();
+    };
+    w.on("message", end);
+    w.on("error", end);
+    w.on("exit", end);
   });
 }
 
 /**
- * Checks `jobs` (one per root), each on its own worker thread when there is more than one CPU and
- * enough work, else on this thread with `db`. Returns location → tree hash for every unchanged
- * location; locations not in the map must be read the usual way.
+ * Checks the folder artifacts of `jobs` against their stat-cache rows in `db` (a connection of this
+ * thread), on this thread and, with two or more CPUs and at least {@link PARALLEL_MIN_ROWS} rows, one
+ * worker thread. Returns location → tree hash for every unchanged location; locations not in the map
+ * (changed, without a row, or a row that cannot tell) must be read the usual way.
+ * @param onReport hears how many rows were checked and how many of them by the worker
  */
 export async function verifyUnchangedFolders(
   db: Database.Database,
-  dbPath: string,
   jobs: readonly VerifyJob[],
-  /** Hears how each job ran: `worker`, `inline` (too little work or one CPU) or `fallback` (a worker failed). */
-  onJob?: (root: string, how: "worker" | "inline" | "fallback") => void,
+  opts: { threads?: VerifyThreads; onReport?: (r: VerifyReport) => void } = {},
 ): Promise<Map<string, string>> {
-  const total = jobs.reduce((n, j) => n + j.locations.length, 0);
-  const result = new Map<string, string>();
-  const add = (pairs: [string, string][]) => {
-    for (const [loc, tree] of pairs) result.set(loc, tree);
+  const threads = opts.threads ?? "auto";
+  const locations = jobs.reduce((n, j) => n + j.locations.length, 0);
+  const useWorker =
+    threads === "worker" ||
+    (threads === "auto" && locations >= PARALLEL_MIN_ROWS && availableParallelism() >= 2);
+  // The worker boots while the rows are read; one state byte per location (at most one row each).
+  const claims: RowClaims = {
+    next: new Int32Array(new SharedArrayBuffer(4)),
+    state: new Uint8Array(new SharedArrayBuffer(Math.max(1, locations))),
   };
-  if (total < PARALLEL_MIN_LOCATIONS || availableParallelism() < 2 || jobs.length < 2) {
-    for (const j of jobs) {
-      add(verifyJob(db, j));
-      onJob?.(j.root, "inline");
-    }
-    return result;
+  const worker = useWorker ? takeVerifyWorker() : undefined;
+  const end = worker && stopped(worker);
+  const { rows, trees } = checkRows(db, jobs);
+  worker?.postMessage({ claims, rows });
+  let byCaller = threads === "worker" && worker ? 0 : checkClaimedRows(rows, claims, false);
+  if (worker && rows.some((_, i) => claims.state[i]! < ROW.unchanged)) await end;
+  // Rows the worker claimed but did not finish (it failed or died), or never got to: check them here.
+  for (let i = 0; i < rows.length; i++) {
+    if (Atomics.load(claims.state, i) >= ROW.unchanged) continue;
+    const [location, writtenAtMs, files, dirs] = rows[i]!;
+    const ok = folderUnchanged(location, writtenAtMs, JSON.parse(files), JSON.parse(dirs));
+    claims.state[i] = ok ? ROW.unchanged : ROW.changed;
+    byCaller++;
   }
-  const settled = await Promise.allSettled(jobs.map((j) => runWorker(dbPath, j)));
-  settled.forEach((s, i) => {
-    const job = jobs[i]!;
-    add(s.status === "fulfilled" ? s.value : verifyJob(db, job));
-    onJob?.(job.root, s.status === "fulfilled" ? "worker" : "fallback");
-  });
+  const result = new Map<string, string>();
+  for (let i = 0; i < rows.length; i++)
+    if (claims.state[i] === ROW.unchanged) result.set(rows[i]![0], trees[i]!);
+  opts.onReport?.({ rows: rows.length, byWorker: rows.length - byCaller });
   return result;
 }

@@ -8,7 +8,10 @@
  * that second with the same size; such an entry is never trusted, and the file is rehashed.
  */
 import { sep } from "node:path";
+import { type DirStatTuple, type StatFileTuple, settledBefore } from "./stat-check.js";
 import { ensureSchema, type StateDb } from "./state-db.js";
+
+export { type DirStatTuple, type StatFileTuple, settledBefore };
 
 /** What was seen of one file when it was hashed. `sha` is the SHA-256 of its bytes. */
 export interface StatEntry {
@@ -69,15 +72,6 @@ const MIGRATIONS = [
   "ALTER TABLE stat_cache ADD COLUMN dirs TEXT",
 ];
 
-/**
- * The racy-timestamp rule (git, Documentation/technical/racy-git.txt): stats taken at `writtenAtMs`
- * can stand for a file or folder whose mtime is `mtimeMs` only if that mtime is in an earlier whole
- * second (a change later in the same second may leave every stat unchanged).
- */
-export function settledBefore(mtimeMs: number, writtenAtMs: number): boolean {
-  return Math.floor(mtimeMs / 1000) < Math.floor(writtenAtMs / 1000);
-}
-
 /** A `stat_cache` row as selected with {@link STAT_ROW_COLUMNS}. */
 export type StatRow = {
   location?: string;
@@ -95,11 +89,6 @@ function settled(maxMtimeMs: number | null, writtenAtMs: number): boolean {
 
 /** The columns {@link decodeStatRow} needs, for a `SELECT` of whole rows. */
 export const STAT_ROW_COLUMNS = "location, written_at_ms, files, tree, max_mtime_ms, dirs";
-
-/** One file of a row's `files` column as stored: path, size, mtime, ctime, inode, mode, sha. */
-export type StatFileTuple = [string, number, number, number, number, number, string];
-/** One folder of a row's `dirs` column as stored: relative path, mtime, ctime, inode. */
-export type DirStatTuple = [string, number, number, number];
 
 /** The stored tuples behind a decoded row, for {@link rawStatRow}. */
 const RAW = new WeakMap<LocationStats, { files: StatFileTuple[]; dirs?: DirStatTuple[] }>();

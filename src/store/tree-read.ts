@@ -35,10 +35,10 @@ import {
   rawStatRow,
   type StatCache,
   type StatEntry,
-  type StatFileTuple,
   settledBefore,
   statEntryFresh,
 } from "./stat-cache.js";
+import { folderUnchanged, under } from "./stat-check.js";
 
 /** A tree read from disk: its entries (manifest order), tree hash and absolute file paths. */
 export interface DiskTree {
@@ -70,10 +70,6 @@ export function lazyDiskTree(sha: string, build: () => DiskTree | undefined): Di
   };
 }
 
-/** `root` + `/`-separated `rel` as an OS path (plain concatenation where `/` is the separator). */
-const under: (root: string, rel: string) => string =
-  sep === "/" ? (root, rel) => `${root}/${rel}` : (root, rel) => join(root, rel);
-
 /**
  * True when the folder artifact at `path` is exactly as its stat-cache row `cached` recorded it,
  * checked with `lstat` calls alone: every folder keeps its stats (so its listing is unchanged; they
@@ -85,7 +81,7 @@ const under: (root: string, rel: string) => string =
 export function verifyCachedFolder(path: string, cached: LocationStats, rootStat?: Stats): boolean {
   if (!cached.tree || !cached.dirs) return false;
   const raw = rawStatRow(cached);
-  if (raw) return verifyRawFolder(path, cached.writtenAtMs, raw.files, cached.dirs, rootStat);
+  if (raw?.dirs) return folderUnchanged(path, cached.writtenAtMs, raw.files, raw.dirs, rootStat);
   for (const d of cached.dirs) {
     const st =
       d.rel === ""
@@ -96,40 +92,6 @@ export function verifyCachedFolder(path: string, cached: LocationStats, rootStat
   for (const [rel, e] of cached.files) {
     const st = lstatSync(under(path, rel), { throwIfNoEntry: false });
     if (!st?.isFile() || !statEntryFresh(e, st, cached.writtenAtMs)) return false;
-  }
-  return true;
-}
-
-/**
- * {@link verifyCachedFolder} over a row's stored tuples (`rawStatRow`): the same checks
- * (`dirStatFresh`, `statEntryFresh`) without a decoded entry per file.
- */
-function verifyRawFolder(
-  path: string,
-  writtenAtMs: number,
-  files: readonly StatFileTuple[],
-  dirs: readonly DirStat[],
-  rootStat: Stats | undefined,
-): boolean {
-  for (const d of dirs) {
-    const st =
-      d.rel === ""
-        ? (rootStat ?? lstatSync(path, { throwIfNoEntry: false }))
-        : lstatSync(under(path, d.rel), { throwIfNoEntry: false });
-    if (!st?.isDirectory() || !dirStatFresh(d, st, writtenAtMs)) return false;
-  }
-  for (const [rel, size, mtimeMs, ctimeMs, ino, mode] of files) {
-    const st = lstatSync(under(path, rel), { throwIfNoEntry: false });
-    if (
-      !st?.isFile() ||
-      st.size !== size ||
-      st.mtimeMs !== mtimeMs ||
-      st.ctimeMs !== ctimeMs ||
-      st.ino !== ino ||
-      st.mode !== mode ||
-      !settledBefore(st.mtimeMs, writtenAtMs)
-    )
-      return false;
   }
   return true;
 }

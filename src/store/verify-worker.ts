@@ -1,15 +1,12 @@
 /**
- * Worker thread of parallel-verify.ts: checks one root's folder artifacts against the stat cache on
- * its own read-only connection to `state.db`, and posts back `[location, tree hash]` pairs.
+ * Worker thread of parallel-verify.ts: takes rows from the shared claims until none is left, checks
+ * each with `lstat` calls (stat-check.ts, which needs nothing but `node:fs`), then posts `"done"`.
+ * The claims and rows arrive in one message (verify-thread.ts starts the thread before they are known).
  */
-import { parentPort, workerData } from "node:worker_threads";
-import Database from "better-sqlite3";
-import { type VerifyJob, verifyJob } from "./parallel-verify.js";
+import { parentPort } from "node:worker_threads";
+import { type CheckRow, checkClaimedRows, type RowClaims } from "./stat-check.js";
 
-const { dbPath, job } = workerData as { dbPath: string; job: VerifyJob };
-const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-try {
-  parentPort!.postMessage(verifyJob(db, job));
-} finally {
-  db.close();
-}
+parentPort!.once("message", ({ claims, rows }: { claims: RowClaims; rows: CheckRow[] }) => {
+  checkClaimedRows(rows, claims, true);
+  parentPort!.postMessage("done");
+});

@@ -188,8 +188,8 @@ export function readTargetRecord(
 
 /**
  * What lets {@link readSides} read less: the artifacts under both roots, and which of their folder
- * artifacts are unchanged since their stat-cache rows, checked with `lstat` calls on one worker thread
- * per tree.
+ * artifacts are unchanged since their stat-cache rows, checked with `lstat` calls on this thread and
+ * one worker thread side by side (parallel-verify.ts).
  * @param skip roots not to check (those a file-system monitor vouches for)
  */
 export async function prepareRead(
@@ -216,7 +216,7 @@ export async function prepareRead(
     }));
   return {
     found,
-    verified: await verifyUnchangedFolders(openStateDb(ws.paths.stateDb), ws.paths.stateDb, jobs),
+    verified: await verifyUnchangedFolders(openStateDb(ws.paths.stateDb), jobs),
   };
 }
 
@@ -406,7 +406,7 @@ export interface CurrentStatusOptions {
 /**
  * The drift status of `project` as the `status` command computes it: with `fsmonitor`, the daemon's
  * answer spares the artifacts it saw untouched, and a quiet answer reuses the last report
- * (status-cache.ts); trees it does not vouch for are checked on worker threads ({@link prepareRead}).
+ * (status-cache.ts); trees it does not vouch for are checked with `lstat` calls ({@link prepareRead}).
  * When the monitor cannot be used, one warning goes to `ws.reporter` and everything is read.
  * @throws SkillsyncError NOT_FOUND (no collection), INVALID_RECORD
  */

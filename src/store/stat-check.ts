@@ -1,0 +1,116 @@
+/**
+ * The lstat-only check of a folder artifact against its stat-cache row, with nothing but `node:fs`
+ * behind it: the status's worker thread (verify-worker.ts) loads this module alone, so it starts
+ * without SQLite, the tree reader or any npm package.
+ *
+ * Racy-timestamp rule (from git, Documentation/technical/racy-git.txt): a file or folder whose mtime
+ * is not older than the second in which its stats were recorded may have changed again within that
+ * second with the same stats; it is never trusted.
+ */
+import { lstatSync, type Stats } from "node:fs";
+import { join, sep } from "node:path";
+
+/** One file of a stat-cache row's `files` column as stored: path, size, mtime, ctime, inode, mode, sha. */
+export type StatFileTuple = [string, number, number, number, number, number, string];
+/** One folder of a row's `dirs` column as stored: relative path (`""` for the artifact), mtime, ctime, inode. */
+export type DirStatTuple = [string, number, number, number];
+
+/**
+ * The racy-timestamp rule: stats taken at `writtenAtMs` can stand for a file or folder whose mtime is
+ * `mtimeMs` only if that mtime is in an earlier whole second (a change later in the same second may
+ * leave every stat unchanged). Both in ms since the epoch.
+ */
+export function settledBefore(mtimeMs: number, writtenAtMs: number): boolean {
+  return Math.floor(mtimeMs / 1000) < Math.floor(writtenAtMs / 1000);
+}
+
+/** `root` + `/`-separated `rel` as an OS path (plain concatenation where `/` is the separator). */
+export const under: (root: string, rel: string) => string =
+  sep === "/" ? (root, rel) => `${root}/${rel}` : (root, rel) => join(root, rel);
+
+/**
+ * True when the folder artifact at `path` is exactly as recorded at `writtenAtMs` (ms): every folder
+ * of `dirs` is still a folder with the same mtime, ctime and inode (so its listing is unchanged:
+ * adding, removing or renaming an entry changes them) and every file of `files` is still a regular
+ * file with the same size, mtime, ctime, inode and mode; all of them settled before `writtenAtMs`'s
+ * second. Only `lstat` calls; never throws for a missing path (that is a change).
+ * @param rootStat the `lstat` of `path` when the caller has it
+ */
+export function folderUnchanged(
+  path: string,
+  writtenAtMs: number,
+  files: readonly StatFileTuple[],
+  dirs: readonly DirStatTuple[],
+  rootStat?: Stats,
+): boolean {
+  for (const [rel, mtimeMs, ctimeMs, ino] of dirs) {
+    const st =
+      rel === ""
+        ? (rootStat ?? lstatSync(path, { throwIfNoEntry: false }))
+        : lstatSync(under(path, rel), { throwIfNoEntry: false });
+    if (
+      !st?.isDirectory() ||
+      st.mtimeMs !== mtimeMs ||
+      st.ctimeMs !== ctimeMs ||
+      st.ino !== ino ||
+      !settledBefore(mtimeMs, writtenAtMs)
+    )
+      return false;
+  }
+  for (const [rel, size, mtimeMs, ctimeMs, ino, mode] of files) {
+    const st = lstatSync(under(path, rel), { throwIfNoEntry: false });
+    if (
+      !st?.isFile() ||
+      st.size !== size ||
+      st.mtimeMs !== mtimeMs ||
+      st.ctimeMs !== ctimeMs ||
+      st.ino !== ino ||
+      st.mode !== mode ||
+      !settledBefore(mtimeMs, writtenAtMs)
+    )
+      return false;
+  }
+  return true;
+}
+
+/**
+ * A stat-cache row to check, as sent to the worker: location (absolute path), `written_at_ms`, the
+ * `files` column and the `dirs` column (both JSON, as stored).
+ */
+export type CheckRow = [location: string, writtenAtMs: number, files: string, dirs: string];
+
+/** Values of a row's slot in {@link RowClaims.state}. */
+export const ROW = { open: 0, claimedByWorker: 1, unchanged: 2, changed: 3 } as const;
+
+/**
+ * Rows shared between the calling thread and one worker thread: each thread takes the next unclaimed
+ * row with `Atomics.add` on `next[0]` until none is left, and records its answer in `state` (one byte
+ * per row, see {@link ROW}); a worker marks a row `claimedByWorker` first, so a row still open or
+ * claimed after the worker stopped is one it did not finish.
+ */
+export interface RowClaims {
+  next: Int32Array;
+  state: Uint8Array;
+}
+
+/**
+ * Checks rows of `rows` until none is unclaimed; `worker` marks each row as claimed by the worker
+ * before checking it. Returns how many rows this thread checked.
+ */
+export function checkClaimedRows(rows: readonly CheckRow[], claims: RowClaims, worker: boolean): number {
+  let done = 0;
+  for (;;) {
+    const i = Atomics.add(claims.next, 0, 1);
+    if (i >= rows.length) return done;
+    if (worker) Atomics.store(claims.state, i, ROW.claimedByWorker);
+    const [location, writtenAtMs, files, dirs] = rows[i]!;
+    const ok = folderUnchanged(
+      location,
+      writtenAtMs,
+      JSON.parse(files) as StatFileTuple[],
+      JSON.parse(dirs) as DirStatTuple[],
+    );
+    Atomics.store(claims.state, i, ok ? ROW.unchanged : ROW.changed);
+    done++;
+  }
+}
