@@ -22,10 +22,6 @@ function versionOnly(argv: readonly string[]): boolean {
 }
 
 async function main(): Promise<void> {
-  // `status` checks both trees with `lstat` calls on this thread and a worker thread: the worker boots
-  // while the command's modules load (parallel-verify.ts takes it, or leaves it idle for a small tree).
-  if (process.argv[2] === "status")
-    void import("../store/verify-thread.js").then((m) => m.startVerifyWorker());
   if (versionOnly(process.argv)) {
     const { VERSION_STRING } = await import("../sync/version.js");
     process.stdout.write(`${VERSION_STRING}\n`);

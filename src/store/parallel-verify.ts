@@ -13,7 +13,7 @@ import type { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import { prefixRange } from "./stat-cache.js";
 import { type CheckRow, checkClaimedRows, folderUnchanged, ROW, type RowClaims } from "./stat-check.js";
-import { takeVerifyWorker } from "./verify-thread.js";
+import { startVerifyWorker, takeVerifyWorker } from "./verify-thread.js";
 
 /** Work for the check: folder artifact locations under `root` (absolute paths). */
 export interface VerifyJob {
@@ -61,6 +61,20 @@ function checkRows(db: Database.Database, jobs: readonly VerifyJob[]): { rows: C
     }
   }
   return { rows, trees };
+}
+
+/**
+ * Starts the worker ahead of {@link verifyUnchangedFolders} when the stat cache in `db` holds at least
+ * {@link PARALLEL_MIN_ROWS} rows under `roots` and there are two or more CPUs: it then boots while
+ * the caller finds the artifacts (one indexed count query; a worker nobody takes stays idle and does
+ * not keep the process alive).
+ */
+export function startVerifyWorkerFor(db: Database.Database, roots: readonly string[]): void {
+  if (availableParallelism() < 2 || roots.length === 0) return;
+  const count = db.prepare("SELECT count(*) FROM stat_cache WHERE location >= ? AND location < ?").pluck();
+  let rows = 0;
+  for (const r of roots) rows += count.get(...prefixRange(r)) as number;
+  if (rows >= PARALLEL_MIN_ROWS) startVerifyWorker();
 }
 
 /** Resolves when the worker has posted `done`, failed or exited, whichever comes first. */

@@ -1,8 +1,8 @@
 /**
  * The worker thread that helps check folder artifacts with `lstat` calls (parallel-verify.ts), started
- * as early as a command knows it will want one: booting a thread takes ~30–80 ms, which the CLI can
- * spend loading its modules instead of waiting (main.ts starts it for `status`). The worker loads
- * nothing but `node:fs` and waits for one message with the shared claims and the rows.
+ * as early as a command knows it will want one: booting a thread takes ~30–80 ms, which the caller can
+ * spend finding artifacts and reading stat-cache rows instead of waiting (`startVerifyWorkerFor`). The
+ * worker loads nothing but `node:fs` and waits for one message with the shared claims and the rows.
  */
 import { Worker } from "node:worker_threads";
 

@@ -28,7 +28,7 @@ import {
   readDeployRecord,
   recordForTarget,
 } from "../store/deploy-record.js";
-import { verifyUnchangedFolders } from "../store/parallel-verify.js";
+import { startVerifyWorkerFor, verifyUnchangedFolders } from "../store/parallel-verify.js";
 import type { ParsedCache } from "../store/parsed-cache.js";
 import { openStateDb } from "../store/state-db.js";
 import { type DiskTree, lazyDiskTree, loadTreeFiles } from "../store/tree-read.js";
@@ -199,6 +199,11 @@ export async function prepareRead(
   layout: PartialLayout = projectLayout(ws),
   links = false,
 ): Promise<{ found: Found; verified: Map<string, string> }> {
+  const db = openStateDb(ws.paths.stateDb);
+  startVerifyWorkerFor(
+    db,
+    [ws.collectionDir, project].filter((r) => !skip(r)),
+  );
   const found = findArtifacts(ws, project, layout, links);
   const jobs = [
     { root: ws.collectionDir, locs: found.collection },
@@ -216,7 +221,7 @@ export async function prepareRead(
     }));
   return {
     found,
-    verified: await verifyUnchangedFolders(openStateDb(ws.paths.stateDb), jobs),
+    verified: await verifyUnchangedFolders(db, jobs),
   };
 }
 
