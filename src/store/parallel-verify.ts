@@ -51,9 +51,13 @@ function checkRows(db: Database.Database, jobs: readonly VerifyJob[]): { rows: C
   for (const job of jobs) {
     if (job.locations.length === 0) continue;
     const want = new Set(job.locations);
-    for (const r of stmt.iterate(...prefixRange(job.root)) as Iterable<
-      [string, number, string, string | null, string | null]
-    >) {
+    for (const r of stmt.all(...prefixRange(job.root)) as [
+      string,
+      number,
+      string,
+      string | null,
+      string | null,
+    ][]) {
       const [location, writtenAtMs, files, dirs, tree] = r;
       if (!tree || !dirs || !want.has(location)) continue;
       rows.push([location, writtenAtMs, files, dirs]);

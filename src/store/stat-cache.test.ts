@@ -66,6 +66,45 @@ describe("stat cache", () => {
   });
 });
 
+describe("stat-cache rows on disk", () => {
+  it("keeps the files' hashes apart from their stats, and still reads rows written with the hash in each tuple", () => {
+    const { d, skill, cache } = setup();
+    mkdirSync(join(skill, "references"), { recursive: true });
+    writeFileSync(join(skill, "SKILL.md"), "---\nname: skill\n---\n");
+    writeFileSync(join(skill, "references", "a.md"), "a\n");
+    const t = Math.floor(Date.now() / 1000) - 10;
+    for (const p of [
+      join(skill, "SKILL.md"),
+      join(skill, "references", "a.md"),
+      join(skill, "references"),
+      skill,
+    ])
+      utimesSync(p, t, t);
+    const tree = readTree({ path: skill, form: "folder", cache });
+    cache.flush();
+    const db = openStateDb(join(d, "state.db"));
+    const row = db.prepare("SELECT files, shas FROM stat_cache WHERE location = ?").get(skill) as {
+      files: string;
+      shas: string;
+    };
+    const tuples = JSON.parse(row.files) as unknown[][];
+    const shas = JSON.parse(row.shas) as string[];
+    // What the lstat-only check reads carries no hash; the hashes follow the tuples' order.
+    expect(tuples.map((x) => x.length)).toEqual([6, 6]);
+    expect(shas).toHaveLength(2);
+    const fresh = new StatCache(db).load(skill)!;
+    expect([...fresh.files.values()].map((e) => e.sha)).toEqual(shas);
+    // A row as earlier versions wrote it: the hash last in each tuple, no `shas`.
+    db.prepare("UPDATE stat_cache SET files = ?, shas = NULL WHERE location = ?").run(
+      JSON.stringify(tuples.map((x, i) => [...x, shas[i]])),
+      skill,
+    );
+    const legacy = new StatCache(db);
+    expect([...legacy.load(skill)!.files.values()].map((e) => e.sha)).toEqual(shas);
+    expect(readTree({ path: skill, form: "folder", cache: legacy })?.sha).toBe(tree?.sha);
+  });
+});
+
 describe("lstat-only check of an unchanged folder artifact", () => {
   /** Sets every file's and folder's times under `dir` to `t` (seconds), children first. */
   function age(dir: string, t: number) {

@@ -70,6 +70,8 @@ const MIGRATIONS = [
   // Newest mtime (ms) among the row's files: a row is settled when it is older than written_at_ms's second.
   "ALTER TABLE stat_cache ADD COLUMN max_mtime_ms REAL",
   "ALTER TABLE stat_cache ADD COLUMN dirs TEXT",
+  // The files' hashes, apart from their stats: the lstat-only check reads `files` and `dirs` alone.
+  "ALTER TABLE stat_cache ADD COLUMN shas TEXT",
 ];
 
 /** A `stat_cache` row as selected with {@link STAT_ROW_COLUMNS}. */
@@ -80,6 +82,8 @@ export type StatRow = {
   tree: string | null;
   max_mtime_ms: number | null;
   dirs: string | null;
+  /** JSON array of the files' SHA-256s in `files` order; null in rows whose `files` tuples carry them. */
+  shas: string | null;
 };
 
 /** True when every file and folder of the row is older than the second it was written in. */
@@ -88,7 +92,7 @@ function settled(maxMtimeMs: number | null, writtenAtMs: number): boolean {
 }
 
 /** The columns {@link decodeStatRow} needs, for a `SELECT` of whole rows. */
-export const STAT_ROW_COLUMNS = "location, written_at_ms, files, tree, max_mtime_ms, dirs";
+export const STAT_ROW_COLUMNS = "location, written_at_ms, files, tree, max_mtime_ms, dirs, shas";
 
 /** The stored tuples behind a decoded row, for {@link rawStatRow}. */
 const RAW = new WeakMap<LocationStats, { files: StatFileTuple[]; dirs?: DirStatTuple[] }>();
@@ -101,13 +105,16 @@ const RAW = new WeakMap<LocationStats, { files: StatFileTuple[]; dirs?: DirStatT
  */
 export function decodeStatRow(row: StatRow): LocationStats {
   const arr = JSON.parse(row.files) as StatFileTuple[];
+  const shas = row.shas ? (JSON.parse(row.shas) as string[]) : undefined;
   let files: Map<string, StatEntry> | undefined;
   const out = {
     get files(): Map<string, StatEntry> {
       if (!files) {
         files = new Map();
-        for (const [p, size, mtimeMs, ctimeMs, ino, mode, sha] of arr)
-          files.set(p, { size, mtimeMs, ctimeMs, ino, mode, sha });
+        arr.forEach(([p, size, mtimeMs, ctimeMs, ino, mode, legacySha], i) => {
+          const sha = shas ? shas[i] : legacySha;
+          if (sha !== undefined) files!.set(p, { size, mtimeMs, ctimeMs, ino, mode, sha });
+        });
       }
       return files;
     },
@@ -169,7 +176,7 @@ export class StatCache {
       )
       .raw(true);
     this.put = db.prepare(
-      "INSERT INTO stat_cache (location, written_at_ms, files, tree, max_mtime_ms, dirs) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(location) DO UPDATE SET written_at_ms = excluded.written_at_ms, files = excluded.files, tree = excluded.tree, max_mtime_ms = excluded.max_mtime_ms, dirs = excluded.dirs",
+      "INSERT INTO stat_cache (location, written_at_ms, files, tree, max_mtime_ms, dirs, shas) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(location) DO UPDATE SET written_at_ms = excluded.written_at_ms, files = excluded.files, tree = excluded.tree, max_mtime_ms = excluded.max_mtime_ms, dirs = excluded.dirs, shas = excluded.shas",
     );
     this.del = db.prepare("DELETE FROM stat_cache WHERE location = ?");
   }
@@ -248,9 +255,11 @@ export class StatCache {
     this.db.transaction(() => {
       for (const [loc, s] of rows) {
         let maxMtime = 0;
+        const shas: string[] = [];
         const arr = [...s.files].map(([p, e]) => {
           if (e.mtimeMs > maxMtime) maxMtime = e.mtimeMs;
-          return [p, e.size, e.mtimeMs, e.ctimeMs, e.ino, e.mode, e.sha];
+          shas.push(e.sha);
+          return [p, e.size, e.mtimeMs, e.ctimeMs, e.ino, e.mode];
         });
         const dirs = s.dirs?.map((d) => {
           if (d.mtimeMs > maxMtime) maxMtime = d.mtimeMs;
@@ -263,6 +272,7 @@ export class StatCache {
           s.tree ?? null,
           maxMtime,
           dirs ? JSON.stringify(dirs) : null,
+          JSON.stringify(shas),
         );
       }
     })();

@@ -10,8 +10,11 @@
 import { lstatSync, type Stats } from "node:fs";
 import { join, sep } from "node:path";
 
-/** One file of a stat-cache row's `files` column as stored: path, size, mtime, ctime, inode, mode, sha. */
-export type StatFileTuple = [string, number, number, number, number, number, string];
+/**
+ * One file of a stat-cache row's `files` column as stored: path, size (bytes), mtime, ctime (ms),
+ * inode, mode; rows written before the `shas` column also carry the file's SHA-256 last.
+ */
+export type StatFileTuple = [string, number, number, number, number, number, string?];
 /** One folder of a row's `dirs` column as stored: relative path (`""` for the artifact), mtime, ctime, inode. */
 export type DirStatTuple = [string, number, number, number];
 
