@@ -6,7 +6,10 @@
  *
  * Classes come from a 32-bit FNV-1a hash of the line's UTF-16 code units in an open-addressing table;
  * a hash hit is confirmed by comparing the lines unit by unit, so a collision never merges two
- * different lines into one class.
+ * different lines into one class. Texts after the first are mostly the first with a few edits (ours
+ * and theirs against base), so each of their lines is first compared with the line of the first text
+ * that follows the last one matched there: when equal, it takes that line's class without being
+ * hashed (same answer, since equal lines share a class; a 4 MB merge hashes a third of the bytes).
  *
  * Pure: no I/O.
  */
@@ -54,16 +57,40 @@ export function indexLines(texts: readonly string[]): { files: LineIndex[]; ncla
   const clsText = new Int32Array(total);
   const clsStart = new Int32Array(total);
   const clsEnd = new Int32Array(total);
+  /** Line number of each class's first line when that line is in the first text, else -1. */
+  const clsLine = new Int32Array(total);
   let nclass = 0;
+  const first = texts[0] as string;
+  const firstStarts = all[0] as Int32Array;
+  const firstN = firstStarts.length - 1;
   const files: LineIndex[] = [];
   for (let f = 0; f < texts.length; f++) {
     const text = texts[f] as string;
     const starts = all[f] as Int32Array;
     const n = starts.length - 1;
     const cls = new Int32Array(n);
+    /** The line of the first text expected next (after the last one this text matched). */
+    let guess = 0;
+    const firstCls = files[0]?.cls;
     for (let i = 0; i < n; i++) {
       const s = starts[i] as number;
       const e = starts[i + 1] as number;
+      if (firstCls && guess < firstN) {
+        const gs = firstStarts[guess] as number;
+        if ((firstStarts[guess + 1] as number) - gs === e - s) {
+          let p = s;
+          let q = gs;
+          while (p < e && text.charCodeAt(p) === first.charCodeAt(q)) {
+            p++;
+            q++;
+          }
+          if (p === e) {
+            cls[i] = firstCls[guess] as number;
+            guess++;
+            continue;
+          }
+        }
+      }
       let h = 0x811c9dc5 | 0;
       for (let p = s; p < e; p++) h = Math.imul(h ^ text.charCodeAt(p), 0x01000193);
       const len = e - s;
@@ -95,7 +122,8 @@ export function indexLines(texts: readonly string[]): { files: LineIndex[]; ncla
         clsText[c] = f;
         clsStart[c] = s;
         clsEnd[c] = e;
-      }
+        clsLine[c] = f === 0 ? i : -1;
+      } else if ((clsLine[c] as number) >= 0) guess = (clsLine[c] as number) + 1; // back in step after an edit
       cls[i] = c;
     }
     files.push({ text, n, starts, cls });
