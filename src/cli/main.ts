@@ -22,6 +22,12 @@ function versionOnly(argv: readonly string[]): boolean {
 }
 
 async function main(): Promise<void> {
+  // `status` shares its lstat check with a worker thread; with a large stat cache the thread boots
+  // while the command's modules load (an explicit --home is left to parallel-verify.ts).
+  if (process.argv[2] === "status" && !process.argv.some((a) => a === "--home" || a.startsWith("--home=")))
+    void Promise.all([import("../store/home.js"), import("../store/verify-thread.js")]).then(([h, v]) =>
+      v.startVerifyWorkerEarly(h.homePaths(h.resolveHome()).stateDb),
+    );
   if (versionOnly(process.argv)) {
     const { VERSION_STRING } = await import("../sync/version.js");
     process.stdout.write(`${VERSION_STRING}\n`);

@@ -12,8 +12,9 @@ import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import { prefixRange } from "./stat-cache.js";
-import { type CheckRow, checkClaimedRows, folderUnchanged, ROW, type RowClaims } from "./stat-check.js";
+import { checkClaimedRows, checkRow, ROW, type RowClaims, rowReader } from "./stat-check.js";
 import { startVerifyWorker, takeVerifyWorker } from "./verify-thread.js";
+import type { VerifyWorkerJob } from "./verify-worker.js";
 
 /** Work for the check: folder artifact locations under `root` (absolute paths). */
 export interface VerifyJob {
@@ -37,34 +38,30 @@ export interface VerifyReport {
 }
 
 /**
- * The stat-cache rows (from `db`) of the locations of `jobs` that can be checked with `lstat` alone:
- * those with a tree hash and folder stats. Also returns each row's tree hash, in the same order.
+ * The locations of `jobs` whose stat-cache rows in `db` have a tree hash, with those hashes, in the
+ * order of the rows (the rows' stats are read later, one by one, by whichever thread checks them).
  */
-function checkRows(db: Database.Database, jobs: readonly VerifyJob[]): { rows: CheckRow[]; trees: string[] } {
-  const rows: CheckRow[] = [];
+function listRows(
+  db: Database.Database,
+  jobs: readonly VerifyJob[],
+): { locations: string[]; trees: string[] } {
+  const locations: string[] = [];
   const trees: string[] = [];
   const stmt = db
     .prepare(
-      "SELECT location, written_at_ms, files, dirs, tree FROM stat_cache WHERE location >= ? AND location < ?",
+      "SELECT location, tree FROM stat_cache WHERE location >= ? AND location < ? AND tree IS NOT NULL",
     )
     .raw();
   for (const job of jobs) {
     if (job.locations.length === 0) continue;
     const want = new Set(job.locations);
-    for (const r of stmt.all(...prefixRange(job.root)) as [
-      string,
-      number,
-      string,
-      string | null,
-      string | null,
-    ][]) {
-      const [location, writtenAtMs, files, dirs, tree] = r;
-      if (!tree || !dirs || !want.has(location)) continue;
-      rows.push([location, writtenAtMs, files, dirs]);
+    for (const [location, tree] of stmt.all(...prefixRange(job.root)) as [string, string][]) {
+      if (!want.has(location)) continue;
+      locations.push(location);
       trees.push(tree);
     }
   }
-  return { rows, trees };
+  return { locations, trees };
 }
 
 /**
@@ -120,21 +117,20 @@ export async function verifyUnchangedFolders(
   };
   const worker = useWorker ? takeVerifyWorker() : undefined;
   const end = worker && stopped(worker);
-  const { rows, trees } = checkRows(db, jobs);
-  worker?.postMessage({ claims, rows });
-  let byCaller = threads === "worker" && worker ? 0 : checkClaimedRows(rows, claims, false);
+  const { locations: rows, trees } = listRows(db, jobs);
+  worker?.postMessage({ claims, dbPath: db.name, locations: rows, trees } satisfies VerifyWorkerJob);
+  const row = rowReader(db, rows, trees);
+  let byCaller = threads === "worker" && worker ? 0 : checkClaimedRows(rows.length, claims, false, row);
   if (worker && rows.some((_, i) => claims.state[i]! < ROW.unchanged)) await end;
   // Rows the worker claimed but did not finish (it failed or died), or never got to: check them here.
   for (let i = 0; i < rows.length; i++) {
     if (Atomics.load(claims.state, i) >= ROW.unchanged) continue;
-    const [location, writtenAtMs, files, dirs] = rows[i]!;
-    const ok = folderUnchanged(location, writtenAtMs, JSON.parse(files), JSON.parse(dirs));
-    claims.state[i] = ok ? ROW.unchanged : ROW.changed;
+    claims.state[i] = checkRow(row(i)) ? ROW.unchanged : ROW.changed;
     byCaller++;
   }
   const result = new Map<string, string>();
   for (let i = 0; i < rows.length; i++)
-    if (claims.state[i] === ROW.unchanged) result.set(rows[i]![0], trees[i]!);
+    if (claims.state[i] === ROW.unchanged) result.set(rows[i]!, trees[i]!);
   opts.onReport?.({ rows: rows.length, byWorker: rows.length - byCaller });
   return result;
 }

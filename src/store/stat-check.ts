@@ -76,10 +76,7 @@ export function folderUnchanged(
   return true;
 }
 
-/**
- * A stat-cache row to check, as sent to the worker: location (absolute path), `written_at_ms`, the
- * `files` column and the `dirs` column (both JSON, as stored).
- */
+/** What the check of one row needs: location (absolute path), `written_at_ms`, `files` and `dirs` (JSON). */
 export type CheckRow = [location: string, writtenAtMs: number, files: string, dirs: string];
 
 /** Values of a row's slot in {@link RowClaims.state}. */
@@ -96,24 +93,62 @@ export interface RowClaims {
   state: Uint8Array;
 }
 
+/** The part of a better-sqlite3 connection {@link rowReader} uses (so this module needs no import of it). */
+export interface RowSource {
+  prepare(sql: string): { raw(on: boolean): { get(...params: unknown[]): unknown } };
+}
+
 /**
- * Checks rows of `rows` until none is unclaimed; `worker` marks each row as claimed by the worker
- * before checking it. Returns how many rows this thread checked.
+ * Reads row `i` of a check from the stat cache of `db` (each thread on its own connection): the row of
+ * `locations[i]`, provided it still has tree hash `trees[i]` (the one the caller listed; a row
+ * rewritten since is not checked, so the answer always matches the hash returned with it) and folder
+ * stats. Undefined otherwise.
  */
-export function checkClaimedRows(rows: readonly CheckRow[], claims: RowClaims, worker: boolean): number {
+export function rowReader(
+  db: RowSource,
+  locations: readonly string[],
+  trees: readonly string[],
+): (i: number) => CheckRow | undefined {
+  const stmt = db
+    .prepare("SELECT written_at_ms, files, dirs, tree FROM stat_cache WHERE location = ?")
+    .raw(true);
+  return (i) => {
+    const location = locations[i]!;
+    const r = stmt.get(location) as [number, string, string | null, string | null] | undefined;
+    if (!r || r[3] !== trees[i] || r[2] === null) return undefined;
+    return [location, r[0], r[1], r[2]];
+  };
+}
+
+/**
+ * Checks rows `0 … n - 1` (read through `row`) until none is unclaimed; `worker` marks each row as
+ * claimed by the worker before checking it. A row `row` cannot give counts as changed. Returns how
+ * many rows this thread checked.
+ */
+export function checkClaimedRows(
+  n: number,
+  claims: RowClaims,
+  worker: boolean,
+  row: (i: number) => CheckRow | undefined,
+): number {
   let done = 0;
   for (;;) {
     const i = Atomics.add(claims.next, 0, 1);
-    if (i >= rows.length) return done;
+    if (i >= n) return done;
     if (worker) Atomics.store(claims.state, i, ROW.claimedByWorker);
-    const [location, writtenAtMs, files, dirs] = rows[i]!;
-    const ok = folderUnchanged(
-      location,
-      writtenAtMs,
-      JSON.parse(files) as StatFileTuple[],
-      JSON.parse(dirs) as DirStatTuple[],
-    );
-    Atomics.store(claims.state, i, ok ? ROW.unchanged : ROW.changed);
+    Atomics.store(claims.state, i, checkRow(row(i)) ? ROW.unchanged : ROW.changed);
     done++;
   }
+}
+
+/** True when `r` is a row whose folder artifact is unchanged ({@link folderUnchanged}). */
+export function checkRow(r: CheckRow | undefined): boolean {
+  if (!r) return false;
+  const [location, writtenAtMs, files, dirs] = r;
+  return folderUnchanged(
+    location,
+    writtenAtMs,
+    JSON.parse(files) as StatFileTuple[],
+    JSON.parse(dirs) as DirStatTuple[],
+  );
 }

@@ -1,9 +1,10 @@
 /**
  * The worker thread that helps check folder artifacts with `lstat` calls (parallel-verify.ts), started
  * as early as a command knows it will want one: booting a thread takes ~30–80 ms, which the caller can
- * spend finding artifacts and reading stat-cache rows instead of waiting (`startVerifyWorkerFor`). The
- * worker loads nothing but `node:fs` and waits for one message with the shared claims and the rows.
+ * spend loading modules, finding artifacts and listing rows instead of waiting (main.ts for `status`,
+ * `startVerifyWorkerFor` in parallel-verify.ts). The worker waits for one message with its job.
  */
+import { statSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 
 let started: Worker | undefined;
@@ -19,6 +20,22 @@ export function startVerifyWorker(): void {
   } catch {
     started = undefined;
   }
+}
+
+/**
+ * A state database at least this large (bytes) holds enough stat-cache rows (~1.7 KB per artifact) for
+ * a status to share its check with the worker.
+ */
+export const EARLY_MIN_STATE_DB_BYTES = 512 * 1024;
+
+/**
+ * Starts the worker at once when `stateDb` is at least {@link EARLY_MIN_STATE_DB_BYTES} large: for
+ * `status`, called before the command's modules load (main.ts), so the thread has booted by the time
+ * the rows are listed. One `stat` call; a missing file starts nothing.
+ */
+export function startVerifyWorkerEarly(stateDb: string): void {
+  const size = statSync(stateDb, { throwIfNoEntry: false })?.size ?? 0;
+  if (size >= EARLY_MIN_STATE_DB_BYTES) startVerifyWorker();
 }
 
 /** The worker started by {@link startVerifyWorker} (starting one now if none is waiting); each is used once. */

@@ -1,12 +1,26 @@
 /**
- * Worker thread of parallel-verify.ts: takes rows from the shared claims until none is left, checks
- * each with `lstat` calls (stat-check.ts, which needs nothing but `node:fs`), then posts `"done"`.
- * The claims and rows arrive in one message (verify-thread.ts starts the thread before they are known).
+ * Worker thread of parallel-verify.ts: opens `state.db` read-only, takes rows from the shared claims
+ * until none is left, checks each with `lstat` calls (stat-check.ts), then posts `"done"`. The job
+ * arrives in one message (verify-thread.ts starts the thread before it is known).
  */
 import { parentPort } from "node:worker_threads";
-import { type CheckRow, checkClaimedRows, type RowClaims } from "./stat-check.js";
+import Database from "better-sqlite3";
+import { checkClaimedRows, type RowClaims, rowReader } from "./stat-check.js";
 
-parentPort!.once("message", ({ claims, rows }: { claims: RowClaims; rows: CheckRow[] }) => {
-  checkClaimedRows(rows, claims, true);
+/** The message the worker waits for. */
+export interface VerifyWorkerJob {
+  claims: RowClaims;
+  dbPath: string;
+  locations: string[];
+  trees: string[];
+}
+
+parentPort!.once("message", ({ claims, dbPath, locations, trees }: VerifyWorkerJob) => {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    checkClaimedRows(locations.length, claims, true, rowReader(db, locations, trees));
+  } finally {
+    db.close();
+  }
   parentPort!.postMessage("done");
 });
