@@ -5,7 +5,7 @@
  * fsync each, or one `syncfs` per file system for a large batch on Linux 5.8+).
  */
 import { execFile } from "node:child_process";
-import { constants as fsConstants, promises as fsp, statSync } from "node:fs";
+import { closeSync, constants as fsConstants, promises as fsp, fsyncSync, openSync, statSync } from "node:fs";
 import { release } from "node:os";
 import { dirname } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
@@ -91,6 +91,24 @@ export async function fsyncPath(path: string, step: WriteStep): Promise<void> {
     if (step !== "fsync-dir") throw e;
   } finally {
     await fh?.close();
+  }
+}
+
+/**
+ * {@link fsyncPath} on the calling thread: for a transaction's commit, where the next step waits for
+ * this one anyway and a round trip through libuv's pool per path only adds latency (issue 13).
+ */
+export function fsyncPathSync(path: string, step: WriteStep): void {
+  faultPoint(step, path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY);
+    fsyncSync(fd);
+  } catch (e) {
+    // Some file systems refuse fsync on folders; the rename is still atomic there.
+    if (step !== "fsync-dir") throw e;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
