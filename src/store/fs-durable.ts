@@ -147,6 +147,21 @@ function syncfs(paths: readonly string[]): Promise<void> {
   });
 }
 
+/** How many staged files {@link Transaction.replaceDir} writes between two {@link startWriteback} calls. */
+export const WRITEBACK_EVERY_FILES = 1024;
+
+/**
+ * Starts the write-back of the dirty data on `dir`'s file system (`sync -f` in the background) and
+ * returns at once, so that a large transaction's {@link syncBatch}, which must come after its last
+ * write, finds most of the data on the disk already instead of writing all of it then (issue 13:
+ * ~0.1–0.25 s for a deploy of 112 MiB on ext4). A hint that guarantees nothing: errors are ignored.
+ * Linux only (undefined elsewhere); the promise settles when the child has exited.
+ */
+export function startWriteback(dir: string): Promise<void> | undefined {
+  if (process.platform !== "linux") return undefined;
+  return syncfs([dir]).catch(() => undefined);
+}
+
 /**
  * Makes `files` and the folder entries in `dirs` durable (every byte written and every name in those
  * folders on the disk), before a transaction's commit point. Up to a few hundred paths: one fsync

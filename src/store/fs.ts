@@ -30,8 +30,10 @@ import {
   fsyncPath,
   fsyncPathSync,
   inParallel,
+  startWriteback,
   syncBatch,
   WRITE_CONCURRENCY,
+  WRITEBACK_EVERY_FILES,
 } from "./fs-durable.js";
 
 export {
@@ -42,6 +44,7 @@ export {
   setFaultPlan,
   syncfsBatchCount,
   WRITE_CONCURRENCY,
+  WRITEBACK_EVERY_FILES,
   type WriteStep,
 } from "./fs-durable.js";
 
@@ -373,6 +376,8 @@ export class Transaction {
   private readonly unsyncedDirs = new Set<string>();
   /** Folders this transaction has made sure exist (each is created once, not once per artifact). */
   private readonly ensuredDirs = new Set<string>();
+  /** Files staged since the last early write-back (see replaceDir). */
+  private stagedSinceWriteback = 0;
 
   /** @param journalDir folder holding journals, normally `$SKILLSYNC_HOME/journal` */
   constructor(private readonly journalDir: string) {
@@ -464,6 +469,14 @@ export class Transaction {
     for (const p of paths) this.unsyncedFiles.push(p);
     for (const d of made) this.unsyncedDirs.add(d);
     this.unsyncedDirs.add(dirname(final));
+    // A large transaction: the disk starts writing what is staged while the rest is staged, so that
+    // the syncfs before the commit point has less left to wait for. (Staging does not yield to the
+    // event loop, so whether an earlier write-back has finished is not known here: one each time.)
+    this.stagedSinceWriteback += files.length;
+    if (this.stagedSinceWriteback >= WRITEBACK_EVERY_FILES) {
+      this.stagedSinceWriteback = 0;
+      startWriteback(dirname(final));
+    }
   }
 
   /** Stages the removal of a file or folder at `final`. */
