@@ -170,17 +170,24 @@ export function startWriteback(dir: string): Promise<void> | undefined {
  * journal commit instead of thousands (issue 13: 3,334 files, ~0.7 s of fsyncs against ~0.3 s). It
  * also flushes other processes' dirty data on those file systems; when `sync` is missing or fails,
  * the per-path fsyncs run instead (and report the error, if there is one, on the file it hit).
+ * @param fileSystemsOf folders that between them lie on every file system holding `files` and `dirs`,
+ *   when the caller knows (a transaction stages everything directly in the folders its marker lists):
+ *   looking up the file systems then takes one `stat` each instead of one per folder of the batch
  * @throws SkillsyncError WRITE_FAILED on an injected fault; Node's errors from fsync otherwise
  */
-export async function syncBatch(files: readonly string[], dirs: readonly string[]): Promise<void> {
+export async function syncBatch(
+  files: readonly string[],
+  dirs: readonly string[],
+  fileSystemsOf?: readonly string[],
+): Promise<void> {
   if (files.length + dirs.length === 0) return;
   if (SYNCFS_REPORTS_ERRORS && files.length + dirs.length >= syncfsMinPaths) {
     faultPoint("fsync", files[0] ?? dirs[0]!);
     const byDevice = new Map<number, string>();
     // The folders to look at: `dirs`, and the folders of the files (a batch of temps alone, as the
     // object store's, has no `dirs`: it took the fsync path every time before).
-    const folders = new Set(dirs);
-    for (const f of files) folders.add(dirname(f));
+    const folders = new Set(fileSystemsOf ?? dirs);
+    if (!fileSystemsOf) for (const f of files) folders.add(dirname(f));
     for (const d of folders) {
       try {
         const dev = statSync(d).dev;

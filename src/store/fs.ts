@@ -530,7 +530,9 @@ export class Transaction {
     faultPoint("journal", jpath);
     this.ensureDirOnce(this.journalDir);
     writeStagedSync(jtmp, { path: basename(jpath), data: Buffer.from(JSON.stringify(journal)), mode: 0o644 });
-    await syncBatch([...this.unsyncedFiles, jtmp], [...this.unsyncedDirs]);
+    // Everything staged sits directly in, or in new folders below, the marker's folders that got a temp.
+    const roots = [this.journalDir, ...[...this.unsyncedDirs].filter((d) => this.tempDirs.has(d))];
+    await syncBatch([...this.unsyncedFiles, jtmp], [...this.unsyncedDirs], roots);
     faultPoint("rename", jpath);
     renameSync(jtmp, jpath);
     fsyncPathSync(this.journalDir, "fsync-dir");

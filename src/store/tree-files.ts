@@ -7,7 +7,12 @@
 import { readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
-import { type FileMode, modeFromPermissions, sortEntries, type TreeFile } from "../core/tree-hash.js";
+import {
+  comparePathsBytewise,
+  type FileMode,
+  modeFromPermissions,
+  type TreeFile,
+} from "../core/tree-hash.js";
 import type { LocationStats } from "./stat-cache.js";
 import type { DiskTree } from "./tree-read.js";
 
@@ -39,13 +44,17 @@ export function lazyTreeFiles(tree: DiskTree, permOf?: (path: string) => number 
  */
 export function lazyFilesFromStats(root: string, stats: LocationStats): TreeFile[] | undefined {
   if (!stats.dirs) return undefined;
-  const entries = sortEntries(
-    [...stats.files].map(([path, e]) => ({ path, mode: modeFromPermissions(e.mode), sha: e.sha })),
-  );
-  return entries.map((e) => {
-    const perm = stats.files.get(e.path)!.mode;
-    return lazyFile(e.path, e.mode, sep === "/" ? `${root}/${e.path}` : join(root, e.path), perm);
-  });
+  const files: TreeFile[] = [];
+  let sorted = true;
+  for (const [path, e] of stats.files) {
+    const prev = files.at(-1);
+    if (prev && comparePathsBytewise(prev.path, path) >= 0) sorted = false;
+    files.push(
+      lazyFile(path, modeFromPermissions(e.mode), sep === "/" ? `${root}/${path}` : join(root, path), e.mode),
+    );
+  }
+  // Rows are written in manifest order, so the sort is normally skipped (one comparison per file).
+  return sorted ? files : files.sort((a, b) => comparePathsBytewise(a.path, b.path));
 }
 
 function lazyFile(path: string, mode: FileMode, abs: string, perm: number | undefined): TreeFile {
