@@ -5,7 +5,15 @@
  * fsync each, or one `syncfs` per file system for a large batch on Linux 5.8+).
  */
 import { execFile } from "node:child_process";
-import { closeSync, constants as fsConstants, promises as fsp, fsyncSync, openSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants as fsConstants,
+  promises as fsp,
+  fsyncSync,
+  openSync,
+  statfsSync,
+  statSync,
+} from "node:fs";
 import { release } from "node:os";
 import { dirname } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
@@ -147,6 +155,9 @@ function syncfs(paths: readonly string[]): Promise<void> {
   });
 }
 
+/** `statfs` types of Linux file systems held in memory only: tmpfs, ramfs. */
+const MEMORY_FILE_SYSTEMS = new Set([0x01021994, 0x858458f6]);
+
 /** How many staged files {@link Transaction.replaceDir} writes between two {@link startWriteback} calls. */
 export const WRITEBACK_EVERY_FILES = 1024;
 
@@ -155,10 +166,16 @@ export const WRITEBACK_EVERY_FILES = 1024;
  * returns at once, so that a large transaction's {@link syncBatch}, which must come after its last
  * write, finds most of the data on the disk already instead of writing all of it then (issue 13:
  * ~0.1–0.25 s for a deploy of 112 MiB on ext4). A hint that guarantees nothing: errors are ignored.
- * Linux only (undefined elsewhere); the promise settles when the child has exited.
+ * Linux only, and not on tmpfs or ramfs, which have no disk to write to (undefined then: nothing
+ * started); the promise settles when the child has exited.
  */
 export function startWriteback(dir: string): Promise<void> | undefined {
   if (process.platform !== "linux") return undefined;
+  try {
+    if (MEMORY_FILE_SYSTEMS.has(statfsSync(dir).type)) return undefined;
+  } catch {
+    return undefined;
+  }
   return syncfs([dir]).catch(() => undefined);
 }
 
