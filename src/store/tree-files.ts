@@ -13,7 +13,7 @@ import {
   modeFromPermissions,
   type TreeFile,
 } from "../core/tree-hash.js";
-import type { LocationStats } from "./stat-cache.js";
+import { type LocationStats, rawStatRow } from "./stat-cache.js";
 import type { DiskTree } from "./tree-read.js";
 
 /** Where the bytes of a lazy file come from, while they have not been read. */
@@ -46,13 +46,18 @@ export function lazyFilesFromStats(root: string, stats: LocationStats): TreeFile
   if (!stats.dirs) return undefined;
   const files: TreeFile[] = [];
   let sorted = true;
-  for (const [path, e] of stats.files) {
+  const add = (path: string, perm: number): void => {
     const prev = files.at(-1);
     if (prev && comparePathsBytewise(prev.path, path) >= 0) sorted = false;
     files.push(
-      lazyFile(path, modeFromPermissions(e.mode), sep === "/" ? `${root}/${path}` : join(root, path), e.mode),
+      lazyFile(path, modeFromPermissions(perm), sep === "/" ? `${root}/${path}` : join(root, path), perm),
     );
-  }
+  };
+  // A row read from the database: its stored tuples (path first, permission bits sixth), without
+  // building the row's map of entries, which nothing else in a deploy needs.
+  const raw = rawStatRow(stats)?.files;
+  if (raw) for (const t of raw) add(t[0], t[5]);
+  else for (const [path, e] of stats.files) add(path, e.mode);
   // Rows are written in manifest order, so the sort is normally skipped (one comparison per file).
   return sorted ? files : files.sort((a, b) => comparePathsBytewise(a.path, b.path));
 }
