@@ -196,6 +196,8 @@ export async function benchDeploy(opts = {}) {
       console.log(
         `  baseline ${BASELINE}: ${b.toFixed(0)} ms (${range(baseMs)}), ratio to cp -r ${(b / c).toFixed(2)}; current / baseline ${(d / b).toFixed(2)}`,
       );
+      const pairs = deployMs.map((x, k) => (x / baseMs[k]).toFixed(2));
+      console.log(`  per run current / baseline: ${pairs.join(" ")}`);
       metrics.push({ name: "baseline build deploy --all", value: b, unit: "ms" });
     }
     for (const r of ratios.slice(1)) console.log(`  ratio ${r.name}: ${r.value.toFixed(2)}`);
