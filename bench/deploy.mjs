@@ -4,7 +4,12 @@
 // SKILL.md `name:` rewritten to match), added once with `skillsync add`. Each timed run deploys into
 // a fresh project folder; the median of `runs` (default 5) runs, interleaved with `cp -r`, is taken.
 // Target: deploy <= 1.5x `cp -r`. Both write to the same file system; deploy fsyncs (crash safety),
-// `cp` does not, so the ratio includes the price of durability.
+// `cp` does not, so the ratio includes the price of durability. No run's folders are deleted before
+// the end: on ext4 (here without a journal) creating inodes right after deleting thousands is slow,
+// which made `cp -r` vary from 0.3 s to 4 s with the order of the runs.
+//
+// SKILLSYNC_BENCH_BASELINE=<dist folder> also deploys with that build (e.g. an older commit built into
+// a scratch folder) in each run, before or after the current one by turns, and prints its numbers.
 //
 // Usage: `node bench/deploy.mjs` (after `npm run build`), or `await benchDeploy()` from bench/run.mjs.
 // SKILLSYNC_BENCH_KEEP=1 keeps the tree (printed) to profile a deploy by hand:
@@ -21,12 +26,15 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(resolve(process.env.SKILLSYNC_TEST_DIST || join(REPO, "dist")), "cli", "main.js");
+const BASELINE = process.env.SKILLSYNC_BENCH_BASELINE
+  ? join(resolve(process.env.SKILLSYNC_BENCH_BASELINE), "cli", "main.js")
+  : undefined;
 const FIXTURES = resolve(process.env.SKILLSYNC_FIXTURES || join(REPO, "..", "shared", "fixtures", "skills"));
 
 function median(xs) {
@@ -116,20 +124,31 @@ export async function benchDeploy(opts = {}) {
     if (added !== count) throw new Error(`added ${added} skills, expected ${count}`);
     const files = Number(run("sh", ["-c", `find '${skillsDir}' -type f | wc -l`], {}).stdout.trim());
     const kb = Number(run("du", ["-sk", skillsDir], {}).stdout.split("\t")[0]);
-    console.log(`  ${count} skills, ${files} files, ${(kb / 1024).toFixed(1)} MiB`);
+    const load = () => loadavg()[0].toFixed(2);
+    console.log(`  ${count} skills, ${files} files, ${(kb / 1024).toFixed(1)} MiB; load average ${load()}`);
     const deployMs = [];
+    const baseMs = [];
     const cpMs = [];
     const fsyncMs = [];
     const syncfsMs = [];
-    for (let i = -1; i < runs; i++) {
-      const project = join(root, `p${i + 1}`);
+    /** Deploys every skill with the build `bin` into the new project folder `name`; the run's time. */
+    const deploy = (bin, name) => {
+      const project = join(root, name);
       mkdirSync(project);
-      const d = run(process.execPath, [BIN, "deploy", "--all", "--project", project, "--yes"], {
+      const r = run(process.execPath, [bin, "deploy", "--all", "--project", project, "--yes"], {
         env,
         cwd: project,
       });
       const deployed = readdirSync(join(project, ".claude", "skills")).length;
       if (deployed !== count) throw new Error(`deployed ${deployed} skills, expected ${count}`);
+      return r;
+    };
+    for (let i = -1; i < runs; i++) {
+      // With a baseline, the two builds take turns going first (the later one finds the disk busier).
+      const baseFirst = BASELINE && i % 2 !== 0;
+      const b0 = baseFirst ? deploy(BASELINE, `b${i + 1}`) : undefined;
+      const d = deploy(BIN, `p${i + 1}`);
+      const b = baseFirst ? b0 : BASELINE ? deploy(BASELINE, `b${i + 1}`) : undefined;
       const target = join(root, `c${i + 1}`);
       mkdirSync(join(target, ".claude"), { recursive: true });
       const c = run("cp", ["-r", skillsDir, join(target, ".claude", "skills")], {});
@@ -143,15 +162,13 @@ export async function benchDeploy(opts = {}) {
       mkdirSync(join(target2, ".claude"), { recursive: true });
       const c2 = run("cp", ["-r", skillsDir, join(target2, ".claude", "skills")], {});
       const s = run("sync", ["-f", target2], {});
-      rmSync(target2, { recursive: true, force: true });
       if (i >= 0) {
         deployMs.push(d.ms);
+        if (b) baseMs.push(b.ms);
         cpMs.push(c.ms);
         fsyncMs.push(c.ms + f);
         syncfsMs.push(c2.ms + s.ms);
       }
-      rmSync(project, { recursive: true, force: true });
-      rmSync(target, { recursive: true, force: true });
     }
     const d = median(deployMs);
     const c = median(cpMs);
@@ -168,11 +185,21 @@ export async function benchDeploy(opts = {}) {
     ];
     const range = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
     const paired = deployMs.map((x, k) => x / cpMs[k]);
+    console.log(`  load average at the end ${load()}`);
     for (const m of metrics) console.log(`  ${m.name}: ${m.value.toFixed(0)} ms (median of ${runs})`);
     console.log(
       `  ranges: deploy ${range(deployMs)} ms, cp -r ${range(cpMs)} ms; per-run deploy / cp -r ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}`,
     );
     console.log(`  ratio deploy / cp -r: ${(d / c).toFixed(2)} (target <= 1.5)`);
+    if (BASELINE) {
+      const b = median(baseMs);
+      console.log(
+        `  baseline ${BASELINE}: ${b.toFixed(0)} ms (${range(baseMs)}), ratio to cp -r ${(b / c).toFixed(2)}; current / baseline ${(d / b).toFixed(2)}`,
+      );
+      const pairs = deployMs.map((x, k) => (x / baseMs[k]).toFixed(2));
+      console.log(`  per run current / baseline: ${pairs.join(" ")}`);
+      metrics.push({ name: "baseline build deploy --all", value: b, unit: "ms" });
+    }
     for (const r of ratios.slice(1)) console.log(`  ratio ${r.name}: ${r.value.toFixed(2)}`);
     return { name: "deploy", metrics, ratios };
   } finally {

@@ -20,6 +20,7 @@ import {
   sweepTemps,
   syncfsBatchCount,
   Transaction,
+  WRITEBACK_EVERY_FILES,
   writeFileAtomic,
   writeFilesIfAbsent,
 } from "./fs.js";
@@ -176,6 +177,29 @@ describe("Transaction.replaceDir with files to copy (deploy: the kernel copies t
     await tx.abort();
     expect(readFileSync(join(w, "skill", "SKILL.md"), "utf8")).toBe("S0");
     expect(listAll(w).filter((n) => n.includes(".skillsync-tmp-"))).toEqual([]);
+  });
+});
+
+describe("Transaction with early write-backs (more than WRITEBACK_EVERY_FILES staged files)", () => {
+  it("commits every file of a transaction that starts write-backs while it stages", async () => {
+    const w = join(dir, "w");
+    const tx = new Transaction(join(w, "journal"));
+    const n = WRITEBACK_EVERY_FILES + 10;
+    // Several folders, so that a write-back starts between two of them.
+    for (let k = 0; k < 4; k++)
+      await tx.replaceDir(
+        join(w, "skills", `s${k}`),
+        Array.from({ length: Math.ceil(n / 4) }, (_, i) => ({
+          path: `f${i}.txt`,
+          data: Buffer.from(`${k}/${i}`),
+          mode: 0o644,
+        })),
+      );
+    await tx.commit();
+    expect(readdirSync(join(w, "skills", "s3")).length).toBe(Math.ceil(n / 4));
+    expect(readFileSync(join(w, "skills", "s2", "f7.txt"), "utf8")).toBe("2/7");
+    expect(listAll(w).filter((x) => x.includes(".skillsync-tmp-"))).toEqual([]);
+    expect(readdirSync(join(w, "journal"))).toEqual([]);
   });
 });
 

@@ -5,7 +5,15 @@
  * fsync each, or one `syncfs` per file system for a large batch on Linux 5.8+).
  */
 import { execFile } from "node:child_process";
-import { constants as fsConstants, promises as fsp, statSync } from "node:fs";
+import {
+  closeSync,
+  constants as fsConstants,
+  promises as fsp,
+  fsyncSync,
+  openSync,
+  statfsSync,
+  statSync,
+} from "node:fs";
 import { release } from "node:os";
 import { dirname } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
@@ -95,6 +103,24 @@ export async function fsyncPath(path: string, step: WriteStep): Promise<void> {
 }
 
 /**
+ * {@link fsyncPath} on the calling thread: for a transaction's commit, where the next step waits for
+ * this one anyway and a round trip through libuv's pool per path only adds latency (issue 13).
+ */
+export function fsyncPathSync(path: string, step: WriteStep): void {
+  faultPoint(step, path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY);
+    fsyncSync(fd);
+  } catch (e) {
+    // Some file systems refuse fsync on folders; the rename is still atomic there.
+    if (step !== "fsync-dir") throw e;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
  * Batches of at least this many files and folders are made durable with one `syncfs` per file system
  * (Linux) instead of one fsync each. Set by {@link setBatchSyncThreshold} (tests).
  */
@@ -129,6 +155,30 @@ function syncfs(paths: readonly string[]): Promise<void> {
   });
 }
 
+/** `statfs` types of Linux file systems held in memory only: tmpfs, ramfs. */
+const MEMORY_FILE_SYSTEMS = new Set([0x01021994, 0x858458f6]);
+
+/** How many staged files {@link Transaction.replaceDir} writes between two {@link startWriteback} calls. */
+export const WRITEBACK_EVERY_FILES = 1024;
+
+/**
+ * Starts the write-back of the dirty data on `dir`'s file system (`sync -f` in the background) and
+ * returns at once, so that a large transaction's {@link syncBatch}, which must come after its last
+ * write, finds most of the data on the disk already instead of writing all of it then (issue 13:
+ * ~0.1–0.25 s for a deploy of 112 MiB on ext4). A hint that guarantees nothing: errors are ignored.
+ * Linux only, and not on tmpfs or ramfs, which have no disk to write to (undefined then: nothing
+ * started); the promise settles when the child has exited.
+ */
+export function startWriteback(dir: string): Promise<void> | undefined {
+  if (process.platform !== "linux") return undefined;
+  try {
+    if (MEMORY_FILE_SYSTEMS.has(statfsSync(dir).type)) return undefined;
+  } catch {
+    return undefined;
+  }
+  return syncfs([dir]).catch(() => undefined);
+}
+
 /**
  * Makes `files` and the folder entries in `dirs` durable (every byte written and every name in those
  * folders on the disk), before a transaction's commit point. Up to a few hundred paths: one fsync
@@ -137,17 +187,24 @@ function syncfs(paths: readonly string[]): Promise<void> {
  * journal commit instead of thousands (issue 13: 3,334 files, ~0.7 s of fsyncs against ~0.3 s). It
  * also flushes other processes' dirty data on those file systems; when `sync` is missing or fails,
  * the per-path fsyncs run instead (and report the error, if there is one, on the file it hit).
+ * @param fileSystemsOf folders that between them lie on every file system holding `files` and `dirs`,
+ *   when the caller knows (a transaction stages everything directly in the folders its marker lists):
+ *   looking up the file systems then takes one `stat` each instead of one per folder of the batch
  * @throws SkillsyncError WRITE_FAILED on an injected fault; Node's errors from fsync otherwise
  */
-export async function syncBatch(files: readonly string[], dirs: readonly string[]): Promise<void> {
+export async function syncBatch(
+  files: readonly string[],
+  dirs: readonly string[],
+  fileSystemsOf?: readonly string[],
+): Promise<void> {
   if (files.length + dirs.length === 0) return;
   if (SYNCFS_REPORTS_ERRORS && files.length + dirs.length >= syncfsMinPaths) {
     faultPoint("fsync", files[0] ?? dirs[0]!);
     const byDevice = new Map<number, string>();
     // The folders to look at: `dirs`, and the folders of the files (a batch of temps alone, as the
     // object store's, has no `dirs`: it took the fsync path every time before).
-    const folders = new Set(dirs);
-    for (const f of files) folders.add(dirname(f));
+    const folders = new Set(fileSystemsOf ?? dirs);
+    if (!fileSystemsOf) for (const f of files) folders.add(dirname(f));
     for (const d of folders) {
       try {
         const dev = statSync(d).dev;

@@ -16,13 +16,25 @@ import {
   fchmodSync,
   constants as fsConstants,
   promises as fsp,
+  lstatSync,
   mkdirSync,
   openSync,
+  renameSync,
+  rmSync,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
-import { faultPoint, fsyncPath, inParallel, syncBatch, WRITE_CONCURRENCY } from "./fs-durable.js";
+import {
+  faultPoint,
+  fsyncPath,
+  fsyncPathSync,
+  inParallel,
+  startWriteback,
+  syncBatch,
+  WRITE_CONCURRENCY,
+  WRITEBACK_EVERY_FILES,
+} from "./fs-durable.js";
 
 export {
   type FaultPlan,
@@ -32,6 +44,7 @@ export {
   setFaultPlan,
   syncfsBatchCount,
   WRITE_CONCURRENCY,
+  WRITEBACK_EVERY_FILES,
   type WriteStep,
 } from "./fs-durable.js";
 
@@ -274,6 +287,21 @@ export async function removePath(path: string): Promise<void> {
   await fsp.rm(path, { recursive: true, force: true });
 }
 
+/** {@link removePath} on the calling thread (a transaction's commit). */
+function removePathSync(path: string): void {
+  faultPoint("remove", path);
+  rmSync(path, { recursive: true, force: true });
+}
+
+/** {@link exists} on the calling thread. */
+function existsNow(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** Sets permission bits on an existing file (e.g. `0o600` for a secret). */
 export async function setMode(path: string, mode: number): Promise<void> {
   await fsp.chmod(path, mode);
@@ -346,6 +374,10 @@ export class Transaction {
   /** Staged temp files and the folders holding them, not yet fsynced: {@link Transaction.commit} does it in one batch. */
   private readonly unsyncedFiles: string[] = [];
   private readonly unsyncedDirs = new Set<string>();
+  /** Folders this transaction has made sure exist (each is created once, not once per artifact). */
+  private readonly ensuredDirs = new Set<string>();
+  /** Files staged since the last early write-back (see replaceDir). */
+  private stagedSinceWriteback = 0;
 
   /** @param journalDir folder holding journals, normally `$SKILLSYNC_HOME/journal` */
   constructor(private readonly journalDir: string) {
@@ -359,17 +391,46 @@ export class Transaction {
   private async noteTempDir(dir: string): Promise<void> {
     if (this.tempDirs.has(dir)) return;
     this.tempDirs.add(dir);
+    await this.writeMarker();
+  }
+
+  /**
+   * Writes the marker (fsynced, atomic). It always lists the journal folder too, where
+   * {@link Transaction.commit} stages the journal as a temp before its commit point.
+   */
+  private async writeMarker(): Promise<void> {
+    this.tempDirs.add(this.journalDir);
     await writeFileAtomic(join(this.journalDir, `${this.id}.pending`), JSON.stringify([...this.tempDirs]));
   }
 
-  private async finish(): Promise<void> {
+  /**
+   * Records up front the folders this transaction will stage temps in, in one marker write, where
+   * staging in each new folder would rewrite and fsync the marker once more (issue 13: a deploy stages
+   * in the agent's skills folder and then beside the deployment record). Optional: a folder not named
+   * here is still recorded before its first temp; naming one that gets no temp costs nothing at recovery.
+   */
+  async expectTempDirs(dirs: Iterable<string>): Promise<void> {
+    const before = this.tempDirs.size;
+    for (const d of dirs) this.tempDirs.add(d);
+    if (this.tempDirs.size > before) await this.writeMarker();
+  }
+
+  /** Creates `dir` and its parents unless this transaction has already done so. */
+  private ensureDirOnce(dir: string): void {
+    if (this.ensuredDirs.has(dir)) return;
+    faultPoint("mkdir", dir);
+    mkdirSync(dir, { recursive: true });
+    this.ensuredDirs.add(dir);
+  }
+
+  private finish(): void {
     liveTags.delete(this.id);
-    if (this.tempDirs.size > 0) await fsp.rm(join(this.journalDir, `${this.id}.pending`), { force: true });
+    if (this.tempDirs.size > 0) rmSync(join(this.journalDir, `${this.id}.pending`), { force: true });
   }
 
   /** Stages a whole-file write of `final`. */
   async stageFile(final: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
-    await ensureDir(dirname(final));
+    this.ensureDirOnce(dirname(final));
     await this.noteTempDir(dirname(final));
     const tmp = tempNameFor(final, this.id);
     this.ops.push({ op: "file", tmp, final });
@@ -383,7 +444,7 @@ export class Transaction {
    * The new folder is built beside it and swapped in at commit.
    */
   async replaceDir(final: string, files: readonly FileToWrite[]): Promise<void> {
-    await ensureDir(dirname(final));
+    this.ensureDirOnce(dirname(final));
     await this.noteTempDir(dirname(final));
     const staged = tempNameFor(final, `${this.id}-new`);
     const old = tempNameFor(final, `${this.id}-old`);
@@ -408,6 +469,14 @@ export class Transaction {
     for (const p of paths) this.unsyncedFiles.push(p);
     for (const d of made) this.unsyncedDirs.add(d);
     this.unsyncedDirs.add(dirname(final));
+    // A large transaction: the disk starts writing what is staged while the rest is staged, so that
+    // the syncfs before the commit point has less left to wait for. (Staging does not yield to the
+    // event loop, so whether an earlier write-back has finished is not known here: one each time.)
+    this.stagedSinceWriteback += files.length;
+    if (this.stagedSinceWriteback >= WRITEBACK_EVERY_FILES) {
+      this.stagedSinceWriteback = 0;
+      startWriteback(dirname(final));
+    }
   }
 
   /** Stages the removal of a file or folder at `final`. */
@@ -422,7 +491,7 @@ export class Transaction {
    * {@link Transaction.replaceDir}: the link is made beside it and renamed over at the commit point.
    */
   async stageSymlink(final: string, target: string): Promise<void> {
-    await ensureDir(dirname(final));
+    this.ensureDirOnce(dirname(final));
     await this.noteTempDir(dirname(final));
     const staged = tempNameFor(final, `${this.id}-new`);
     const old = tempNameFor(final, `${this.id}-old`);
@@ -445,21 +514,34 @@ export class Transaction {
     if (this.done) throw new SkillsyncError("INTERNAL", "transaction committed twice");
     this.done = true;
     if (this.ops.length === 0) {
-      await this.finish();
+      this.finish();
       return;
     }
     // Every staged byte and directory entry reaches the disk before the commit point, in one batch
-    // per transaction (syncBatch: fsyncs in flight together, or one syncfs for a large batch). A
-    // crash before the journal exists leaves only temps, which recovery removes; after it, every
-    // temp is durable.
-    await syncBatch(this.unsyncedFiles, [...this.unsyncedDirs]);
+    // per transaction (syncBatch: fsyncs in flight together, or one syncfs for a large batch). The
+    // journal is staged as a temp (in a folder the marker lists) and made durable in the same batch;
+    // renaming it into place, then fsyncing its folder, is the commit point. A crash before that
+    // leaves only temps, which recovery removes; after it, every temp is durable and recovery rolls
+    // the journal forward.
     const journal: Journal = { version: 1, id: this.id, ops: this.ops };
     const jpath = join(this.journalDir, `${this.id}.json`);
+    const jtmp = tempNameFor(jpath, this.id);
+    await this.noteTempDir(this.journalDir);
     faultPoint("journal", jpath);
-    await writeFileAtomic(jpath, JSON.stringify(journal));
-    await applyJournal(journal);
-    await removePath(jpath);
-    await this.finish();
+    this.ensureDirOnce(this.journalDir);
+    writeStagedSync(jtmp, { path: basename(jpath), data: Buffer.from(JSON.stringify(journal)), mode: 0o644 });
+    // Everything staged sits directly in, or in new folders below, the marker's folders that got a temp.
+    const roots = [this.journalDir, ...[...this.unsyncedDirs].filter((d) => this.tempDirs.has(d))];
+    await syncBatch([...this.unsyncedFiles, jtmp], [...this.unsyncedDirs], roots);
+    faultPoint("rename", jpath);
+    renameSync(jtmp, jpath);
+    fsyncPathSync(this.journalDir, "fsync-dir");
+    // The commit phase runs on this thread, call after call: each step waits for the one before
+    // anyway, and a deploy renames a few hundred folders (issue 13: one pool round trip per lstat and
+    // rename made it ~0.1 s of waiting).
+    applyJournal(journal);
+    removePathSync(jpath);
+    this.finish();
   }
 
   /** Discards every staged temp; nothing at a final path changes. Safe to call after a failed step. */
@@ -473,36 +555,39 @@ export class Transaction {
       if (op.op === "file") await fsp.rm(op.tmp, { force: true });
       if (op.op === "dir") await fsp.rm(op.staged, { recursive: true, force: true });
     }
-    await this.finish();
+    this.finish();
   }
 }
 
-/** Applies a committed journal; idempotent, so a crash at any point can be recovered by rerunning it. */
-async function applyJournal(j: Journal): Promise<void> {
+/**
+ * Applies a committed journal; idempotent, so a crash at any point can be recovered by rerunning it.
+ * Synchronous: see {@link Transaction.commit}.
+ */
+function applyJournal(j: Journal): void {
   const dirsToSync = new Set<string>();
   for (const op of j.ops) {
     if (op.op === "file") {
-      if (await exists(op.tmp)) {
+      if (existsNow(op.tmp)) {
         faultPoint("rename", op.final);
-        await fsp.rename(op.tmp, op.final);
+        renameSync(op.tmp, op.final);
       }
     } else if (op.op === "dir") {
-      if (await exists(op.staged)) {
-        if ((await exists(op.final)) && !(await exists(op.old))) {
+      if (existsNow(op.staged)) {
+        if (existsNow(op.final) && !existsNow(op.old)) {
           faultPoint("rename", op.final);
-          await fsp.rename(op.final, op.old);
+          renameSync(op.final, op.old);
         }
         faultPoint("rename", op.staged);
-        await fsp.rename(op.staged, op.final);
+        renameSync(op.staged, op.final);
       }
-    } else if (await exists(op.final)) {
+    } else if (existsNow(op.final)) {
       faultPoint("rename", op.final);
-      await fsp.rename(op.final, op.old);
+      renameSync(op.final, op.old);
     }
     dirsToSync.add(dirname(op.final));
   }
-  for (const op of j.ops) if (op.op !== "file") await removePath(op.old);
-  for (const d of dirsToSync) if (await exists(d)) await fsyncPath(d, "fsync-dir");
+  for (const op of j.ops) if (op.op !== "file") removePathSync(op.old);
+  for (const d of dirsToSync) if (existsNow(d)) fsyncPathSync(d, "fsync-dir");
 }
 
 /**
@@ -541,8 +626,8 @@ export async function recoverTransactions(journalDir: string): Promise<number> {
         j = undefined; // unreadable: leave it for a human
       }
       if (j?.version !== 1 || !Array.isArray(j.ops)) continue;
-      await applyJournal(j);
-      await removePath(jpath);
+      applyJournal(j);
+      removePathSync(jpath);
     }
     let dirs: string[] = [];
     try {

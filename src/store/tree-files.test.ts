@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { decodeStatRow } from "./stat-cache.js";
 import { copySource, lazyFilesFromStats, lazyTreeFiles } from "./tree-files.js";
 import { readTree } from "./tree-read.js";
 
@@ -67,5 +68,20 @@ describe("lazyTreeFiles", () => {
     expect(Buffer.from(files[0]!.data).toString()).toBe("one");
     // A row without folder stats (the artifact held a symlink) cannot stand for the tree.
     expect(lazyFilesFromStats(dir, { files: row.files, writtenAtMs: 5000 })).toBeUndefined();
+    // The same row as read from the database (its stored tuples are used, not its map of entries).
+    const stored = decodeStatRow({
+      location: dir,
+      written_at_ms: 5000,
+      files: JSON.stringify([
+        ["b.txt", 3, 1, 1, 1, 0o100755, shaOf("b.txt")],
+        ["SKILL.md", 3, 1, 1, 1, 0o100644, shaOf("SKILL.md")],
+      ]),
+      tree: null,
+      max_mtime_ms: 1,
+      dirs: JSON.stringify([["", 1, 1, 1]]),
+    });
+    const fromDb = lazyFilesFromStats(dir, stored)!;
+    expect(fromDb.map((f) => [f.path, f.mode])).toEqual(files.map((f) => [f.path, f.mode]));
+    expect(copySource(fromDb[1]!)).toEqual({ path: join(dir, "b.txt"), perm: 0o100755 });
   });
 });

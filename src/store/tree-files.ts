@@ -7,8 +7,13 @@
 import { readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
-import { type FileMode, modeFromPermissions, sortEntries, type TreeFile } from "../core/tree-hash.js";
-import type { LocationStats } from "./stat-cache.js";
+import {
+  comparePathsBytewise,
+  type FileMode,
+  modeFromPermissions,
+  type TreeFile,
+} from "../core/tree-hash.js";
+import { type LocationStats, rawStatRow } from "./stat-cache.js";
 import type { DiskTree } from "./tree-read.js";
 
 /** Where the bytes of a lazy file come from, while they have not been read. */
@@ -39,13 +44,22 @@ export function lazyTreeFiles(tree: DiskTree, permOf?: (path: string) => number 
  */
 export function lazyFilesFromStats(root: string, stats: LocationStats): TreeFile[] | undefined {
   if (!stats.dirs) return undefined;
-  const entries = sortEntries(
-    [...stats.files].map(([path, e]) => ({ path, mode: modeFromPermissions(e.mode), sha: e.sha })),
-  );
-  return entries.map((e) => {
-    const perm = stats.files.get(e.path)!.mode;
-    return lazyFile(e.path, e.mode, sep === "/" ? `${root}/${e.path}` : join(root, e.path), perm);
-  });
+  const files: TreeFile[] = [];
+  let sorted = true;
+  const add = (path: string, perm: number): void => {
+    const prev = files.at(-1);
+    if (prev && comparePathsBytewise(prev.path, path) >= 0) sorted = false;
+    files.push(
+      lazyFile(path, modeFromPermissions(perm), sep === "/" ? `${root}/${path}` : join(root, path), perm),
+    );
+  };
+  // A row read from the database: its stored tuples (path first, permission bits sixth), without
+  // building the row's map of entries, which nothing else in a deploy needs.
+  const raw = rawStatRow(stats)?.files;
+  if (raw) for (const t of raw) add(t[0], t[5]);
+  else for (const [path, e] of stats.files) add(path, e.mode);
+  // Rows are written in manifest order, so the sort is normally skipped (one comparison per file).
+  return sorted ? files : files.sort((a, b) => comparePathsBytewise(a.path, b.path));
 }
 
 function lazyFile(path: string, mode: FileMode, abs: string, perm: number | undefined): TreeFile {

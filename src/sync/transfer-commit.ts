@@ -62,6 +62,12 @@ export async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
   // blobs, issue 13).
   const toStore: TreeFile[][] = [];
   try {
+    // Where the artifacts and the record will be staged, in the transaction's marker with one write
+    // (staging in each new folder would otherwise write and fsync it again).
+    const projectDirs = x.steps
+      .filter((s) => s.toProject !== undefined)
+      .map((s) => dirname(locate(project, layout, s.kind, s.name).path));
+    if (projectDirs.length > 0) await tx.expectTempDirs([...new Set(projectDirs), dirname(x.run.recordPath)]);
     for (const s of x.steps) {
       const pLoc = locate(project, layout, s.kind, s.name);
       const cLoc = locate(ws.collectionDir, ws.layout, s.kind, s.name);
