@@ -73,12 +73,13 @@ describe("lazyTreeFiles", () => {
       location: dir,
       written_at_ms: 5000,
       files: JSON.stringify([
-        ["b.txt", 3, 1, 1, 1, 0o100755, shaOf("b.txt")],
-        ["SKILL.md", 3, 1, 1, 1, 0o100644, shaOf("SKILL.md")],
+        ["b.txt", 3, 1, 1, 1, 0o100755],
+        ["SKILL.md", 3, 1, 1, 1, 0o100644],
       ]),
       tree: null,
       max_mtime_ms: 1,
       dirs: JSON.stringify([["", 1, 1, 1]]),
+      shas: JSON.stringify([shaOf("b.txt"), shaOf("SKILL.md")]),
     });
     const fromDb = lazyFilesFromStats(dir, stored)!;
     expect(fromDb.map((f) => [f.path, f.mode])).toEqual(files.map((f) => [f.path, f.mode]));
