@@ -1,12 +1,13 @@
 /**
  * The lstat-only check of unchanged folder artifacts (stat-check.ts `folderUnchanged`), shared with
  * one worker thread: a status over two trees spends most of its time in `lstat` calls, which two
- * threads can make side by side. The calling thread reads the stat-cache rows, starts checking them
- * at once and hands the same rows to a worker that joins in as soon as it has booted; each row is
- * claimed by exactly one thread (`Atomics.add` on a shared counter). The worker loads nothing but
- * `node:fs` (no SQLite, no npm package), so it helps within ~30 ms; the caller never waits for it to
- * boot, only for the rows it claimed. A worker that fails to start or dies leaves its unfinished rows
- * to the caller, so the answer never depends on threads being available.
+ * threads can make side by side. The calling thread lists the rows to check (location and tree hash
+ * only), starts checking them at once and hands the list to a worker that joins in as soon as it has
+ * booted (verify-thread.ts starts it early); each row is claimed by exactly one thread (`Atomics.add`
+ * on a shared counter) and read by that thread from its own read-only connection, and is checked only
+ * if its tree hash is still the listed one. The worker loads only better-sqlite3 and stat-check.ts;
+ * the caller never waits for it to boot, only for the rows it claimed. A worker that fails to start or
+ * dies leaves its unfinished rows to the caller, so the answer never depends on threads being available.
  */
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";

@@ -1,7 +1,7 @@
 /**
  * The lstat-only check of a folder artifact against its stat-cache row, with nothing but `node:fs`
- * behind it: the status's worker thread (verify-worker.ts) loads this module alone, so it starts
- * without SQLite, the tree reader or any npm package.
+ * (and a connection handed in) behind it: the status's worker thread (verify-worker.ts) loads this
+ * module and better-sqlite3 alone, without the tree reader or the CLI's bundle.
  *
  * Racy-timestamp rule (from git, Documentation/technical/racy-git.txt): a file or folder whose mtime
  * is not older than the second in which its stats were recorded may have changed again within that
