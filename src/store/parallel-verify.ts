@@ -121,7 +121,11 @@ export async function verifyUnchangedFolders(
   const { locations: rows, trees } = listRows(db, jobs);
   worker?.postMessage({ claims, dbPath: db.name, locations: rows, trees } satisfies VerifyWorkerJob);
   const row = rowReader(db, rows, trees);
-  let byCaller = threads === "worker" && worker ? 0 : checkClaimedRows(rows.length, claims, false, row);
+  // One read transaction for all the rows this thread reads (not one lock round per row).
+  let byCaller =
+    threads === "worker" && worker
+      ? 0
+      : db.transaction(() => checkClaimedRows(rows.length, claims, false, row))();
   if (worker && rows.some((_, i) => claims.state[i]! < ROW.unchanged)) await end;
   // Rows the worker claimed but did not finish (it failed or died), or never got to: check them here.
   for (let i = 0; i < rows.length; i++) {

@@ -18,7 +18,9 @@ export interface VerifyWorkerJob {
 parentPort!.once("message", ({ claims, dbPath, locations, trees }: VerifyWorkerJob) => {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
-    checkClaimedRows(locations.length, claims, true, rowReader(db, locations, trees));
+    const row = rowReader(db, locations, trees);
+    // One read transaction for all the rows this thread reads (not one lock round per row).
+    db.transaction(() => checkClaimedRows(locations.length, claims, true, row))();
   } finally {
     db.close();
   }
