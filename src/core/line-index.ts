@@ -26,17 +26,21 @@ export interface LineIndex {
   cls: Int32Array;
 }
 
-/** Line offsets of `text`: n + 1 entries, the last one `text.length`. */
+/** Line offsets of `text`: n + 1 entries, the last one `text.length`. One pass (`indexOf` per line). */
 function lineStarts(text: string): Int32Array {
-  let n = 0;
-  for (let p = text.indexOf("\n"); p !== -1; p = text.indexOf("\n", p + 1)) n++;
-  const unterminated = text.length > 0 && text.charCodeAt(text.length - 1) !== 10;
-  if (unterminated) n++;
-  const starts = new Int32Array(n + 1);
+  // Lines of ~40 characters or more are the norm; the buffer grows when they are shorter.
+  let starts = new Int32Array(Math.max(16, (text.length >> 5) + 2));
   let k = 1;
-  for (let p = text.indexOf("\n"); p !== -1; p = text.indexOf("\n", p + 1)) starts[k++] = p + 1;
-  starts[n] = text.length;
-  return starts;
+  for (let p = text.indexOf("\n"); p !== -1; p = text.indexOf("\n", p + 1)) {
+    if (k + 1 >= starts.length) {
+      const bigger = new Int32Array(starts.length * 2);
+      bigger.set(starts);
+      starts = bigger;
+    }
+    starts[k++] = p + 1;
+  }
+  if (text.length > 0 && text.charCodeAt(text.length - 1) !== 10) starts[k++] = text.length;
+  return starts.slice(0, k);
 }
 
 /**
