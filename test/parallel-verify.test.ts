@@ -57,7 +57,7 @@ describe("lstat-only check shared with a worker thread (the built worker)", () =
       jobs[1]!.locations[0]!,
     ];
     const runs: Record<string, Map<string, string>> = {};
-    const reports: Record<string, { rows: number; byWorker: number }> = {};
+    const reports: Record<string, { rows: number; byWorker: number; workerStopped: Promise<void> }> = {};
     for (const threads of ["caller", "worker", "auto"] as const)
       runs[threads] = await pv.verifyUnchangedFolders(db, jobs, {
         threads,
@@ -65,9 +65,11 @@ describe("lstat-only check shared with a worker thread (the built worker)", () =
           reports[threads] = r;
         },
       });
-    expect(reports.caller).toEqual({ rows: 2 * n, byWorker: 0 });
+    // No thread is left reading the database once each call's worker has stopped.
+    await Promise.all(Object.values(reports).map((r) => r.workerStopped));
+    expect(reports.caller).toMatchObject({ rows: 2 * n, byWorker: 0 });
     // With the caller standing aside, the worker checked every row.
-    expect(reports.worker).toEqual({ rows: 2 * n, byWorker: 2 * n });
+    expect(reports.worker).toMatchObject({ rows: 2 * n, byWorker: 2 * n });
     expect(reports.auto!.rows).toBe(2 * n);
     for (const r of Object.values(runs)) {
       expect(r.size).toBe(2 * n - changed.length);

@@ -1,22 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { prng } from "../../test/helpers/prng.js";
 import { indexLines, lineText } from "./line-index.js";
 
 /** Every line of every indexed text, with its class. */
 function classed(texts: string[]): { line: string; cls: number }[] {
   const { files } = indexLines(texts);
   return files.flatMap((f) => Array.from(f.cls, (cls, i) => ({ line: lineText(f, i, 1), cls })));
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("indexLines", () => {
@@ -32,7 +21,7 @@ describe("indexLines", () => {
   });
 
   it("keeps that rule for sides that are the base with lines inserted, removed, changed and repeated", () => {
-    const r = rng(7);
+    const r = prng(7);
     const words = ["alpha", "beta", "", "## Section", "- item", "gamma delta"];
     for (let round = 0; round < 20; round++) {
       const base = Array.from({ length: 200 }, () => words[Math.floor(r() * words.length)]!);

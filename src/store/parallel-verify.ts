@@ -36,6 +36,8 @@ export type VerifyThreads = "auto" | "caller" | "worker";
 export interface VerifyReport {
   rows: number;
   byWorker: number;
+  /** Resolves once the worker thread (if one was used) has stopped; nobody needs to wait for it. */
+  workerStopped: Promise<void>;
 }
 
 /**
@@ -136,6 +138,9 @@ export async function verifyUnchangedFolders(
   const result = new Map<string, string>();
   for (let i = 0; i < rows.length; i++)
     if (claims.state[i] === ROW.unchanged) result.set(rows[i]!, trees[i]!);
-  opts.onReport?.({ rows: rows.length, byWorker: rows.length - byCaller });
+  // Nothing is left for the worker: stop it rather than let it open the database after the caller is
+  // done (a long-running caller, or one that removes the folder next, must not race a late reader).
+  const stoppedWorker = worker ? worker.terminate().then(() => undefined) : Promise.resolve();
+  opts.onReport?.({ rows: rows.length, byWorker: rows.length - byCaller, workerStopped: stoppedWorker });
   return result;
 }

@@ -16,6 +16,11 @@ export interface VerifyWorkerJob {
 }
 
 parentPort!.once("message", ({ claims, dbPath, locations, trees }: VerifyWorkerJob) => {
+  // The caller may have checked every row while this thread booted: then the database is not opened.
+  if (Atomics.load(claims.next, 0) >= locations.length) {
+    parentPort!.postMessage("done");
+    return;
+  }
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
     const row = rowReader(db, locations, trees);
