@@ -43,12 +43,25 @@ function lineStarts(text: string): Int32Array {
   return starts.slice(0, k);
 }
 
+/** The UTF-16 code units of `text` (what {@link indexLines} compares when it is given no bytes). */
+function codeUnits(text: string): Uint16Array {
+  const u = new Uint16Array(text.length);
+  for (let p = 0; p < text.length; p++) u[p] = text.charCodeAt(p);
+  return u;
+}
+
 /**
  * Indexes `texts` together.
+ * @param units the code units lines are hashed and compared by, one array per text with the same
+ *   offsets: a Latin-1 text's bytes (what {@link ./merge.ts} `mergeBytes` has; typed-array reads are
+ *   cheaper than `charCodeAt`), by default each text's UTF-16 code units
  * @returns one {@link LineIndex} per text, in order, and the number of distinct classes (class ids
  *   are `0 … nclass - 1`, numbered in order of first appearance)
  */
-export function indexLines(texts: readonly string[]): { files: LineIndex[]; nclass: number } {
+export function indexLines(
+  texts: readonly string[],
+  units: readonly Uint8Array[] | readonly Uint16Array[] = texts.map(codeUnits),
+): { files: LineIndex[]; nclass: number } {
   const all = texts.map(lineStarts);
   let total = 0;
   for (const s of all) total += s.length - 1;
@@ -64,12 +77,13 @@ export function indexLines(texts: readonly string[]): { files: LineIndex[]; ncla
   /** Line number of each class's first line when that line is in the first text, else -1. */
   const clsLine = new Int32Array(total);
   let nclass = 0;
-  const first = texts[0] as string;
+  const first = units[0] as Uint8Array;
   const firstStarts = all[0] as Int32Array;
   const firstN = firstStarts.length - 1;
   const files: LineIndex[] = [];
   for (let f = 0; f < texts.length; f++) {
     const text = texts[f] as string;
+    const unit = units[f] as Uint8Array;
     const starts = all[f] as Int32Array;
     const n = starts.length - 1;
     const cls = new Int32Array(n);
@@ -84,7 +98,7 @@ export function indexLines(texts: readonly string[]): { files: LineIndex[]; ncla
         if ((firstStarts[guess + 1] as number) - gs === e - s) {
           let p = s;
           let q = gs;
-          while (p < e && text.charCodeAt(p) === first.charCodeAt(q)) {
+          while (p < e && unit[p] === first[q]) {
             p++;
             q++;
           }
@@ -96,7 +110,7 @@ export function indexLines(texts: readonly string[]): { files: LineIndex[]; ncla
         }
       }
       let h = 0x811c9dc5 | 0;
-      for (let p = s; p < e; p++) h = Math.imul(h ^ text.charCodeAt(p), 0x01000193);
+      for (let p = s; p < e; p++) h = Math.imul(h ^ (unit[p] as number), 0x01000193);
       const len = e - s;
       let slot = h & mask;
       let c = -1;
@@ -105,10 +119,10 @@ export function indexLines(texts: readonly string[]): { files: LineIndex[]; ncla
         if (entry === 0) break;
         const k = entry - 1;
         if (clsHash[k] === h && (clsEnd[k] as number) - (clsStart[k] as number) === len) {
-          const other = texts[clsText[k] as number] as string;
+          const other = units[clsText[k] as number] as Uint8Array;
           let q = clsStart[k] as number;
           let p = s;
-          while (p < e && text.charCodeAt(p) === other.charCodeAt(q)) {
+          while (p < e && unit[p] === other[q]) {
             p++;
             q++;
           }

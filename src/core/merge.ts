@@ -324,10 +324,21 @@ const MODE_FAVOR: Record<number, MergeFavor> = { 1: "ours", 2: "theirs", 3: "uni
  *   // → { text: "A\nB\n", conflicts: 0, ... }
  */
 export function mergeText(input: MergeTextInput): MergeTextResult {
+  return mergeIndexed(input);
+}
+
+/**
+ * {@link mergeText}, with `bytes` the Latin-1 bytes of base, ours and theirs when the texts were
+ * decoded from them (mergeBytes): lines are then hashed and compared by byte.
+ */
+function mergeIndexed(
+  input: MergeTextInput,
+  bytes?: readonly [Uint8Array, Uint8Array, Uint8Array],
+): MergeTextResult {
   const {
     files: [base, ours, theirs],
     nclass,
-  } = indexLines([input.base, input.ours, input.theirs]) as {
+  } = indexLines([input.base, input.ours, input.theirs], bytes) as {
     files: [LineIndex, LineIndex, LineIndex];
     nclass: number;
   };
@@ -529,13 +540,16 @@ export function mergeBytes(input: MergeBytesInput): MergeBytesResult {
   };
   const baseLabel = label(input.labels.base);
   if (baseLabel !== undefined) labels.base = baseLabel;
-  const r = mergeText({
-    ...input,
-    base: bytesToChars(base),
-    ours: bytesToChars(ours),
-    theirs: bytesToChars(theirs),
-    labels,
-  });
+  const r = mergeIndexed(
+    {
+      ...input,
+      base: bytesToChars(base),
+      ours: bytesToChars(ours),
+      theirs: bytesToChars(theirs),
+      labels,
+    },
+    [base, ours, theirs],
+  );
   return {
     data: charsToBytes(r.text),
     conflicts: r.conflicts,
