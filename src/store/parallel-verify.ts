@@ -125,11 +125,9 @@ export async function verifyUnchangedFolders(
   const row = rowReader(db, rows, trees);
   // One read transaction for all the rows this thread reads (not one lock round per row).
   let byCaller =
-    threads === "worker" && worker
-      ? 0
-      : db.transaction(() => checkClaimedRows(rows.length, claims, false, row))();
+    threads === "worker" && worker ? 0 : db.transaction(() => checkClaimedRows(rows.length, claims, row))();
   if (worker && rows.some((_, i) => claims.state[i]! < ROW.unchanged)) await end;
-  // Rows the worker claimed but did not finish (it failed or died), or never got to: check them here.
+  // Rows the worker took but did not answer (it failed or died): check them here.
   for (let i = 0; i < rows.length; i++) {
     if (Atomics.load(claims.state, i) >= ROW.unchanged) continue;
     claims.state[i] = checkRow(row(i)) ? ROW.unchanged : ROW.changed;

@@ -9,6 +9,7 @@
  */
 import { lstatSync, type Stats } from "node:fs";
 import { join, sep } from "node:path";
+import type Database from "better-sqlite3";
 
 /**
  * One file of a stat-cache row's `files` column as stored: path, size (bytes), mtime, ctime (ms),
@@ -79,23 +80,18 @@ export function folderUnchanged(
 /** What the check of one row needs: location (absolute path), `written_at_ms`, `files` and `dirs` (JSON). */
 export type CheckRow = [location: string, writtenAtMs: number, files: string, dirs: string];
 
-/** Values of a row's slot in {@link RowClaims.state}. */
-export const ROW = { open: 0, claimedByWorker: 1, unchanged: 2, changed: 3 } as const;
+/** Values of a row's slot in {@link RowClaims.state}: no answer yet, or the answer. */
+export const ROW = { open: 0, unchanged: 1, changed: 2 } as const;
 
 /**
  * Rows shared between the calling thread and one worker thread: each thread takes the next unclaimed
  * row with `Atomics.add` on `next[0]` until none is left, and records its answer in `state` (one byte
- * per row, see {@link ROW}); a worker marks a row `claimedByWorker` first, so a row still open or
- * claimed after the worker stopped is one it did not finish.
+ * per row, see {@link ROW}). Once the caller has run out of rows, a row still open is one the worker
+ * took and has not answered (or never will, if it died).
  */
 export interface RowClaims {
   next: Int32Array;
   state: Uint8Array;
-}
-
-/** The part of a better-sqlite3 connection {@link rowReader} uses (so this module needs no import of it). */
-export interface RowSource {
-  prepare(sql: string): { raw(on: boolean): { get(...params: unknown[]): unknown } };
 }
 
 /**
@@ -105,7 +101,7 @@ export interface RowSource {
  * stats. Undefined otherwise.
  */
 export function rowReader(
-  db: RowSource,
+  db: Database.Database,
   locations: readonly string[],
   trees: readonly string[],
 ): (i: number) => CheckRow | undefined {
@@ -121,21 +117,18 @@ export function rowReader(
 }
 
 /**
- * Checks rows `0 … n - 1` (read through `row`) until none is unclaimed; `worker` marks each row as
- * claimed by the worker before checking it. A row `row` cannot give counts as changed. Returns how
- * many rows this thread checked.
+ * Checks rows `0 … n - 1` (read through `row`) until none is unclaimed. A row `row` cannot give counts
+ * as changed. Returns how many rows this thread checked.
  */
 export function checkClaimedRows(
   n: number,
   claims: RowClaims,
-  worker: boolean,
   row: (i: number) => CheckRow | undefined,
 ): number {
   let done = 0;
   for (;;) {
     const i = Atomics.add(claims.next, 0, 1);
     if (i >= n) return done;
-    if (worker) Atomics.store(claims.state, i, ROW.claimedByWorker);
     Atomics.store(claims.state, i, checkRow(row(i)) ? ROW.unchanged : ROW.changed);
     done++;
   }

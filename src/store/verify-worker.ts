@@ -25,7 +25,7 @@ parentPort!.once("message", ({ claims, dbPath, locations, trees }: VerifyWorkerJ
   try {
     const row = rowReader(db, locations, trees);
     // One read transaction for all the rows this thread reads (not one lock round per row).
-    db.transaction(() => checkClaimedRows(locations.length, claims, true, row))();
+    db.transaction(() => checkClaimedRows(locations.length, claims, row))();
   } finally {
     db.close();
   }
