@@ -4,8 +4,9 @@
  * together). The merge engine ({@link ./merge.ts}) diffs these class arrays instead of arrays of line
  * strings: no string is allocated per line, and each line is hashed once however many diffs use it.
  *
- * Classes come from a 32-bit FNV-1a hash of the line's UTF-16 code units in an open-addressing table;
- * a hash hit is confirmed by comparing the lines unit by unit, so a collision never merges two
+ * Classes come from a 32-bit FNV-1a hash of the line's code units (its bytes when the caller has them,
+ * else its UTF-16 code units) in an open-addressing table; a hash hit is confirmed by comparing the
+ * lines unit by unit, so a collision never merges two
  * different lines into one class. Texts after the first are mostly the first with a few edits (ours
  * and theirs against base), so each of their lines is first compared with the line of the first text
  * that follows the last one matched there: when equal, it takes that line's class without being
@@ -48,6 +49,12 @@ function codeUnits(text: string): Uint16Array {
   const u = new Uint16Array(text.length);
   for (let p = 0; p < text.length; p++) u[p] = text.charCodeAt(p);
   return u;
+}
+
+/** True when `a[s … e)` equals `b[q … q + e - s)`, unit by unit. */
+function sameUnits(a: Uint8Array, s: number, e: number, b: Uint8Array, q: number): boolean {
+  for (let p = s; p < e; p++, q++) if (a[p] !== b[q]) return false;
+  return true;
 }
 
 /**
@@ -96,13 +103,7 @@ export function indexLines(
       if (firstCls && guess < firstN) {
         const gs = firstStarts[guess] as number;
         if ((firstStarts[guess + 1] as number) - gs === e - s) {
-          let p = s;
-          let q = gs;
-          while (p < e && unit[p] === first[q]) {
-            p++;
-            q++;
-          }
-          if (p === e) {
+          if (sameUnits(unit, s, e, first, gs)) {
             cls[i] = firstCls[guess] as number;
             guess++;
             continue;
@@ -119,14 +120,7 @@ export function indexLines(
         if (entry === 0) break;
         const k = entry - 1;
         if (clsHash[k] === h && (clsEnd[k] as number) - (clsStart[k] as number) === len) {
-          const other = units[clsText[k] as number] as Uint8Array;
-          let q = clsStart[k] as number;
-          let p = s;
-          while (p < e && unit[p] === other[q]) {
-            p++;
-            q++;
-          }
-          if (p === e) {
+          if (sameUnits(unit, s, e, units[clsText[k] as number] as Uint8Array, clsStart[k] as number)) {
             c = k;
             break;
           }
