@@ -81,3 +81,34 @@ describe("lstat-only check shared with a worker thread (the built worker)", () =
     closeStateDbs();
   }, 120_000);
 });
+
+describe("lstat-only check when the worker fails", () => {
+  it("answers every row on the calling thread when the worker cannot read the database", async () => {
+    requireBuild();
+    const pv = await importDist<typeof ParallelVerify>("store/parallel-verify.js");
+    const { StatCache } = await importDist<typeof StatCacheModule>("store/stat-cache.js");
+    const { readTree } = await importDist<typeof TreeRead>("store/tree-read.js");
+    // An in-memory database: the worker's own connection to the same name is a new, empty database,
+    // so reading its first row fails there and the worker dies with every row it took unanswered.
+    const { openStateDb, closeStateDbs } = await importDist<typeof StateDb>("store/state-db.js");
+    const db = openStateDb(":memory:");
+    const cache = new StatCache(db);
+    const root = tempDir("skillsync-pverify-fail-").path;
+    const locations = skills(root, 20);
+    for (const l of locations) readTree({ path: l, form: "folder", cache });
+    cache.flush();
+    appendFileSync(join(locations[5]!, "SKILL.md"), "edited\n");
+    let report: { rows: number; byWorker: number; workerStopped: Promise<void> } | undefined;
+    const verified = await pv.verifyUnchangedFolders(db, [{ root, locations }], {
+      threads: "worker",
+      onReport: (r) => {
+        report = r;
+      },
+    });
+    await report!.workerStopped;
+    expect(report).toMatchObject({ rows: 20, byWorker: 0 });
+    expect(verified.size).toBe(19);
+    expect(verified.has(locations[5]!)).toBe(false);
+    closeStateDbs();
+  }, 60_000);
+});
