@@ -100,17 +100,40 @@ export function lockPathProblem(p: string): string | undefined {
   return undefined;
 }
 
-const entrySchema = z.looseObject({
-  source: z.string(),
-  sourceUrl: z.string().optional(),
-  ref: z.string().optional(),
-  sourceType: z.string(),
-  skillPath: z.string().optional(),
-  computedHash: z.string(),
-});
+/** Builds the three schemas of the two lock files (on first use, not at module load: a command that
+ * never reads a skills CLI lock file does not pay for them). */
+function buildSchemas() {
+  return {
+    entry: z.looseObject({
+      source: z.string(),
+      sourceUrl: z.string().optional(),
+      ref: z.string().optional(),
+      sourceType: z.string(),
+      skillPath: z.string().optional(),
+      computedHash: z.string(),
+    }),
+    lock: z.looseObject({ version: z.number().int(), skills: z.record(z.string(), z.unknown()) }),
+    globalEntry: z.looseObject({
+      source: z.string(),
+      sourceType: z.string(),
+      sourceUrl: z.string().optional(),
+      ref: z.string().optional(),
+      skillPath: z.string().optional(),
+      skillFolderHash: z.string(),
+      installedAt: z.string().optional(),
+      updatedAt: z.string().optional(),
+    }),
+  };
+}
+
+let builtSchemas: ReturnType<typeof buildSchemas> | undefined;
+function schemas(): ReturnType<typeof buildSchemas> {
+  builtSchemas ??= buildSchemas();
+  return builtSchemas;
+}
 
 /** One entry of `skills-lock.json`; unknown keys (`via`, `subagents`, `wellKnownDigest`, …) are kept. */
-export type SkillsLockEntry = z.infer<typeof entrySchema>;
+export type SkillsLockEntry = z.infer<ReturnType<typeof buildSchemas>["entry"]>;
 
 /** The project lock `skills-lock.json`. Key order of `skills` is the file's; serialisation sorts. */
 export interface SkillsLock {
@@ -118,21 +141,8 @@ export interface SkillsLock {
   skills: Record<string, SkillsLockEntry>;
 }
 
-const lockSchema = z.looseObject({ version: z.number().int(), skills: z.record(z.string(), z.unknown()) });
-
-const globalEntrySchema = z.looseObject({
-  source: z.string(),
-  sourceType: z.string(),
-  sourceUrl: z.string().optional(),
-  ref: z.string().optional(),
-  skillPath: z.string().optional(),
-  skillFolderHash: z.string(),
-  installedAt: z.string().optional(),
-  updatedAt: z.string().optional(),
-});
-
 /** One entry of the global `.skill-lock.json`; unknown keys are kept in their order. */
-export type GlobalSkillLockEntry = z.infer<typeof globalEntrySchema>;
+export type GlobalSkillLockEntry = z.infer<ReturnType<typeof buildSchemas>["globalEntry"]>;
 
 /** The global lock `.skill-lock.json`; other top-level keys (`dismissed`, `lastSelectedAgents`) are kept. */
 export interface GlobalSkillLock {
@@ -192,7 +202,7 @@ function zodLine(err: z.ZodError): string {
  */
 export function parseSkillsLock(text: string, file: string): SkillsLock {
   const raw = parseJsonSync(text, file);
-  const top = lockSchema.safeParse(raw);
+  const top = schemas().lock.safeParse(raw);
   if (!top.success)
     throw invalid(
       file,
@@ -202,7 +212,7 @@ export function parseSkillsLock(text: string, file: string): SkillsLock {
   const skills: Record<string, SkillsLockEntry> = {};
   for (const [name, value] of Object.entries(top.data.skills)) {
     checkName(name, file, text);
-    const e = entrySchema.safeParse(value);
+    const e = schemas().entry.safeParse(value);
     if (!e.success)
       throw invalid(file, `skill ${JSON.stringify(name)}: ${zodLine(e.error)}`, lineOfKey(text, name));
     if (e.data.skillPath !== undefined) {
@@ -247,7 +257,7 @@ export function serializeSkillsLock(lock: SkillsLock): string {
  */
 export function parseGlobalSkillLock(text: string, file: string): GlobalSkillLock {
   const raw = parseJsonSync(text, file);
-  const top = lockSchema.safeParse(raw);
+  const top = schemas().lock.safeParse(raw);
   if (!top.success)
     throw invalid(
       file,
@@ -262,7 +272,7 @@ export function parseGlobalSkillLock(text: string, file: string): GlobalSkillLoc
   const skills: Record<string, GlobalSkillLockEntry> = {};
   for (const [name, value] of Object.entries(top.data.skills)) {
     checkName(name, file, text);
-    const e = globalEntrySchema.safeParse(value);
+    const e = schemas().globalEntry.safeParse(value);
     if (!e.success)
       throw invalid(file, `skill ${JSON.stringify(name)}: ${zodLine(e.error)}`, lineOfKey(text, name));
     if (e.data.skillPath !== undefined) {

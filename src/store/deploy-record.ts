@@ -58,7 +58,7 @@ function buildSchemas() {
     .strict();
 
   const entrySchema = artifactEntrySchema({
-    "deployed-at": isoTimeSchema,
+    "deployed-at": isoTimeSchema(),
     "deployed-from": z.string().min(1),
     targets: z.array(targetSchema).optional(),
   });
@@ -69,7 +69,7 @@ function buildSchemas() {
       deployment: z
         .object({
           collection: z.string().min(1),
-          "deployed-at": isoTimeSchema,
+          "deployed-at": isoTimeSchema(),
           "skillsync-version": z.string(),
         })
         .strict(),

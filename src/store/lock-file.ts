@@ -30,8 +30,8 @@ function buildSchemas() {
       .string()
       .regex(/^[0-9a-f]{40}$/, "must be a 40-hex commit")
       .optional(),
-    "added-at": isoTimeSchema,
-    "updated-at": isoTimeSchema,
+    "added-at": isoTimeSchema(),
+    "updated-at": isoTimeSchema(),
   });
   const lockSchema = z
     .object({

@@ -113,27 +113,32 @@ export function readTomlDoc<T>(file: string, fmt: TomlFormat<T>): T | undefined 
   return parseTomlDoc(text, file, fmt);
 }
 
-/** An ISO 8601 UTC time as both TOML documents write it (`2026-11-21T05:27:21Z`). */
-export const isoTimeSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "must be an ISO 8601 UTC time");
+/**
+ * An ISO 8601 UTC time as both TOML documents write it (`2026-11-21T05:27:21Z`). A function, like
+ * {@link artifactEntryFields}: schemas are built on first use, not when the module loads.
+ */
+export function isoTimeSchema() {
+  return z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, "must be an ISO 8601 UTC time");
+}
 
 /**
  * The fields every artifact entry of the lock file and the deployment record has (DESIGN.md
  * "Formats"): `name`, `type`, `source`, `version` and `sha` (the tree hash).
  */
-export const artifactEntryFields = {
-  name: z.string().min(1),
-  type: z.enum(KINDS),
-  source: z.string().min(1),
-  version: z.string(),
-  sha: z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-hex tree hash"),
-};
+export function artifactEntryFields() {
+  return {
+    name: z.string().min(1),
+    type: z.enum(KINDS),
+    source: z.string().min(1),
+    version: z.string(),
+    sha: z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-hex tree hash"),
+  };
+}
 
 /** An artifact entry schema: {@link artifactEntryFields} plus `extra`, strict, with the name checked. */
 export function artifactEntrySchema<E extends z.ZodRawShape>(extra: E) {
   return z
-    .object({ ...artifactEntryFields, ...extra })
+    .object({ ...artifactEntryFields(), ...extra })
     .strict()
     .superRefine((e, ctx) => {
       const { type, name } = e as { type: Kind; name: string };
