@@ -4,7 +4,7 @@ import { chmodSync, existsSync, readdirSync, rmSync } from "node:fs";
 
 const cliDir = new URL("../dist/cli/", import.meta.url);
 for (const f of existsSync(cliDir) ? readdirSync(cliDir) : [])
-  if (f.startsWith("chunk-")) rmSync(new URL(f, cliDir));
+  if (f.startsWith("chunk-") || f.startsWith("vendor-")) rmSync(new URL(f, cliDir));
 await import(new URL("./bundle-cli.mjs", import.meta.url).href);
 
 const entry = new URL("../dist/cli/main.js", import.meta.url);
