@@ -21,13 +21,15 @@
  *   normal import: its schemas go to the MCP SDK, which must see the same zod copy as its own.
  * - The rest of tsc's output stays in dist/ (benchmarks and the worker thread import it).
  */
-import { relative, resolve, sep } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SRC = resolve(ROOT, "src");
-const OUT = resolve(ROOT, "dist", "cli");
+const DIST = resolve(ROOT, "dist");
+const OUT = resolve(DIST, "cli");
 
 /** Rewrites `import.meta.url` in src/ modules to their tsc-layout URL, relative to dist/cli/. */
 const metaUrlPlugin = {
@@ -52,21 +54,70 @@ const VENDOR_PREFIX = "\0skillsync-vendor:";
 /** `dist/cli/vendor-<name>.cjs`: one file per lazily loaded package. */
 const vendorFile = (name) => `vendor-${name}.cjs`;
 
-/** The export names of a package's ES module face that a stub can forward (functions and objects). */
-async function forwardable(name) {
-  const real = await import(name);
+/** Every `.js` file of tsc's output that the bundle draws on: dist/ outside mcp/, web/ and the bundle's own files. */
+function compiledModules() {
   const out = [];
-  for (const key of Object.keys(real)) {
-    const v = real[key];
-    // A symbol or other plain value cannot be forwarded lazily: it is left out, so importing it
-    // from src/ fails the build instead of yielding undefined.
-    if (typeof v === "function" || (v !== null && typeof v === "object")) out.push(key);
-  }
-  return { keys: out, real };
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (p !== join(DIST, "mcp") && p !== join(DIST, "web")) walk(p);
+      } else if (e.name.endsWith(".js") && !/^(chunk|vendor)-/.test(e.name))
+        out.push(readFileSync(p, "utf8"));
+    }
+  };
+  walk(DIST);
+  return out;
 }
 
 /**
- * The stub module for one lazily loaded package: one export per export of the real package, each
+ * The names the compiled modules import from package `name` (`default` for a default import), found
+ * in tsc's output; only these are forwarded by its stub and kept in its vendor file.
+ * @throws Error for a dynamic `import()` of the package or a namespace import (a stub could not know
+ *   what is used: import the names statically, which costs nothing now)
+ */
+function importedNames(name, modules) {
+  const from = `from ${JSON.stringify(name)}`;
+  const names = new Set();
+  for (const code of modules) {
+    if (
+      code.includes(`import(${JSON.stringify(name)})`) ||
+      new RegExp(`import \\* as [\\w$]+ ${from}`).test(code)
+    )
+      throw new Error(
+        `bundle-cli: ${name} is loaded lazily; import its names statically (import { x } ${from})`,
+      );
+    for (const m of code.matchAll(
+      new RegExp(`import\\s+([\\w$]+)?\\s*,?\\s*(?:\\{([^}]*)\\})?\\s*${from}`, "g"),
+    )) {
+      if (m[1]) names.add("default");
+      for (const part of (m[2] ?? "").split(",")) {
+        const n = part.trim().split(/\s+as\s+/)[0];
+        if (n && !n.startsWith("type ")) names.add(n);
+      }
+    }
+  }
+  return [...names].sort();
+}
+
+/**
+ * What a stub of `name` forwards: the imported names ({@link importedNames}), each a function or an
+ * object in the real package (a symbol or other plain value cannot be forwarded lazily: the build stops).
+ */
+async function forwardable(name) {
+  const real = await import(name);
+  const modules = compiledModules();
+  const keys = importedNames(name, modules);
+  for (const k of keys) {
+    const v = real[k];
+    if (!(typeof v === "function" || (v !== null && typeof v === "object")))
+      throw new Error(`bundle-cli: ${name} exports ${k} as a ${typeof v}, which a lazy stub cannot forward`);
+  }
+  return { keys, real, modules };
+}
+
+/**
+ * The stub module for one lazily loaded package: one export per name the code imports, each
  * deferring to `vendor-<name>.cjs` on first use. A function export is a wrapper that calls the real
  * one (or constructs it, under `new`) and answers `instanceof` for it; an object export (zod's `z`)
  * is a Proxy forwarding property reads.
@@ -110,15 +161,45 @@ const lazyVendorPlugin = {
   },
 };
 
-/** The entry of a vendor file: the package's forwardable exports, default included. */
+/**
+ * The members of namespace `ns` (an object export such as zod's `z`) that the compiled modules use:
+ * every `ns.member` in tsc's output (types erased) that the real namespace has. A vendor file built
+ * from these alone is what rolldown would keep of the namespace in the bundle (zod: ~190 KB of 650).
+ */
+function namespaceMembers(ns, real, modules) {
+  const found = new Set();
+  const re = new RegExp(`\\b${ns}\\.([A-Za-z_$][\\w$]*)`, "g");
+  for (const code of modules) for (const m of code.matchAll(re)) if (m[1] in real) found.add(m[1]);
+  return [...found].sort();
+}
+
+/**
+ * The entry of a vendor file: the names the code imports from the package, default included; an
+ * object export is rebuilt from the members the code uses ({@link namespaceMembers}).
+ */
 const vendorEntryPlugin = {
   name: "skillsync-vendor-entry",
   resolveId: (source) => (source.startsWith(VENDOR_PREFIX) ? source : null),
   async load(id) {
     if (!id.startsWith(VENDOR_PREFIX)) return null;
     const name = id.slice(VENDOR_PREFIX.length);
-    const { keys } = await forwardable(name);
-    return `export { ${keys.map((k) => JSON.stringify(k)).join(", ")} } from ${JSON.stringify(name)};`;
+    const { keys, real, modules } = await forwardable(name);
+    const from = JSON.stringify(name);
+    const lines = [];
+    for (const [i, k] of keys.entries()) {
+      const key = JSON.stringify(k);
+      if (typeof real[k] === "function") {
+        lines.push(`export { ${key} } from ${from};`);
+        continue;
+      }
+      const members = namespaceMembers(k, real[k], modules);
+      lines.push(
+        `import { ${key} as ns${i} } from ${from};`,
+        `const o${i} = { ${members.map((m) => `${m}: ns${i}.${m}`).join(", ")} };`,
+        `export { o${i} as ${key} };`,
+      );
+    }
+    return lines.join("\n");
   },
 };
 

@@ -31,7 +31,7 @@ export async function contextFor(cmd: Command): Promise<CliContext> {
   const paths = homePaths(home);
   // Temps of a config/credentials/daemon-file write killed mid-way (one readdir; see leftovers.ts).
   await removeHomeLeftovers(paths);
-  const config = await loadConfig(paths.config);
+  const config = await loadConfig(paths.config, paths.stateDb);
   return {
     home,
     paths,

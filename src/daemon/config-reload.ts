@@ -25,7 +25,7 @@ export interface ReloadParts {
 export async function reloadConfig(rt: DaemonRuntime, parts: ReloadParts): Promise<void> {
   let next: Config;
   try {
-    next = await loadConfig(rt.paths.config);
+    next = await loadConfig(rt.paths.config, rt.paths.stateDb);
   } catch (e) {
     rt.log.error("config invalid; keeping the previous one", {
       error: e instanceof SkillsyncError ? e.toLine() : String(e),

@@ -91,7 +91,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<DaemonHandl
   const paths = homePaths(opts.home);
   const timers = opts.timers ?? realTimers;
   const log = opts.logger ?? createFileLogger({ dir: paths.logs, verbose: opts.verbose ?? false });
-  const config = await loadConfig(paths.config);
+  const config = await loadConfig(paths.config, paths.stateDb);
   const collection = opts.collection ?? config.collection;
   const release: ReleaseDaemonLock = await acquireDaemonLock(paths, (e) =>
     log.error("daemon lock compromised", { error: e.message }),

@@ -2,11 +2,13 @@
  * The one validated TOML config at `$SKILLSYNC_HOME/config.toml`. Every key has a default or is unset, so a
  * missing file is a valid config. Unknown keys and bad values are refused with the allowed values.
  */
-import { promises as fsp } from "node:fs";
+import { existsSync, promises as fsp } from "node:fs";
 import { parse as parseToml, stringify as stringifyToml, TomlError } from "smol-toml";
 import { z } from "zod";
 import { SkillsyncError } from "../core/errors.js";
 import { writeFileAtomic } from "./fs.js";
+import { type ParsedCache, parsedCacheOf } from "./parsed-cache.js";
+import { openStateDb } from "./state-db.js";
 
 /** The config format version this build reads and writes. */
 export const CONFIG_VERSION = 1;
@@ -207,17 +209,10 @@ export function validateConfig(raw: unknown, file: string): Config {
 }
 
 /**
- * Reads and validates the config at `file`; a missing file gives the defaults.
- * @throws SkillsyncError INVALID_CONFIG with the line of a TOML syntax error
+ * Parses and validates the text of a config file.
+ * @throws SkillsyncError INVALID_CONFIG with the line of a TOML syntax error, or as {@link validateConfig}
  */
-export async function loadConfig(file: string): Promise<Config> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return defaultConfig();
-    throw new SkillsyncError("UNREADABLE", `cannot read config: ${(e as Error).message}`, { file });
-  }
+export function parseConfig(text: string, file: string): Config {
   let raw: unknown;
   try {
     raw = parseToml(text);
@@ -230,6 +225,45 @@ export async function loadConfig(file: string): Promise<Config> {
     throw e;
   }
   return validateConfig(raw, file);
+}
+
+/**
+ * Reads and validates the config at `file`; a missing file gives the defaults.
+ *
+ * With `stateDb` (the home's `state.db`) and when that database already exists, the validated config
+ * is kept in its parsed cache (parsed-cache.ts: trusted while the file's size, mtime, ctime and inode
+ * are unchanged), so a command run with an unchanged config parses no TOML and builds no schema
+ * (~30 ms of start-up: smol-toml and zod stay unloaded, see scripts/bundle-cli.mjs). The database is
+ * not created for this; when it cannot be opened the file is parsed as without it.
+ * @throws SkillsyncError INVALID_CONFIG with the line of a TOML syntax error; UNREADABLE
+ */
+export async function loadConfig(file: string, stateDb?: string): Promise<Config> {
+  const cache = stateDb !== undefined && existsSync(stateDb) ? cacheOf(stateDb) : undefined;
+  if (cache) {
+    try {
+      return cache.read(file, "config", (text) => parseConfig(text, file)) ?? defaultConfig();
+    } catch (e) {
+      if (e instanceof SkillsyncError) throw e;
+      throw new SkillsyncError("UNREADABLE", `cannot read config: ${(e as Error).message}`, { file });
+    }
+  }
+  let text: string;
+  try {
+    text = await fsp.readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return defaultConfig();
+    throw new SkillsyncError("UNREADABLE", `cannot read config: ${(e as Error).message}`, { file });
+  }
+  return parseConfig(text, file);
+}
+
+/** The parsed cache of an existing state database, or undefined when it cannot be opened. */
+function cacheOf(stateDb: string): ParsedCache | undefined {
+  try {
+    return parsedCacheOf(openStateDb(stateDb));
+  } catch {
+    return undefined; // a damaged or unreadable state.db is reported by the command that needs it
+  }
 }
 
 /** Reads the raw (unvalidated, defaults not applied) TOML object, for editing. */

@@ -135,3 +135,12 @@ export class ParsedCache {
     return value;
   }
 }
+
+const caches = new WeakMap<StateDb, ParsedCache>();
+
+/** The one {@link ParsedCache} of an open state database (its statements prepared once per process). */
+export function parsedCacheOf(db: StateDb): ParsedCache {
+  let c = caches.get(db);
+  if (!c) caches.set(db, (c = new ParsedCache(db)));
+  return c;
+}

@@ -19,9 +19,9 @@ import { recoverTransactions, sweepTemps, Transaction } from "../store/fs.js";
 import { collectionDir, type HomePaths, homePaths, resolveHome } from "../store/home.js";
 import { removeHomeLeftovers } from "../store/leftovers.js";
 import { type LockSpec, withLocks } from "../store/lock.js";
-import { parseLockFile } from "../store/lock-file.js";
+import { LOCK_FILE_WHAT, parseLockFile } from "../store/lock-file.js";
 import { ObjectStore } from "../store/object-store.js";
-import { ParsedCache } from "../store/parsed-cache.js";
+import { type ParsedCache, parsedCacheOf } from "../store/parsed-cache.js";
 import { StatCache } from "../store/stat-cache.js";
 import { openStateDb } from "../store/state-db.js";
 
@@ -75,7 +75,7 @@ export interface OpenWorkspaceOptions {
 export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Workspace> {
   const home = resolveHome(opts.home);
   const paths = homePaths(home);
-  const config = opts.config ?? (await loadConfig(paths.config));
+  const config = opts.config ?? (await loadConfig(paths.config, paths.stateDb));
   const collection = opts.collection ?? config.collection;
   const problem = artifactNameProblem("command", collection);
   if (problem) throw new SkillsyncError("INVALID_NAME", `collection ${problem}`);
@@ -95,7 +95,7 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
     lockPath: join(dir, "skillsync.lock"),
     objects: new ObjectStore(paths.objects),
     statCache: new StatCache(db),
-    parsedCache: new ParsedCache(db),
+    parsedCache: parsedCacheOf(db),
     layout: COLLECTION_LAYOUT,
     now: opts.now ?? (() => new Date()),
     reporter: opts.reporter ?? silentReporter,
@@ -110,7 +110,7 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
  */
 export function verifyLockFile(ws: Workspace): void {
   if (!existsSync(ws.lockPath)) return;
-  ws.parsedCache.validate(ws.lockPath, "lock file", (text) => parseLockFile(text, ws.lockPath));
+  ws.parsedCache.validate(ws.lockPath, LOCK_FILE_WHAT, (text) => parseLockFile(text, ws.lockPath));
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Issue 13 (start-up): the built CLI loads yaml, zod, smol-toml and cli-table3 only when it uses them
  * (scripts/bundle-cli.mjs turns src/'s imports of them into stubs over `dist/cli/vendor-<name>.cjs`).
- * A warm `status`, whose files the parsed cache and the stat cache vouch for, loads none of them; a
+ * A warm `status`, whose files (config.toml, the lock file, the deployment record, both trees) the
+ * parsed cache and the stat cache vouch for, loads none of them; a
  * command that parses a skill's frontmatter or a changed lock file loads what it needs and behaves as
  * before. Node's `NODE_DEBUG=module` trace names every CommonJS file the process loads.
  */
@@ -60,6 +61,7 @@ describe("lazily loaded dependencies of the CLI bundle", () => {
     expect(run(["add", join(src, "canvas-design")]).vendors).toContain("yaml");
     run(["add", join(src, "theme-factory")]);
     run(["deploy", "--all", "--project", project]);
+    run(["config", "set", "snapshot_retention", "40"]); // a config.toml to read at every start
     settle(home);
     settle(project);
     run(["status"]); // the caches learn the settled files

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { stringify as stringifyToml } from "smol-toml";
 import { SkillsyncError } from "../../core/errors.js";
 import { getConfigValue, isConfigKey, parseConfigValue, setConfigValue } from "../../store/config.js";
 import { contextFor } from "../context.js";
@@ -44,9 +45,8 @@ export function registerConfig(program: Command): void {
         const ctx = await contextFor(cmd);
         if (ctx.out.jsonMode) ctx.out.json(ctx.config);
         else {
-          const { stringify } = await import("smol-toml");
           ctx.out.line(`# ${ctx.paths.config} (defaults filled in)`);
-          ctx.out.line(stringify(ctx.config).trimEnd());
+          ctx.out.line(stringifyToml(ctx.config).trimEnd());
         }
         return 0;
       }),
