@@ -6,14 +6,28 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statfsSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+/** `/dev/shm` when it is a tmpfs (Linux), for the memory-file-system case. */
+const SHM = (() => {
+  try {
+    return process.platform === "linux" && statfsSync("/dev/shm").type === 0x01021994
+      ? "/dev/shm"
+      : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 import {
   faultPointsPassed,
+  memoryOnlyBatchCount,
   recoverTransactions,
   setBatchSyncThreshold,
   setFaultPlan,
@@ -40,6 +54,39 @@ const listAll = (d: string): string[] =>
   readdirSync(d, { recursive: true, withFileTypes: false }).map(String).sort();
 
 describe("Transaction with a syncfs batch (large transactions, Linux)", () => {
+  it.skipIf(!SHM)("on tmpfs (/dev/shm) starts no sync process and still commits and recovers", async () => {
+    const w = mkdtempSync(join(SHM ?? tmpdir(), "skillsync-fs-batch-"));
+    try {
+      const [all, mem] = [syncfsBatchCount(), memoryOnlyBatchCount()];
+      const tx = new Transaction(join(w, "journal"));
+      await tx.replaceDir(join(w, "skill"), [{ path: "SKILL.md", data: Buffer.from("S1"), mode: 0o644 }]);
+      await tx.commit();
+      expect([syncfsBatchCount() - all, memoryOnlyBatchCount() - mem]).toEqual([1, 1]);
+      expect(readFileSync(join(w, "skill", "SKILL.md"), "utf8")).toBe("S1");
+      // A batch on a disk file system (the OS temp folder here, when it is not tmpfs) still syncs.
+      if (statfsSync(dir).type !== 0x01021994) {
+        const m2 = memoryOnlyBatchCount();
+        const tx2 = new Transaction(join(dir, "journal"));
+        await tx2.replaceDir(join(dir, "skill"), [
+          { path: "SKILL.md", data: Buffer.from("S2"), mode: 0o644 },
+        ]);
+        await tx2.commit();
+        expect(memoryOnlyBatchCount()).toBe(m2);
+      }
+      // The commit point is unchanged: a failure before it leaves the old content after recovery.
+      const tx3 = new Transaction(join(w, "journal"));
+      await tx3.replaceDir(join(w, "skill"), [{ path: "SKILL.md", data: Buffer.from("S3"), mode: 0o644 }]);
+      setFaultPlan({ at: 1, action: "error" });
+      await expect(tx3.commit()).rejects.toThrow(/injected failure/);
+      setFaultPlan(undefined);
+      await tx3.abort();
+      await recoverTransactions(join(w, "journal"));
+      expect(readFileSync(join(w, "skill", "SKILL.md"), "utf8")).toBe("S1");
+    } finally {
+      rmSync(w, { recursive: true, force: true });
+    }
+  });
+
   it("commits exact bytes and modes; at every fault point all old or all new after recovery", async () => {
     const w = join(dir, "w");
     const setup = async () => {

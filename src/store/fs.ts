@@ -40,6 +40,7 @@ export {
   type FaultPlan,
   faultPointsPassed,
   inParallel,
+  memoryOnlyBatchCount,
   setBatchSyncThreshold,
   setFaultPlan,
   syncfsBatchCount,

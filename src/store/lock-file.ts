@@ -6,8 +6,9 @@
  */
 import { stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
-import { SkillsyncError } from "../core/errors.js";
+import { isSkillsyncError, SkillsyncError } from "../core/errors.js";
 import { KINDS, type Kind } from "../core/names.js";
+import type { ParsedCache } from "./parsed-cache.js";
 import {
   artifactEntrySchema,
   caseCollisionRefine,
@@ -16,6 +17,9 @@ import {
   readTomlDoc,
   type TomlFormat,
 } from "./toml-doc.js";
+
+/** The lock file's name in messages, and its parser's key in the parsed cache (parsed-cache.ts). */
+export const LOCK_FILE_WHAT = "lock file";
 
 /** The lock file format version this build reads and writes. */
 export const LOCK_VERSION = 1;
@@ -55,7 +59,7 @@ let lockSchema: z.ZodType<LockFile> | undefined;
 
 /** How the lock file is read; its schema is built on first use. */
 const FORMAT: TomlFormat<LockFile> = {
-  what: "lock file",
+  what: LOCK_FILE_WHAT,
   code: "INVALID_LOCK",
   version: LOCK_VERSION,
   get schema(): z.ZodType<LockFile> {
@@ -71,11 +75,20 @@ export function emptyLock(): LockFile {
 }
 
 /**
- * Reads the lock file at `file`; a missing file is an empty lock.
+ * Reads the lock file at `file`; a missing file is an empty lock. With `cache`, an unchanged lock
+ * file is not parsed again (see parsed-cache.ts); the value may then be shared with earlier reads in
+ * this process, so callers build new locks (upsertLockEntry) instead of changing it.
  * @throws SkillsyncError INVALID_LOCK / UNSUPPORTED_VERSION / UNREADABLE, with file and line
  */
-export function readLockFile(file: string): LockFile {
-  return readTomlDoc(file, FORMAT) ?? emptyLock();
+export function readLockFile(file: string, cache?: ParsedCache): LockFile {
+  if (!cache) return readTomlDoc(file, FORMAT) ?? emptyLock();
+  try {
+    return cache.read(file, FORMAT.what, (text) => parseLockFile(text, file)) ?? emptyLock();
+  } catch (e) {
+    if (isSkillsyncError(e)) throw e;
+    // Not a parse error (e.g. permissions): the uncached path reports it in the usual words.
+    return readTomlDoc(file, FORMAT) ?? emptyLock();
+  }
 }
 
 /** Parses lock file text (for tests and recovery). */

@@ -200,7 +200,7 @@ export async function addArtifacts(ws: Workspace, opts: AddOptions): Promise<Add
   const shas = await ws.objects.putTrees(prepared.map((p) => p.files));
   for (const [i, p] of prepared.entries()) p.sha = shas[i]!;
   return locked(ws, [collectionLock(ws)], async () => {
-    let lock = readLockFile(ws.lockPath);
+    let lock = readLockFile(ws.lockPath, ws.parsedCache);
     const results: AddResult[] = [];
     const existing: string[] = [];
     for (const p of prepared) {
@@ -349,7 +349,7 @@ export async function removeArtifacts(
       message: `before remove of ${targets.map((t) => t.name).join(", ")}`,
       auto: true,
     });
-    let lock = readLockFile(ws.lockPath);
+    let lock = readLockFile(ws.lockPath, ws.parsedCache);
     const tx = transaction(ws);
     try {
       for (const t of targets) {
@@ -384,7 +384,7 @@ export interface ListedArtifact {
 /** Everything in the collection, with lock information. */
 export function listArtifacts(ws: Workspace): ListedArtifact[] {
   requireCollection(ws);
-  const lock = readLockFile(ws.lockPath);
+  const lock = readLockFile(ws.lockPath, ws.parsedCache);
   const out: ListedArtifact[] = [];
   for (const loc of discoverArtifacts(ws.collectionDir, ws.layout, (m) => ws.reporter.warn(m))) {
     const tree = readArtifactTree(ws, loc);
@@ -420,7 +420,7 @@ export function showArtifact(ws: Workspace, name: string): ShownArtifact {
   requireCollection(ws);
   const loc = resolveNames(ws, [name])[0]!;
   const info = readArtifact(ws, loc);
-  const lock = readLockFile(ws.lockPath);
+  const lock = readLockFile(ws.lockPath, ws.parsedCache);
   const entry = findLockEntry(lock, loc.kind, loc.name) ?? null;
   const v = validateLocated(loc);
   const files = info.tree.entries.map((e) => ({

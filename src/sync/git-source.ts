@@ -444,7 +444,7 @@ export interface GitEntry {
 
 /** Every git-sourced artifact of the collection's lock file. */
 export function gitEntries(ws: Workspace): GitEntry[] {
-  const lock = readLockFile(ws.lockPath);
+  const lock = readLockFile(ws.lockPath, ws.parsedCache);
   const out: GitEntry[] = [];
   for (const entry of lock.artifact) {
     if (!isGitSpec(entry.source)) continue;

@@ -105,7 +105,7 @@ function selectEntries(ws: Workspace, all: GitEntry[], names: string[], every: b
       );
     return all;
   }
-  const lock = readLockFile(ws.lockPath);
+  const lock = readLockFile(ws.lockPath, ws.parsedCache);
   return names.map((n) => {
     const slash = n.indexOf("/");
     const hits = lock.artifact.filter((e) => (slash > 0 ? `${e.type}/${e.name}` === n : e.name === n));
@@ -413,7 +413,7 @@ async function stageFiles(
 
 async function commitUpdate(ws: Workspace, steps: UpdateStep[]): Promise<void> {
   const now = isoNow(ws);
-  let lock = readLockFile(ws.lockPath);
+  let lock = readLockFile(ws.lockPath, ws.parsedCache);
   const bases: { kind: Kind; name: string; tree: string; commit: string }[] = [];
   const tx = transaction(ws);
   try {

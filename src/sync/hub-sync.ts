@@ -542,7 +542,7 @@ export async function fetchHub(ws: Workspace, opts: FetchOptions = {}): Promise<
           message: `before fetch from ${remote.name}`,
           auto: true,
         });
-      let lock = readLockFile(ws.lockPath);
+      let lock = readLockFile(ws.lockPath, ws.parsedCache);
       const tx = transaction(ws);
       const now = isoNow(ws);
       try {

@@ -51,9 +51,9 @@ export async function commitSteps(ws: Workspace, x: CommitCtx): Promise<void> {
   const layout = x.run.target.layout;
   const legacy = projectLayout(ws);
   const legacyPath = (kind: Kind, name: string) => artifactRelPath(legacy, kind, name);
-  let lock: LockFile = readLockFile(ws.lockPath);
+  let lock: LockFile = readLockFile(ws.lockPath, ws.parsedCache);
   // The whole record as it is now (an earlier target of the same operation may have written it).
-  const full = readDeployRecord(x.run.recordPath);
+  const full = readDeployRecord(x.run.recordPath, ws.parsedCache);
   const entries = new Map<string, RecordEntry>(
     (full?.artifacts ?? []).map((e) => [`${e.type}/${e.name}`, e]),
   );

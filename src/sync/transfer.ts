@@ -224,7 +224,7 @@ export async function undeploy(
       message: `before undeploy of ${[...new Set(gone.map((g) => g.name))].join(", ")}`,
       auto: true,
     });
-    const record = readDeployRecord(dep.recordPath);
+    const record = readDeployRecord(dep.recordPath, ws.parsedCache);
     const entries = new Map<string, RecordEntry>(
       (record?.artifacts ?? []).map((e) => [`${e.type}/${e.name}`, e]),
     );
@@ -246,7 +246,7 @@ export async function undeploy(
         (name) => !entries.has(`skill/${name}`),
       );
       const changes = removedSkills.map((name) => ({ name, files: null }));
-      const lock = readLockFile(ws.lockPath);
+      const lock = readLockFile(ws.lockPath, ws.parsedCache);
       if (run.skillsLock) await stageSkillsLockUpdate(ws, tx, { root: project, lock, changes });
       if (run.globalLockFile)
         await stageGlobalSkillLockUpdate(ws, tx, { lockFile: run.globalLockFile, lock, changes });
