@@ -5,7 +5,7 @@
 // Usage: `node bench/start.mjs` (after `npm run build`), or `await benchStart()` from bench/run.mjs.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -61,6 +61,10 @@ export async function benchStart(opts = {}) {
     const ratios = cases
       .slice(1)
       .map((c, k) => ({ name: `${c.name} / node -e 0`, value: med[k + 1] / med[0], target: 2.5 }));
+    // Start-up is sensitive to what else runs (the ratio rose from ~2.3x to ~3x while packages were
+    // being installed): the load average says how quiet the machine was.
+    const load = loadavg().map((l) => l.toFixed(2));
+    console.log(`  load average at the end: ${load.join(" ")}`);
     for (const m of metrics) console.log(`  ${m.name}: ${m.value.toFixed(0)} ms (median of ${runs})`);
     for (const r of ratios) console.log(`  ratio ${r.name}: ${r.value.toFixed(2)} (target <= ${r.target})`);
     return { name: "start", metrics, ratios };
