@@ -54,8 +54,13 @@ const VENDOR_PREFIX = "\0skillsync-vendor:";
 /** `dist/cli/vendor-<name>.cjs`: one file per lazily loaded package. */
 const vendorFile = (name) => `vendor-${name}.cjs`;
 
-/** Every `.js` file of tsc's output that the bundle draws on: dist/ outside mcp/, web/ and the bundle's own files. */
+let compiled;
+/**
+ * Every `.js` file of tsc's output that the bundle draws on: dist/ outside mcp/, web/ and the
+ * bundle's own files (read once per build).
+ */
 function compiledModules() {
+  if (compiled) return compiled;
   const out = [];
   const walk = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -67,6 +72,7 @@ function compiledModules() {
     }
   };
   walk(DIST);
+  compiled = out;
   return out;
 }
 

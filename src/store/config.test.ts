@@ -63,6 +63,13 @@ describe("config", () => {
     writeFileSync(file, "status = [\n");
     await expect(loadConfig(file, stateDb)).rejects.toMatchObject({ code: "INVALID_CONFIG" });
     closeStateDbs();
+
+    // A state.db that is not a database: the config is read without the cache.
+    const other = join(dir, "other.db");
+    writeFileSync(other, "not a database, just text long enough to be read as a header\n".repeat(4));
+    writeFileSync(file, "collection = 'plain'\n");
+    expect((await loadConfig(file, other)).collection).toBe("plain");
+    closeStateDbs();
   });
 
   it("knows its keys", () => {

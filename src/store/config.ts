@@ -2,12 +2,12 @@
  * The one validated TOML config at `$SKILLSYNC_HOME/config.toml`. Every key has a default or is unset, so a
  * missing file is a valid config. Unknown keys and bad values are refused with the allowed values.
  */
-import { existsSync, promises as fsp } from "node:fs";
+import { existsSync, promises as fsp, readFileSync } from "node:fs";
 import { parse as parseToml, stringify as stringifyToml, TomlError } from "smol-toml";
 import { z } from "zod";
 import { SkillsyncError } from "../core/errors.js";
 import { writeFileAtomic } from "./fs.js";
-import { type ParsedCache, parsedCacheOf } from "./parsed-cache.js";
+import { type ParsedCache, parsedCacheOf, readThroughCache } from "./parsed-cache.js";
 import { openStateDb } from "./state-db.js";
 
 /** The config format version this build reads and writes. */
@@ -239,22 +239,20 @@ export function parseConfig(text: string, file: string): Config {
  */
 export async function loadConfig(file: string, stateDb?: string): Promise<Config> {
   const cache = stateDb !== undefined && existsSync(stateDb) ? cacheOf(stateDb) : undefined;
-  if (cache) {
-    try {
-      return cache.read(file, "config", (text) => parseConfig(text, file)) ?? defaultConfig();
-    } catch (e) {
-      if (e instanceof SkillsyncError) throw e;
-      throw new SkillsyncError("UNREADABLE", `cannot read config: ${(e as Error).message}`, { file });
-    }
-  }
+  const parse = (text: string) => parseConfig(text, file);
+  return readThroughCache(cache, file, "config", parse, () => readConfigFile(file, parse)) ?? defaultConfig();
+}
+
+/** The config parsed from `file`, undefined when it does not exist. @throws SkillsyncError UNREADABLE */
+function readConfigFile(file: string, parse: (text: string) => Config): Config | undefined {
   let text: string;
   try {
-    text = await fsp.readFile(file, "utf8");
+    text = readFileSync(file, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return defaultConfig();
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new SkillsyncError("UNREADABLE", `cannot read config: ${(e as Error).message}`, { file });
   }
-  return parseConfig(text, file);
+  return parse(text);
 }
 
 /** The parsed cache of an existing state database, or undefined when it cannot be opened. */

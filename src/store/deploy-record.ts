@@ -12,9 +12,8 @@
  */
 import { stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
-import { isSkillsyncError } from "../core/errors.js";
 import { KINDS, type Kind } from "../core/names.js";
-import type { ParsedCache } from "./parsed-cache.js";
+import { type ParsedCache, readThroughCache } from "./parsed-cache.js";
 import {
   artifactEntrySchema,
   caseCollisionRefine,
@@ -108,14 +107,13 @@ const FORMAT: TomlFormat<DeployRecord> = {
  * @throws SkillsyncError INVALID_RECORD / UNSUPPORTED_VERSION / UNREADABLE with file and line
  */
 export function readDeployRecord(file: string, cache?: ParsedCache): DeployRecord | undefined {
-  if (!cache) return readTomlDoc(file, FORMAT);
-  try {
-    return cache.read(file, FORMAT.what, (text) => parseTomlDoc(text, file, FORMAT));
-  } catch (e) {
-    if (isSkillsyncError(e)) throw e;
-    // Not a parse error (e.g. permissions): the uncached path reports it in the usual words.
-    return readTomlDoc(file, FORMAT);
-  }
+  return readThroughCache(
+    cache,
+    file,
+    FORMAT.what,
+    (text) => parseTomlDoc(text, file, FORMAT),
+    () => readTomlDoc(file, FORMAT),
+  );
 }
 
 /** Parses record text. */

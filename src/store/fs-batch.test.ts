@@ -14,17 +14,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-/** `/dev/shm` when it is a tmpfs (Linux), for the memory-file-system case. */
-const SHM = (() => {
-  try {
-    return process.platform === "linux" && statfsSync("/dev/shm").type === 0x01021994
-      ? "/dev/shm"
-      : undefined;
-  } catch {
-    return undefined;
-  }
-})();
-
 import {
   faultPointsPassed,
   memoryOnlyBatchCount,
@@ -38,6 +27,17 @@ import {
   writeFileAtomic,
   writeFilesIfAbsent,
 } from "./fs.js";
+
+/** statfs type of tmpfs. */
+const TMPFS = 0x01021994;
+/** `/dev/shm` when it is a tmpfs (Linux), for the memory-file-system case. */
+const SHM = (() => {
+  try {
+    return process.platform === "linux" && statfsSync("/dev/shm").type === TMPFS ? "/dev/shm" : undefined;
+  } catch {
+    return undefined;
+  }
+})();
 
 let dir: string;
 beforeEach(() => {
@@ -55,7 +55,7 @@ const listAll = (d: string): string[] =>
 
 describe("Transaction with a syncfs batch (large transactions, Linux)", () => {
   it.skipIf(!SHM)("on tmpfs (/dev/shm) starts no sync process and still commits and recovers", async () => {
-    const w = mkdtempSync(join(SHM ?? tmpdir(), "skillsync-fs-batch-"));
+    const w = mkdtempSync(join(SHM!, "skillsync-fs-batch-"));
     try {
       const [all, mem] = [syncfsBatchCount(), memoryOnlyBatchCount()];
       const tx = new Transaction(join(w, "journal"));
@@ -64,7 +64,7 @@ describe("Transaction with a syncfs batch (large transactions, Linux)", () => {
       expect([syncfsBatchCount() - all, memoryOnlyBatchCount() - mem]).toEqual([1, 1]);
       expect(readFileSync(join(w, "skill", "SKILL.md"), "utf8")).toBe("S1");
       // A batch on a disk file system (the OS temp folder here, when it is not tmpfs) still syncs.
-      if (statfsSync(dir).type !== 0x01021994) {
+      if (statfsSync(dir).type !== TMPFS) {
         const m2 = memoryOnlyBatchCount();
         const tx2 = new Transaction(join(dir, "journal"));
         await tx2.replaceDir(join(dir, "skill"), [

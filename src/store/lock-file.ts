@@ -6,9 +6,9 @@
  */
 import { stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
-import { isSkillsyncError, SkillsyncError } from "../core/errors.js";
+import { SkillsyncError } from "../core/errors.js";
 import { KINDS, type Kind } from "../core/names.js";
-import type { ParsedCache } from "./parsed-cache.js";
+import { type ParsedCache, readThroughCache } from "./parsed-cache.js";
 import {
   artifactEntrySchema,
   caseCollisionRefine,
@@ -81,14 +81,8 @@ export function emptyLock(): LockFile {
  * @throws SkillsyncError INVALID_LOCK / UNSUPPORTED_VERSION / UNREADABLE, with file and line
  */
 export function readLockFile(file: string, cache?: ParsedCache): LockFile {
-  if (!cache) return readTomlDoc(file, FORMAT) ?? emptyLock();
-  try {
-    return cache.read(file, FORMAT.what, (text) => parseLockFile(text, file)) ?? emptyLock();
-  } catch (e) {
-    if (isSkillsyncError(e)) throw e;
-    // Not a parse error (e.g. permissions): the uncached path reports it in the usual words.
-    return readTomlDoc(file, FORMAT) ?? emptyLock();
-  }
+  const read = () => readTomlDoc(file, FORMAT);
+  return readThroughCache(cache, file, FORMAT.what, (text) => parseLockFile(text, file), read) ?? emptyLock();
 }
 
 /** Parses lock file text (for tests and recovery). */

@@ -8,6 +8,7 @@
  * racy-timestamp rule, as in stat-cache.ts). Only results that passed validation are stored.
  */
 import { readFileSync, type Stats, statSync } from "node:fs";
+import { isSkillsyncError } from "../core/errors.js";
 import { settledBefore } from "./stat-cache.js";
 import { ensureSchema, type StateDb } from "./state-db.js";
 
@@ -143,4 +144,27 @@ export function parsedCacheOf(db: StateDb): ParsedCache {
   let c = caches.get(db);
   if (!c) caches.set(db, (c = new ParsedCache(db)));
   return c;
+}
+
+/**
+ * Reads `file` through `cache` ({@link ParsedCache.read}), or with `uncached` when there is no cache
+ * or the cache fails for another reason than `parse` refusing the file (a SkillsyncError, which is
+ * thrown as it is): a permission error, a busy or damaged database. The uncached path then reports
+ * the file's own problem in its usual words, or reads it.
+ * @throws SkillsyncError from `parse`; whatever `uncached` throws
+ */
+export function readThroughCache<T>(
+  cache: ParsedCache | undefined,
+  file: string,
+  what: string,
+  parse: (text: string) => T,
+  uncached: () => T | undefined,
+): T | undefined {
+  if (!cache) return uncached();
+  try {
+    return cache.read(file, what, parse);
+  } catch (e) {
+    if (isSkillsyncError(e)) throw e;
+    return uncached();
+  }
 }
