@@ -4,18 +4,28 @@
  * threads can make side by side. The calling thread lists the rows to check (location and tree hash
  * only), starts checking them at once and hands the list to a worker that joins in as soon as it has
  * booted (verify-thread.ts starts it early); each row is claimed by exactly one thread (`Atomics.add`
- * on a shared counter) and read by that thread from its own read-only connection, and is checked only
- * if its tree hash is still the listed one. The worker loads only better-sqlite3 and stat-check.ts;
+ * on its slot; the caller walks from the front, the worker from the back) and read by that thread from
+ * its own read-only connection, and is checked only if its tree hash is still the listed one. A worker
+ * started early for `status` has been checking the likely rows while the caller loaded its modules
+ * (verify-worker.ts); those answers count when location and tree hash match the list. The worker loads only better-sqlite3 and stat-check.ts;
  * the caller never waits for it to boot, only for the rows it claimed. A worker that fails to start or
  * dies leaves its unfinished rows to the caller, so the answer never depends on threads being available.
  */
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
-import { prefixRange } from "./stat-cache.js";
-import { checkClaimedRows, checkRow, ROW, type RowClaims, rowReader } from "./stat-check.js";
-import { startVerifyWorker, takeVerifyWorker } from "./verify-thread.js";
-import type { VerifyWorkerJob } from "./verify-worker.js";
+import {
+  checkClaimedRows,
+  checkRow,
+  prefixRange,
+  ROW,
+  type RowClaims,
+  rowAnswered,
+  rowReader,
+  rowUnchanged,
+  type VerifyWorkerJob,
+} from "./stat-check.js";
+import { dismissVerifyWorker, startVerifyWorker, takeVerifyWorker } from "./verify-thread.js";
 
 /** Work for the check: folder artifact locations under `root` (absolute paths). */
 export interface VerifyJob {
@@ -32,10 +42,14 @@ export const PARALLEL_MIN_ROWS = 200;
 /** How {@link verifyUnchangedFolders} spreads the rows: `auto` (default), `caller` only, or `worker` only (tests). */
 export type VerifyThreads = "auto" | "caller" | "worker";
 
-/** What one {@link verifyUnchangedFolders} call did: rows checked, and how many of them the worker checked. */
+/**
+ * What one {@link verifyUnchangedFolders} call did: rows checked, how many of them the worker answered,
+ * and how many of those it had checked before the job reached it.
+ */
 export interface VerifyReport {
   rows: number;
   byWorker: number;
+  early: number;
   /** Resolves once the worker thread (if one was used) has stopped; nobody needs to wait for it. */
   workerStopped: Promise<void>;
 }
@@ -113,11 +127,10 @@ export async function verifyUnchangedFolders(
   const useWorker =
     threads === "worker" ||
     (threads === "auto" && locations >= PARALLEL_MIN_ROWS && availableParallelism() >= 2);
+  // An early worker nobody will use must not go on checking rows beside the caller.
+  if (!useWorker) dismissVerifyWorker();
   // The worker boots while the rows are read; one state byte per location (at most one row each).
-  const claims: RowClaims = {
-    next: new Int32Array(new SharedArrayBuffer(4)),
-    state: new Uint8Array(new SharedArrayBuffer(Math.max(1, locations))),
-  };
+  const claims: RowClaims = { state: new Uint8Array(new SharedArrayBuffer(Math.max(1, locations))) };
   const worker = useWorker ? takeVerifyWorker() : undefined;
   const end = worker && stopped(worker);
   const { locations: rows, trees } = listRows(db, jobs);
@@ -126,19 +139,29 @@ export async function verifyUnchangedFolders(
   // One read transaction for all the rows this thread reads (not one lock round per row).
   let byCaller =
     threads === "worker" && worker ? 0 : db.transaction(() => checkClaimedRows(rows.length, claims, row))();
-  if (worker && rows.some((_, i) => claims.state[i]! < ROW.unchanged)) await end;
+  const state = claims.state;
+  if (worker && rows.some((_, i) => !rowAnswered(Atomics.load(state, i)))) await end;
   // Rows the worker took but did not answer (it failed or died): check them here.
   for (let i = 0; i < rows.length; i++) {
-    if (Atomics.load(claims.state, i) >= ROW.unchanged) continue;
-    claims.state[i] = checkRow(row(i)) ? ROW.unchanged : ROW.changed;
+    if (rowAnswered(Atomics.load(state, i))) continue;
+    state[i] = checkRow(row(i)) ? ROW.unchanged : ROW.changed;
     byCaller++;
   }
   const result = new Map<string, string>();
-  for (let i = 0; i < rows.length; i++)
-    if (claims.state[i] === ROW.unchanged) result.set(rows[i]!, trees[i]!);
+  let early = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const s = state[i]!;
+    if (s === ROW.unchangedEarly || s === ROW.changedEarly) early++;
+    if (rowUnchanged(s)) result.set(rows[i]!, trees[i]!);
+  }
   // Nothing is left for the worker: stop it rather than let it open the database after the caller is
   // done (a long-running caller, or one that removes the folder next, must not race a late reader).
   const stoppedWorker = worker ? worker.terminate().then(() => undefined) : Promise.resolve();
-  opts.onReport?.({ rows: rows.length, byWorker: rows.length - byCaller, workerStopped: stoppedWorker });
+  opts.onReport?.({
+    rows: rows.length,
+    byWorker: rows.length - byCaller,
+    early,
+    workerStopped: stoppedWorker,
+  });
   return result;
 }

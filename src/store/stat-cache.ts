@@ -7,8 +7,7 @@
  * older than the second in which its cache entry was written may have been modified again within
  * that second with the same size; such an entry is never trusted, and the file is rehashed.
  */
-import { sep } from "node:path";
-import { type DirStatTuple, type StatFileTuple, settledBefore } from "./stat-check.js";
+import { type DirStatTuple, prefixRange, type StatFileTuple, settledBefore } from "./stat-check.js";
 import { ensureSchema, type StateDb } from "./state-db.js";
 
 export { type DirStatTuple, type StatFileTuple, settledBefore };
@@ -141,15 +140,7 @@ export function rawStatRow(
   return RAW.get(stats);
 }
 
-/**
- * The `[from, to)` range of `location` values under folder `prefix` (OS separators): every path
- * starting with `prefix` + separator sorts between that and the same with its last character
- * incremented.
- */
-export function prefixRange(prefix: string): [string, string] {
-  const p = prefix.endsWith(sep) ? prefix : `${prefix}${sep}`;
-  return [p, `${p.slice(0, -1)}${String.fromCharCode(p.charCodeAt(p.length - 1) + 1)}`];
-}
+export { prefixRange } from "./stat-check.js";
 
 /** A stat cache bound to an open state database. */
 export class StatCache {

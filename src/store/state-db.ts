@@ -9,15 +9,18 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { STATE_DB_MMAP_BYTES } from "./stat-check.js";
 
 /** An open state database. */
 export type StateDb = Database.Database;
 
 const open = new Map<string, StateDb>();
+let closeAtExit = false;
 
 /**
- * Opens (once per process and path) the state database in WAL mode with a 5 s busy timeout.
- * The folder is created when missing.
+ * Opens (once per process and path) the state database in WAL mode with a 5 s busy timeout, its
+ * reads through a memory map of up to {@link STATE_DB_MMAP_BYTES}.
+ * The folder is created when missing. Every database it opened is closed when the process exits.
  */
 export function openStateDb(path: string): StateDb {
   const cached = open.get(path);
@@ -27,7 +30,14 @@ export function openStateDb(path: string): StateDb {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
+  db.pragma(`mmap_size = ${STATE_DB_MMAP_BYTES}`);
   db.exec("CREATE TABLE IF NOT EXISTS schema_versions (module TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+  // Closed at exit even when the process ends with process.exit() (main.ts after a status): closing
+  // checkpoints the write-ahead log and removes state.db-wal and -shm, as a normal teardown does.
+  if (!closeAtExit) {
+    closeAtExit = true;
+    process.once("exit", closeStateDbs);
+  }
   open.set(path, db);
   return db;
 }

@@ -24,6 +24,7 @@ import { ObjectStore } from "../store/object-store.js";
 import { type ParsedCache, parsedCacheOf } from "../store/parsed-cache.js";
 import { StatCache } from "../store/stat-cache.js";
 import { openStateDb } from "../store/state-db.js";
+import { dismissVerifyWorker } from "../store/verify-thread.js";
 
 /** Receives progress and messages from operations; front ends decide how to show them. */
 export interface Reporter {
@@ -82,7 +83,8 @@ export async function openWorkspace(opts: OpenWorkspaceOptions = {}): Promise<Wo
   const dir = collectionDir(home, collection);
   // Finishes or discards what a crashed or killed skillsync left behind (collection and projects),
   // then the temps of its single-file writes in the home's flat folders (one readdir each).
-  await recoverTransactions(paths.journal);
+  // A worker checking rows early (status) saw the trees before this recovery changed them.
+  if ((await recoverTransactions(paths.journal)) > 0) dismissVerifyWorker();
   for (const d of [paths.journal, paths.snapshots, join(paths.objects, "tmp")]) await sweepTemps(d, 1);
   if (!opts.homeSwept) await removeHomeLeftovers(paths);
   const db = openStateDb(paths.stateDb);
