@@ -167,12 +167,19 @@ export function findRecordEntry(
 
 /**
  * The targets of an entry: its `[[artifacts.targets]]`, or for a version 1 entry one target at
- * `legacyPath` (where Claude Code's layout puts it) serving `claude-code` with the entry's `sha`.
+ * `legacyPath` (where Claude Code's layout puts it; a function is called only for such an entry)
+ * serving `claude-code` with the entry's `sha`.
  */
-export function entryTargets(entry: RecordEntry, legacyPath: string): RecordTarget[] {
+export function entryTargets(entry: RecordEntry, legacyPath: string | (() => string)): RecordTarget[] {
   return entry.targets && entry.targets.length > 0
     ? entry.targets
-    : [{ path: legacyPath, agents: ["claude-code"], sha: entry.sha }];
+    : [
+        {
+          path: typeof legacyPath === "string" ? legacyPath : legacyPath(),
+          agents: ["claude-code"],
+          sha: entry.sha,
+        },
+      ];
 }
 
 /**
@@ -191,7 +198,7 @@ export function recordForTarget(
   for (const e of record.artifacts) {
     const path = pathOf(e);
     if (path === undefined) continue;
-    const t = entryTargets(e, legacyPathOf(e)).find((x) => x.path === path);
+    const t = entryTargets(e, () => legacyPathOf(e)).find((x) => x.path === path);
     if (t) artifacts.push({ ...e, sha: t.sha });
   }
   return { ...record, artifacts };

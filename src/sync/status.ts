@@ -32,6 +32,7 @@ import { startVerifyWorkerFor, verifyUnchangedFolders } from "../store/parallel-
 import type { ParsedCache } from "../store/parsed-cache.js";
 import { openStateDb } from "../store/state-db.js";
 import { type DiskTree, lazyDiskTree, loadTreeFiles } from "../store/tree-read.js";
+import { dismissVerifyWorker } from "../store/verify-thread.js";
 import { preloadTreeMeta, readArtifactTree, treeMeta } from "./artifact-info.js";
 import { type FsmonitorAnswer, queryFsmonitor } from "./fsmonitor-client.js";
 import { beginStatus } from "./status-cache.js";
@@ -450,7 +451,10 @@ export async function currentStatus(
     }
   }
   const lookup = monitor ? beginStatus(ws, project, monitor) : undefined;
-  if (lookup?.report) opts.trace?.("fsmonitor: nothing changed; the last status report still holds");
+  if (lookup?.report) {
+    opts.trace?.("fsmonitor: nothing changed; the last status report still holds");
+    dismissVerifyWorker(); // nothing to check: an early worker must not go on checking beside us
+  }
   const report =
     lookup?.report ??
     projectStatus(ws, project, {

@@ -44,14 +44,14 @@ export function globalRecordPath(ws: Workspace): string {
 
 /** The agents a record serves, and whether any of its targets is a link (`--link` was used). */
 function recorded(record: DeployRecord | undefined, legacy: Layout): { agents: string[]; link: boolean } {
-  const agents: string[] = [];
+  const agents = new Set<string>();
   let link = false;
   for (const e of record?.artifacts ?? [])
-    for (const t of entryTargets(e, artifactRelPath(legacy, e.type, e.name))) {
-      agents.push(...t.agents);
+    for (const t of entryTargets(e, () => artifactRelPath(legacy, e.type, e.name))) {
+      for (const a of t.agents) agents.add(a);
       if (t.link) link = true;
     }
-  return { agents, link };
+  return { agents: [...agents], link };
 }
 
 /** How copies are made: `--link` (true), `--copy` (false), else as recorded. */
