@@ -133,10 +133,15 @@ export async function benchDeploy(opts = {}) {
     const cpMs = [];
     const fsyncMs = [];
     const syncfsMs = [];
+    // Before each timed command, an untimed `sync`: no command pays for the writeback of the data
+    // the one before it left dirty. Without it `cp -r` on ext4 here took anywhere from 96 to 522 ms
+    // within one run of this benchmark and deploy 359-773 ms, by what the previous command left.
+    const settle = () => run("sync", [], {});
     /** Deploys every skill with the build `bin` into the new project folder `name`; the run's time. */
     const deploy = (bin, name) => {
       const project = join(root, name);
       mkdirSync(project);
+      settle();
       const r = run(process.execPath, [bin, "deploy", "--all", "--project", project, "--yes"], {
         env,
         cwd: project,
@@ -154,6 +159,7 @@ export async function benchDeploy(opts = {}) {
       const b = baseFirst ? b0 : BASELINE ? deploy(BASELINE, `b${i + 1}`) : undefined;
       const target = join(root, `c${i + 1}`);
       mkdirSync(join(target, ".claude"), { recursive: true });
+      settle();
       const c = run("cp", ["-r", skillsDir, join(target, ".claude", "skills")], {});
       // The durability floor: the fsyncs a per-file durable copy adds to the cp (same files, just
       // written, 16 in flight), and one `sync -f` (syncfs) of the same data instead.
@@ -163,6 +169,7 @@ export async function benchDeploy(opts = {}) {
       const f = performance.now() - t0;
       const target2 = join(root, `s${i + 1}`);
       mkdirSync(join(target2, ".claude"), { recursive: true });
+      settle();
       const c2 = run("cp", ["-r", skillsDir, join(target2, ".claude", "skills")], {});
       const s = run("sync", ["-f", target2], {});
       // On tmpfs/ramfs, writing into memory the VM has not touched before costs 3-5x more system time
