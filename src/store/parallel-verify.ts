@@ -3,11 +3,12 @@
  * one worker thread: a status over two trees spends most of its time in `lstat` calls, which two
  * threads can make side by side. The calling thread lists the rows to check (location and tree hash
  * only), starts checking them at once and hands the list to a worker that joins in as soon as it has
- * booted (verify-thread.ts starts it early); each row is claimed by exactly one thread (`Atomics.add`
- * on its slot; the caller walks from the front, the worker from the back) and read by that thread from
- * its own read-only connection, and is checked only if its tree hash is still the listed one. A worker
- * started early for `status` has been checking the likely rows while the caller loaded its modules
- * (verify-worker.ts); those answers count when location and tree hash match the list. The worker loads only better-sqlite3 and stat-check.ts;
+ * booted (verify-thread.ts starts it early); each row is claimed by exactly one thread
+ * (`Atomics.compareExchange` on its slot; the caller walks from the front, the worker from the back)
+ * and read by that thread from its own read-only connection, and is checked only if its tree hash is
+ * still the listed one. A worker started early for `status` has been checking the likely rows while
+ * the caller loaded its modules (verify-worker.ts); those answers count when location and tree hash
+ * match the list. The worker loads only better-sqlite3 and stat-check.ts;
  * the caller never waits for it to boot, only for the rows it claimed. A worker that fails to start or
  * dies leaves its unfinished rows to the caller, so the answer never depends on threads being available.
  */
