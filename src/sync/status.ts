@@ -28,7 +28,7 @@ import {
   readDeployRecord,
   recordForTarget,
 } from "../store/deploy-record.js";
-import { startVerifyWorkerFor, verifyUnchangedFolders } from "../store/parallel-verify.js";
+import { startVerifyWorkerFor, type VerifyReport, verifyUnchangedFolders } from "../store/parallel-verify.js";
 import type { ParsedCache } from "../store/parsed-cache.js";
 import { openStateDb } from "../store/state-db.js";
 import { type DiskTree, lazyDiskTree, loadTreeFiles } from "../store/tree-read.js";
@@ -187,6 +187,11 @@ export function readTargetRecord(
   return { view, full };
 }
 
+/** The `SKILLSYNC_TRACE_VERIFY` line of one check (parallel-verify.ts). */
+export function verifyLine(r: VerifyReport): string {
+  return `verify: ${r.rows} rows, ${r.rows - r.byWorker} by this thread, ${r.byWorker} by the worker (${r.early} checked before its job)`;
+}
+
 /**
  * What lets {@link readSides} read less: the artifacts under both roots, and which of their folder
  * artifacts are unchanged since their stat-cache rows, checked with `lstat` calls on this thread and
@@ -199,6 +204,7 @@ export async function prepareRead(
   skip: (root: string) => boolean = () => false,
   layout: PartialLayout = projectLayout(ws),
   links = false,
+  trace?: (line: string) => void,
 ): Promise<{ found: Found; verified: Map<string, string> }> {
   const db = openStateDb(ws.paths.stateDb);
   startVerifyWorkerFor(
@@ -222,7 +228,7 @@ export async function prepareRead(
     }));
   return {
     found,
-    verified: await verifyUnchangedFolders(db, jobs),
+    verified: await verifyUnchangedFolders(db, jobs, trace ? { onReport: (r) => trace(verifyLine(r)) } : {}),
   };
 }
 
@@ -402,6 +408,8 @@ export interface CurrentStatusOptions {
   fsmonitor: boolean;
   /** Hears what the monitor vouched for, a line at a time (`SKILLSYNC_TRACE_FSMONITOR`). */
   trace?: (line: string) => void;
+  /** Hears how each lstat-only check was shared between the threads (`SKILLSYNC_TRACE_VERIFY`). */
+  traceVerify?: (line: string) => void;
   /**
    * The targets to report on (from `projectDeployment`/`globalDeployment`) when they are not just
    * Claude Code's layout in `project` (the default, and the only one the monitor is asked about).
@@ -430,6 +438,7 @@ export async function currentStatus(
         () => false,
         where.target.layout,
         Boolean(where.target.link),
+        opts.traceVerify,
       );
       artifacts.push(...projectStatus(ws, project, { ...prep, where }).artifacts);
     }
@@ -459,7 +468,14 @@ export async function currentStatus(
     lookup?.report ??
     projectStatus(ws, project, {
       ...(monitor ? { monitor } : {}),
-      ...(await prepareRead(ws, project, (root) => monitor?.vouches(root) ?? false)),
+      ...(await prepareRead(
+        ws,
+        project,
+        (root) => monitor?.vouches(root) ?? false,
+        projectLayout(ws),
+        false,
+        opts.traceVerify,
+      )),
     });
   monitor?.commit();
   lookup?.store(report);

@@ -50,6 +50,10 @@ export function registerStatus(program: Command): void {
         ...(process.env.SKILLSYNC_TRACE_FSMONITOR
           ? { trace: (l: string) => process.stderr.write(`${l}\n`) }
           : {}),
+        // How the lstat-only check was shared with the worker thread, on stderr.
+        ...(process.env.SKILLSYNC_TRACE_VERIFY
+          ? { traceVerify: (l: string) => process.stderr.write(`${l}\n`) }
+          : {}),
       });
       let hub: Awaited<ReturnType<typeof import("../../sync/hub-sync.js").hubStatus>> | undefined;
       if (o.hub !== undefined) {
