@@ -45,6 +45,13 @@ const GIT_ENV = {
   GIT_AUTHOR_EMAIL: "bench@skillsync.invalid",
   GIT_COMMITTER_NAME: "bench",
   GIT_COMMITTER_EMAIL: "bench@skillsync.invalid",
+  // No `git gc --auto` in the background after a commit of 20,000+ loose objects: it would take a
+  // core from the timed runs that follow.
+  GIT_CONFIG_COUNT: "2",
+  GIT_CONFIG_KEY_0: "gc.auto",
+  GIT_CONFIG_VALUE_0: "0",
+  GIT_CONFIG_KEY_1: "maintenance.auto",
+  GIT_CONFIG_VALUE_1: "false",
 };
 
 const WORDS = (
@@ -223,10 +230,11 @@ process.stdout.write(files + "\\n");
 
 /**
  * The floor rows of the warm status (see runStatus): `node -e 0`, `skillsync status` on an empty
- * collection (its own home and project under `root`) and the bare walk of `collection` and
- * `projectTree`, each `{ name, note, run(): ms }`, run from `root`.
+ * collection (its own home and project under `root`), `git status` of both trees (the project's
+ * repository, then a second one over `collection` whose git folder is outside it) and the bare walk of
+ * `collection` and `projectTree` (last), each `{ name, note, run(): ms }`, run from `root`.
  */
-function setUpFloor(root, collection, projectTree) {
+function setUpFloor(root, collection, projectTree, project) {
   const walkFile = join(root, "bare-walk.mjs");
   writeFileSync(walkFile, WALK_SCRIPT);
   const emptyHome = join(root, "empty-home");
@@ -235,6 +243,16 @@ function setUpFloor(root, collection, projectTree) {
   const emptyEnv = { SKILLSYNC_HOME: emptyHome, NO_COLOR: "1" };
   timed(process.execPath, [BIN, "init"], { env: emptyEnv, cwd: emptyProject });
   const expected = String(Number(timed(process.execPath, [walkFile, collection, projectTree]).stdout));
+  // The collection in a repository of its own, its git folder beside it (nothing is added inside it).
+  const colGit = ["--git-dir", join(root, "collection.git"), "--work-tree", collection];
+  timed("git", [...colGit, "init", "-q", "-b", "main"], { cwd: root, env: GIT_ENV });
+  timed("git", [...colGit, "add", "-A"], { cwd: root, env: GIT_ENV });
+  timed("git", [...colGit, "commit", "-q", "-m", "collection"], { cwd: root, env: GIT_ENV });
+  const clean = (r) => {
+    if (!r.stdout.includes("nothing to commit"))
+      throw new Error(`git status is not clean:\n${r.stdout.slice(0, 500)}`);
+    return r.ms;
+  };
   return [
     {
       name: "node -e 0",
@@ -245,6 +263,13 @@ function setUpFloor(root, collection, projectTree) {
       name: "skillsync status, empty collection",
       note: "start-up + skillsync's fixed cost",
       run: () => timed(process.execPath, [BIN, "status"], { env: emptyEnv, cwd: emptyProject }).ms,
+    },
+    {
+      name: "git status of both trees",
+      note: "the project's repository, then the collection's: git checking the two trees skillsync checks",
+      run: () =>
+        clean(timed("git", ["status"], { cwd: project, env: GIT_ENV })) +
+        clean(timed("git", [...colGit, "status"], { cwd: root, env: GIT_ENV })),
     },
     {
       name: `bare Node walk of both trees (${expected} files)`,
@@ -420,7 +445,7 @@ async function runStatus(opts) {
     // these trees: list every folder of both (readdirSync withFileTypes) and lstat every file, on one
     // thread. skillsync's status lists no unchanged folder (it lstats them) and shares the lstat calls
     // between two threads, so it can come in under this row.
-    const floor = setUpFloor(root, collection, join(project, ".claude"));
+    const floor = setUpFloor(root, collection, join(project, ".claude"), project);
     for (const c of floor) c.run(); // warm-up
     const st = [];
     const stJson = [];
@@ -453,6 +478,15 @@ async function runStatus(opts) {
       ratios.push({ name: `floor: ${c.name} / git status`, value: fmed[k] / gitWarm, note: c.note });
       log(`  ratio ${c.name} / git status: ${(fmed[k] / gitWarm).toFixed(2)} (${c.note})`);
     });
+    const both = fmed[floor.findIndex((c) => c.name === "git status of both trees")];
+    ratios.push({
+      name: "warm skillsync status / git status of both trees",
+      value: warm / both,
+      note: "the same two trees for both tools",
+    });
+    log(
+      `  ratio skillsync status / git status of both trees: ${(warm / both).toFixed(2)} (the same two trees for both tools)`,
+    );
     const walk = fmed[floor.length - 1];
     log(
       `  skillsync status beyond the bare walk: ${fmtMs(warm - walk)} (${((warm - walk) / gitWarm).toFixed(2)}x git status); ` +
