@@ -116,6 +116,38 @@ if (!url) {
       }
     });
 
+    it("runs a message's reads again one per message when one of them fails, each with its own answer", async () => {
+      const c = createPostgresHubStore({ url, schema, maxConnections: 2 });
+      try {
+        await c.migrate();
+        const [alice, bob] = await Promise.all([viewer(c, "alice"), viewer(c, "bob")]);
+        const names = "SELECT name FROM artifacts ORDER BY name";
+        // Each alone first (one message each): what the batched reads must answer.
+        const aliceAlone = await c.driver.scopedRead(alice.user.id, names, []);
+        const bobAlone = await c.driver.scopedRead(bob.user.id, names, []);
+        expect(aliceAlone).toEqual([{ name: "mine" }]);
+        expect(bobAlone).not.toEqual(aliceAlone);
+        const before = { ...c.scopedStats };
+        // Asked in one turn: one message, in which the second statement fails (division by zero).
+        const [ra, rb, rc] = await Promise.allSettled([
+          c.driver.scopedRead(alice.user.id, names, []),
+          c.driver.scopedRead(bob.user.id, "SELECT 1 / (? - 1) AS x", [1]),
+          c.driver.scopedRead(bob.user.id, names, []),
+        ]);
+        expect(ra).toEqual({ status: "fulfilled", value: aliceAlone });
+        expect(rb.status).toBe("rejected");
+        expect(String((rb as PromiseRejectedResult).reason)).toMatch(/division by zero/);
+        expect(rc).toEqual({ status: "fulfilled", value: bobAlone });
+        // The failed message, then each of its three reads again on its own.
+        expect(c.scopedStats.messages - before.messages).toBe(4);
+        expect(c.scopedStats.reads - before.reads).toBe(6);
+        // The connections are usable afterwards (the failed transaction was rolled back).
+        expect(await c.driver.scopedRead(alice.user.id, names, [])).toEqual(aliceAlone);
+      } finally {
+        await c.close();
+      }
+    });
+
     it("lets a restricted role see only the rows its user may see, and write only where allowed", async () => {
       const c = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
       await c.connect();

@@ -147,6 +147,8 @@ export interface PostgresHubStore extends SqlHubStore {
   readonly schema: string;
   /** User-scoped reads sent, and the simple-query messages that carried them (for tests and benchmarks). */
   readonly scopedStats: { reads: number; messages: number };
+  /** The SQL driver under the store (tests: its batched `scopedRead` with a failing statement). */
+  readonly driver: SqlDriver;
 }
 
 /**
@@ -433,6 +435,7 @@ export function createPostgresHubStore(opts: PostgresHubStoreOptions): PostgresH
   Object.defineProperty(store, "rlsActive", { get: () => rlsActive, enumerable: true });
   Object.defineProperty(store, "schema", { value: schema, enumerable: true });
   Object.defineProperty(store, "scopedStats", { value: scopedStats, enumerable: true });
+  Object.defineProperty(store, "driver", { value: driver });
   return store as PostgresHubStore;
 }
 
