@@ -211,6 +211,13 @@ async function withDaemon({ project, env, cwd, skillsync }, fn) {
   }
 }
 
+/** The time of a `git status` run (`timed`'s result), which must have found the tree clean. */
+function clean(r) {
+  if (!r.stdout.includes("nothing to commit"))
+    throw new Error(`git status is not clean:\n${r.stdout.slice(0, 500)}`);
+  return r.ms;
+}
+
 /** A bare Node walk: every folder listed with its types, every file lstat-ed (no hashing, no cache). */
 const WALK_SCRIPT = `import { lstatSync, readdirSync } from "node:fs";
 let files = 0;
@@ -248,11 +255,6 @@ function setUpFloor(root, collection, projectTree, project) {
   timed("git", [...colGit, "init", "-q", "-b", "main"], { cwd: root, env: GIT_ENV });
   timed("git", [...colGit, "add", "-A"], { cwd: root, env: GIT_ENV });
   timed("git", [...colGit, "commit", "-q", "-m", "collection"], { cwd: root, env: GIT_ENV });
-  const clean = (r) => {
-    if (!r.stdout.includes("nothing to commit"))
-      throw new Error(`git status is not clean:\n${r.stdout.slice(0, 500)}`);
-    return r.ms;
-  };
   return [
     {
       name: "node -e 0",
@@ -454,10 +456,7 @@ async function runStatus(opts) {
     for (let i = 0; i < RUNS; i++) {
       st.push(skillsync(["status", "--project", project]).ms);
       stJson.push(skillsync(["status", "--project", project, "--json"]).ms);
-      const g = timed("git", ["status"], { cwd: project, env: GIT_ENV });
-      if (!g.stdout.includes("nothing to commit"))
-        throw new Error(`git status is not clean:\n${g.stdout.slice(0, 500)}`);
-      gs.push(g.ms);
+      gs.push(clean(timed("git", ["status"], { cwd: project, env: GIT_ENV })));
       for (const [k, c] of floor.entries()) fl[k].push(c.run());
     }
     const warm = median(st);

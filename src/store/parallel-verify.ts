@@ -22,6 +22,7 @@ import {
   ROW,
   type RowClaims,
   rowAnswered,
+  rowLister,
   rowReader,
   rowUnchanged,
   type VerifyWorkerJob,
@@ -65,15 +66,11 @@ function listRows(
 ): { locations: string[]; trees: string[] } {
   const locations: string[] = [];
   const trees: string[] = [];
-  const stmt = db
-    .prepare(
-      "SELECT location, tree FROM stat_cache WHERE location >= ? AND location < ? AND tree IS NOT NULL",
-    )
-    .raw();
+  const under = rowLister(db);
   for (const job of jobs) {
     if (job.locations.length === 0) continue;
     const want = new Set(job.locations);
-    for (const [location, tree] of stmt.all(...prefixRange(job.root)) as [string, string][]) {
+    for (const [location, tree] of under(job.root)) {
       if (!want.has(location)) continue;
       locations.push(location);
       trees.push(tree);

@@ -111,7 +111,7 @@ export const ROW = {
 
 /** True when slot value `s` is an answer (of either thread, early or not). */
 export function rowAnswered(s: number): boolean {
-  return s === ROW.unchanged || s === ROW.changed || s === ROW.unchangedEarly || s === ROW.changedEarly;
+  return s !== ROW.open && s !== ROW.busy;
 }
 
 /** True when slot value `s` says the row's folder is unchanged. */
@@ -136,6 +136,19 @@ export interface VerifyWorkerJob {
   dbPath: string;
   locations: string[];
   trees: string[];
+}
+
+/**
+ * Lists the stat-cache rows of `db` with a tree hash under a folder, in `location` order:
+ * `[location, tree]` pairs (the caller's list and the worker's early list, one statement).
+ */
+export function rowLister(db: Database.Database): (root: string) => [location: string, tree: string][] {
+  const stmt = db
+    .prepare(
+      "SELECT location, tree FROM stat_cache WHERE location >= ? AND location < ? AND tree IS NOT NULL",
+    )
+    .raw(true);
+  return (root) => stmt.all(...prefixRange(root)) as [string, string][];
 }
 
 /**

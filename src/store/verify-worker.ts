@@ -16,8 +16,8 @@ import Database from "better-sqlite3";
 import {
   checkClaimedRows,
   checkRow,
-  prefixRange,
   ROW,
+  rowLister,
   rowReader,
   STATE_DB_MMAP_BYTES,
   type VerifyWorkerJob,
@@ -98,15 +98,11 @@ function checkEarly({ dbPath, roots }: EarlyCheck): void {
   try {
     earlyDb = openReadOnly(dbPath);
     const db = earlyDb;
-    const list = db
-      .prepare(
-        "SELECT location, tree FROM stat_cache WHERE location >= ? AND location < ? AND tree IS NOT NULL AND dirs IS NOT NULL",
-      )
-      .raw(true);
+    const under = rowLister(db);
     // One read transaction across the batches: the rows and the listing agree.
     db.exec("BEGIN");
     for (const root of roots)
-      for (const [l, t] of list.all(...prefixRange(root)) as [string, string][]) {
+      for (const [l, t] of under(root)) {
         locations.push(l);
         trees.push(t);
       }

@@ -192,20 +192,29 @@ export function verifyLine(r: VerifyReport): string {
   return `verify: ${r.rows} rows, ${r.rows - r.byWorker} by this thread, ${r.byWorker} by the worker (${r.early} checked before its job)`;
 }
 
+/** Options of {@link prepareRead}. */
+export interface PrepareReadOptions {
+  /** Roots not to check (those a file-system monitor vouches for); default none. */
+  skip?: (root: string) => boolean;
+  /** The project side's layout (default: the configured Claude Code layout). */
+  layout?: PartialLayout;
+  /** A `--link` target: its skills are links, checked by readSides itself. */
+  links?: boolean;
+  /** Hears how the check was shared between the threads ({@link verifyLine}). */
+  trace?: (line: string) => void;
+}
+
 /**
  * What lets {@link readSides} read less: the artifacts under both roots, and which of their folder
  * artifacts are unchanged since their stat-cache rows, checked with `lstat` calls on this thread and
  * one worker thread side by side (parallel-verify.ts).
- * @param skip roots not to check (those a file-system monitor vouches for)
  */
 export async function prepareRead(
   ws: Workspace,
   project: string,
-  skip: (root: string) => boolean = () => false,
-  layout: PartialLayout = projectLayout(ws),
-  links = false,
-  trace?: (line: string) => void,
+  opts: PrepareReadOptions = {},
 ): Promise<{ found: Found; verified: Map<string, string> }> {
+  const { skip = () => false, layout = projectLayout(ws), links = false, trace } = opts;
   const db = openStateDb(ws.paths.stateDb);
   startVerifyWorkerFor(
     db,
@@ -432,14 +441,11 @@ export async function currentStatus(
   if (opts.wheres) {
     const artifacts: StatusArtifact[] = [];
     for (const where of opts.wheres) {
-      const prep = await prepareRead(
-        ws,
-        project,
-        () => false,
-        where.target.layout,
-        Boolean(where.target.link),
-        opts.traceVerify,
-      );
+      const prep = await prepareRead(ws, project, {
+        layout: where.target.layout,
+        links: Boolean(where.target.link),
+        ...(opts.traceVerify ? { trace: opts.traceVerify } : {}),
+      });
       artifacts.push(...projectStatus(ws, project, { ...prep, where }).artifacts);
     }
     return reportOf(artifacts.sort(byKindNamePath));
@@ -468,14 +474,10 @@ export async function currentStatus(
     lookup?.report ??
     projectStatus(ws, project, {
       ...(monitor ? { monitor } : {}),
-      ...(await prepareRead(
-        ws,
-        project,
-        (root) => monitor?.vouches(root) ?? false,
-        projectLayout(ws),
-        false,
-        opts.traceVerify,
-      )),
+      ...(await prepareRead(ws, project, {
+        skip: (root) => monitor?.vouches(root) ?? false,
+        ...(opts.traceVerify ? { trace: opts.traceVerify } : {}),
+      })),
     });
   monitor?.commit();
   lookup?.store(report);

@@ -70,7 +70,10 @@ export async function planTarget(
     prompter = undefined;
   }
   // Unchanged folder artifacts are checked on worker threads (lstat only), as for status.
-  const prep = await prepareRead(ws, project, () => false, run.target.layout, Boolean(run.target.link));
+  const prep = await prepareRead(ws, project, {
+    layout: run.target.layout,
+    links: Boolean(run.target.link),
+  });
   const { sides, record } = readSides(ws, project, { ...prep, where });
   const sections = ws.config.preserve_sections;
   const selected = selectSides(sides, opts);
