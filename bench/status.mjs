@@ -139,8 +139,30 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Runs a command, returns its wall time in ms; throws unless its exit status is in `ok`. */
+/** `getconf CLK_TCK`: the unit of /proc's CPU times (100 on Linux everywhere but a few old arches). */
+const CLK_TCK = 100;
+
+/**
+ * CPU time (user + system, ms) of this process's reaped children so far, from /proc/self/stat's
+ * `cutime` and `cstime` (fields 16 and 17; a child's worker threads count, being in its process);
+ * undefined where there is no /proc. Resolution 10 ms, so a median over several runs is what to read.
+ */
+function childCpuMs() {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields 3, 4, ...
+    return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a command, returns its wall time in ms (and its CPU time, user + system, in `cpuMs` where
+ * /proc tells); throws unless its exit status is in `ok`.
+ */
 function timed(cmd, args, opts = {}) {
+  const c0 = childCpuMs();
   const t0 = performance.now();
   const r = spawnSync(cmd, args, {
     cwd: opts.cwd,
@@ -150,13 +172,15 @@ function timed(cmd, args, opts = {}) {
     encoding: "utf8",
   });
   const ms = performance.now() - t0;
+  const c1 = childCpuMs();
   const ok = opts.ok ?? [0];
   if (r.error) throw r.error;
   if (!ok.includes(r.status))
     throw new Error(
       `${cmd} ${args.join(" ")} exited ${r.status ?? r.signal}\n${r.stderr}\n${r.stdout.slice(0, 2000)}`,
     );
-  return { ms, stdout: r.stdout, stderr: r.stderr, status: r.status };
+  const cpuMs = c0 === undefined || c1 === undefined ? undefined : c1 - c0;
+  return { ms, cpuMs, stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -453,10 +477,16 @@ async function runStatus(opts) {
     const stJson = [];
     const gs = [];
     const fl = floor.map(() => []);
+    const stCpu = [];
+    const gsCpu = [];
     for (let i = 0; i < RUNS; i++) {
-      st.push(skillsync(["status", "--project", project]).ms);
+      const s1 = skillsync(["status", "--project", project]);
+      st.push(s1.ms);
+      if (s1.cpuMs !== undefined) stCpu.push(s1.cpuMs);
       stJson.push(skillsync(["status", "--project", project, "--json"]).ms);
-      gs.push(clean(timed("git", ["status"], { cwd: project, env: GIT_ENV })));
+      const g1 = timed("git", ["status"], { cwd: project, env: GIT_ENV });
+      gs.push(clean(g1));
+      if (g1.cpuMs !== undefined) gsCpu.push(g1.cpuMs);
       for (const [k, c] of floor.entries()) fl[k].push(c.run());
     }
     const warm = median(st);
@@ -486,6 +516,26 @@ async function runStatus(opts) {
     log(
       `  ratio skillsync status / git status of both trees: ${(warm / both).toFixed(2)} (the same two trees for both tools)`,
     );
+    // Where the time goes: CPU time against wall time. A command whose CPU time is about the cores
+    // times its wall time is CPU-bound; no rearrangement of the same work beats CPU / cores.
+    if (stCpu.length > 0 && gsCpu.length > 0) {
+      const cores = availableParallelism();
+      const cpu = median(stCpu);
+      const gitCpu = median(gsCpu);
+      metric(`skillsync status, warm: CPU time, user + system (median of ${RUNS})`, cpu, "ms");
+      metric(`git status, warm: CPU time, user + system (median of ${RUNS})`, gitCpu, "ms");
+      log(
+        `  skillsync status keeps ${(cpu / warm).toFixed(2)} of ${cores} cores busy (git status ${(gitCpu / gitWarm).toFixed(2)})`,
+      );
+      ratios.push({
+        name: `floor: skillsync status's CPU time / ${cores} cores / git status`,
+        value: cpu / cores / gitWarm,
+        note: `the same work spread perfectly over this machine's ${cores} cores (CPU ${fmtMs(cpu)} in ${fmtMs(warm)} of wall)`,
+      });
+      log(
+        `  ratio skillsync status's CPU time / ${cores} cores / git status: ${(cpu / cores / gitWarm).toFixed(2)} (the least this work takes here, however it is shared)`,
+      );
+    }
     const walk = fmed[floor.length - 1];
     log(
       `  skillsync status beyond the bare walk: ${fmtMs(warm - walk)} (${((warm - walk) / gitWarm).toFixed(2)}x git status); ` +
