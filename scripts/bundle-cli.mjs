@@ -19,7 +19,9 @@
  *   called with `new` is constructed from the real one, `instanceof` asks the real one); any other
  *   export (zod's `z` namespace) is a Proxy that forwards every property read. `src/mcp/` keeps the
  *   normal import: its schemas go to the MCP SDK, which must see the same zod copy as its own.
- * - The rest of tsc's output stays in dist/ (benchmarks and the worker thread import it).
+ * - The verify worker thread's entry (src/store/verify-worker.ts and stat-check.ts) is bundled alone
+ *   into `dist/store/verify-worker.cjs`, CommonJS, so the thread boots without the ES module loader.
+ * - The rest of tsc's output stays in dist/ (benchmarks and tests import it).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
@@ -239,4 +241,14 @@ for (const name of LAZY)
       minify: false,
     },
   });
+// The status's worker thread (store/verify-thread.ts starts it) as one CommonJS file: a worker whose
+// entry is an ES module boots Node's ES module loader (~20 more internal modules to compile, and each
+// import resolved through it) before its first check; this one requires better-sqlite3 and runs.
+await build({
+  input: resolve(SRC, "store", "verify-worker.ts"),
+  platform: "node",
+  external: [/^better-sqlite3(\/|$)/],
+  logLevel: "warn",
+  output: { file: resolve(DIST, "store", "verify-worker.cjs"), format: "cjs", sourcemap: false, minify: false },
+});
 process.stdout.write(`bundled the CLI into dist/cli/ in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);

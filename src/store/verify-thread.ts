@@ -21,7 +21,9 @@ export function startVerifyWorker(early?: EarlyCheck): void {
   if (started) return;
   try {
     const workerData: VerifyWorkerData = early ? { early } : {};
-    const w = new Worker(new URL("./verify-worker.js", import.meta.url), { workerData });
+    // The build's CommonJS bundle of verify-worker.ts (scripts/bundle-cli.mjs): it boots without the
+    // ES module loader, ~6 ms of a status sooner on two cores.
+    const w = new Worker(new URL("./verify-worker.cjs", import.meta.url), { workerData });
     w.unref(); // one nobody asked for must not keep the process alive
     w.on("error", () => {}); // whoever uses it re-checks the rows it did not finish
     started = w;
