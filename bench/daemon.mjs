@@ -9,6 +9,7 @@
 // used over `idleSeconds` (default 10) with nothing happening, and RSS / heap at the end.
 //
 // Usage: `node bench/daemon.mjs` (after `npm run build`), or `await benchDaemon()` from bench/run.mjs.
+import "./node-env.mjs";
 import { spawn } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

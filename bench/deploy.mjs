@@ -15,6 +15,7 @@
 // Usage: `node bench/deploy.mjs` (after `npm run build`), or `await benchDeploy()` from bench/run.mjs.
 // SKILLSYNC_BENCH_KEEP=1 keeps the tree (printed) to profile a deploy by hand:
 // `SKILLSYNC_HOME=<tree>/home node --cpu-prof dist/cli/main.js deploy --all --project <empty> --yes`.
+import "./node-env.mjs";
 import { spawnSync } from "node:child_process";
 import {
   cpSync,

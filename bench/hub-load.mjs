@@ -14,6 +14,7 @@
 // - {mode: "sse", port, tokens, seconds} — one `GET /api/v1/events` stream per token; replies
 //   {ready} once every stream saw `event: ready`, then records [name, receipt ms] of each `change`
 //   until {stop} or the deadline.
+import "./node-env.mjs";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 

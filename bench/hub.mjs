@@ -24,6 +24,7 @@
 //
 // Usage: `node bench/hub.mjs` (after `npm run build`; set SKILLSYNC_TEST_PG for the PostgreSQL
 // rows), or `await benchHub()` from bench/run.mjs.
+import "./node-env.mjs";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";

@@ -7,6 +7,7 @@
 // git's time includes starting the process and reading the files, as a user running it would see.
 //
 // Usage: `node bench/merge.mjs` (after `npm run build`), or `await benchMerge()` from bench/run.mjs.
+import "./node-env.mjs";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

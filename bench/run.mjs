@@ -14,6 +14,7 @@
  *
  * Only some benchmarks: `node bench/run.mjs status merge`. Exit status 1 when a benchmark failed.
  */
+import "./node-env.mjs";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

@@ -18,6 +18,7 @@
  * (timed runs per median, default 3), SKILLSYNC_BENCH_DIR (where to build; default the OS temp
  * folder), SKILLSYNC_BENCH_KEEP=1 keeps the tree. Requires the build (`npm run build`).
  */
+import "./node-env.mjs";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
