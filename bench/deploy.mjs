@@ -14,7 +14,7 @@
 //
 // Usage: `node bench/deploy.mjs` (after `npm run build`), or `await benchDeploy()` from bench/run.mjs.
 // SKILLSYNC_BENCH_KEEP=1 keeps the tree (printed) to profile a deploy by hand:
-// `SKILLSYNC_HOME=<tree>/home node --cpu-prof dist/cli/main.js deploy --all --project <empty> --yes`.
+// `SKILLSYNC_HOME=<tree>/home node --cpu-prof dist/cli/main.cjs deploy --all --project <empty> --yes`.
 import "./node-env.mjs";
 import { spawnSync } from "node:child_process";
 import {
@@ -34,9 +34,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(resolve(process.env.SKILLSYNC_TEST_DIST || join(REPO, "dist")), "cli", "main.js");
+const BIN = join(resolve(process.env.SKILLSYNC_TEST_DIST || join(REPO, "dist")), "cli", "main.cjs");
 const BASELINE = process.env.SKILLSYNC_BENCH_BASELINE
-  ? join(resolve(process.env.SKILLSYNC_BENCH_BASELINE), "cli", "main.js")
+  ? join(resolve(process.env.SKILLSYNC_BENCH_BASELINE), "cli", "main.js") // the bin of any build, old or new
   : undefined;
 const FIXTURES = resolve(process.env.SKILLSYNC_FIXTURES || join(REPO, "..", "shared", "fixtures", "skills"));
 

@@ -35,7 +35,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
-const BIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../dist/cli/main.cjs", import.meta.url));
 const WORKER = fileURLToPath(new URL("./hub-load.mjs", import.meta.url));
 const ULIMIT = 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"';
 /** Extra node flags for the hub processes, e.g. `HUB_BENCH_NODE_ARGS=--cpu-prof` to profile them. */

@@ -5,15 +5,16 @@
 // times `node -e 0` with it, to show what it costs.
 //
 // Usage: `node bench/start.mjs` (after `npm run build`), or `await benchStart()` from bench/run.mjs.
-import { EXTRA_CA_CERTS } from "./node-env.mjs";
+
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { EXTRA_CA_CERTS } from "./node-env.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(resolve(process.env.SKILLSYNC_TEST_DIST || join(REPO, "dist")), "cli", "main.js");
+const BIN = join(resolve(process.env.SKILLSYNC_TEST_DIST || join(REPO, "dist")), "cli", "main.cjs");
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -66,17 +67,15 @@ export async function benchStart(opts = {}) {
       for (const [k, c] of cases.entries()) times[k].push(once(c.args, { env: c.env ?? env, cwd: project }));
     const med = times.map(median);
     const metrics = cases.map((c, k) => ({ name: c.name, value: med[k], unit: "ms" }));
-    const ratios = cases
-      .slice(1)
-      .map((c, k) =>
-        c.env
-          ? {
-              name: `${c.name} / node -e 0`,
-              value: med[k + 1] / med[0],
-              note: `${EXTRA_CA_CERTS}, read at every start by Node 20`,
-            }
-          : { name: `${c.name} / node -e 0`, value: med[k + 1] / med[0], target: 2.5 },
-      );
+    const ratios = cases.slice(1).map((c, k) =>
+      c.env
+        ? {
+            name: `${c.name} / node -e 0`,
+            value: med[k + 1] / med[0],
+            note: `${EXTRA_CA_CERTS}, read at every start by Node 20`,
+          }
+        : { name: `${c.name} / node -e 0`, value: med[k + 1] / med[0], target: 2.5 },
+    );
     // Start-up is sensitive to what else runs (the ratio rose from ~2.3x to ~3x while packages were
     // being installed): the load average says how quiet the machine was.
     const load = loadavg().map((l) => l.toFixed(2));

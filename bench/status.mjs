@@ -38,7 +38,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = resolve(process.env.SKILLSYNC_TEST_DIST || join(REPO, "dist"));
-const BIN = join(DIST, "cli", "main.js");
+const BIN = join(DIST, "cli", "main.cjs");
 const GIT_ENV = {
   GIT_CONFIG_GLOBAL: "/dev/null",
   GIT_CONFIG_NOSYSTEM: "1",

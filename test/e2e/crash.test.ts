@@ -12,7 +12,7 @@
  * and rerunning the pull finishes the job: the final state equals the state after a clean run.
  *
  * The error cases run the built library in this process (`setFaultPlan`, the same code the CLI runs,
- * without a process start per case); the kill cases run `dist/cli/main.js` with `SKILLSYNC_FAULT`
+ * without a process start per case); the kill cases run `dist/cli/main.cjs` with `SKILLSYNC_FAULT`
  * and recover through `skillsync status`, then rerun the pull in this process. The fixture set is 6
  * of the 12 skills (three edited, three not) to keep the ~130 cases fast; the test runs in a memory
  * folder (`/dev/shm`) when there is one, since every case makes ~100 fsynced writes.

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-const BIN = path.resolve("dist/cli/main.js");
+const BIN = path.resolve("dist/cli/main.cjs");
 const DIST = path.resolve("dist");
 let home: string;
 const children: ChildProcess[] = [];

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const BIN = path.resolve("dist/cli/main.js");
+const BIN = path.resolve("dist/cli/main.cjs");
 const GIT_ENV = {
   GIT_CONFIG_GLOBAL: "/dev/null",
   GIT_CONFIG_NOSYSTEM: "1",

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const BIN = path.resolve("dist/cli/main.js");
+const BIN = path.resolve("dist/cli/main.cjs");
 const PG = process.env.SKILLSYNC_TEST_PG || undefined;
 let tmp: string;
 let home: string;

@@ -6,8 +6,19 @@
  * command that parses a skill's frontmatter or a changed lock file loads what it needs and behaves as
  * before. Node's `NODE_DEBUG=module` trace names every CommonJS file the process loads.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import {
+  accessSync,
+  appendFileSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+} from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { copyFixtures } from "../helpers/fixtures.js";
@@ -82,5 +93,34 @@ describe("lazily loaded dependencies of the CLI bundle", () => {
     const drifted = run(["status"], 1);
     expect(drifted.stdout).toMatch(/theme-factory .*modified/);
     expect(drifted.vendors).toContain("cli-table3");
+  });
+});
+
+describe("the CLI bundle is CommonJS (Node 20 loads it without its ES module loader)", () => {
+  it("is the package's bin, and the old dist/cli/main.js path runs it", () => {
+    const pkg = JSON.parse(readFileSync(resolve("package.json"), "utf8")) as { bin: Record<string, string> };
+    expect(pkg.bin.skillsync).toBe("dist/cli/main.cjs");
+    const bin = join(DIST_DIR, "cli", "main.cjs");
+    accessSync(bin, constants.X_OK);
+    expect(readFileSync(bin, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+    const version = (file: string) =>
+      spawnSync(process.execPath, [join(DIST_DIR, "cli", file), "--version"], { encoding: "utf8" }).stdout;
+    expect(version("main.js")).toBe(version("main.cjs"));
+    expect(version("main.cjs")).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("a status loads its chunks as CommonJS files", () => {
+    const t = tempDir("cjs-bundle-");
+    mkdirSync(join(t.path, "project"));
+    expect(runCli(["init"], { home: join(t.path, "home"), cwd: join(t.path, "project") }).code).toBe(0);
+    const r = runCli(["status"], {
+      home: join(t.path, "home"),
+      cwd: join(t.path, "project"),
+      env: { NODE_DEBUG: "module" },
+    });
+    expect(r.code, r.stdout).toBe(0);
+    // NODE_DEBUG=module traces CommonJS loads only: an ES module build would list no chunk here.
+    const chunks = [...r.stderr.matchAll(/load "[^"]*\/cli\/(chunk-[\w-]+\.cjs)"/g)].map((m) => m[1]);
+    expect(chunks.length).toBeGreaterThan(5);
   });
 });

@@ -12,7 +12,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANTHROPIC_SKILLS } from "../helpers/paths.js";
 
-const BIN = path.resolve("dist/cli/main.js");
+const BIN = path.resolve("dist/cli/main.cjs");
 const FIXTURES = ANTHROPIC_SKILLS;
 let tmp: string;
 let home: string;

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANTHROPIC_SKILLS } from "../helpers/paths.js";
 
-const BIN = path.resolve("dist/cli/main.js");
+const BIN = path.resolve("dist/cli/main.cjs");
 const FIXTURES = ANTHROPIC_SKILLS;
 const GIT_ENV = { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
 let tmp: string;

@@ -152,7 +152,7 @@ describe.skipIf(!HAVE && !REQUIRED)(
           `SKILLSYNC_TEST_BROWSER=1 but ${CHROMIUM} is missing; install it with apt-get install -y chromium`,
         );
       if (!existsSync(CLI) || !existsSync(WEB))
-        throw new Error("dist/cli/main.js or dist/web/index.html missing; run 'npm run build' first");
+        throw new Error("dist/cli/main.cjs or dist/web/index.html missing; run 'npm run build' first");
       env.dir = mkdtempSync(join(tmpdir(), "skillsync-web-"));
       env.home = join(env.dir, "home");
       env.project = join(env.dir, "project");

@@ -1,5 +1,5 @@
 /**
- * Runs the built `skillsync` CLI (`<dist>/cli/main.js`, see paths.ts) as a child process with its own
+ * Runs the built `skillsync` CLI (`<dist>/cli/main.cjs`, see paths.ts) as a child process with its own
  * `SKILLSYNC_HOME`, and returns its exit status and output.
  */
 import { spawn, spawnSync } from "node:child_process";

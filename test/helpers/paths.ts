@@ -17,8 +17,8 @@ export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url))
 /** Absolute path of the build the end-to-end tests drive (`dist/` or `$SKILLSYNC_TEST_DIST`). */
 export const DIST_DIR: string = resolve(process.env.SKILLSYNC_TEST_DIST || join(REPO_ROOT, "dist"));
 
-/** The built CLI entry point (`<dist>/cli/main.js`). */
-export const CLI_BIN: string = join(DIST_DIR, "cli", "main.js");
+/** The built CLI entry point (`<dist>/cli/main.cjs`, the package's bin). */
+export const CLI_BIN: string = join(DIST_DIR, "cli", "main.cjs");
 
 /** `../shared/fixtures` beside the project, or `$SKILLSYNC_FIXTURES`. */
 export const FIXTURES_ROOT: string = resolve(
