@@ -18,7 +18,7 @@
  * Names and paths read from either file are validated ({@link lockNameProblem}) before any path is
  * built from them.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "./lazy-crypto.js";
 import { z } from "zod";
 import { SkillsyncError } from "./errors.js";
 

@@ -3,7 +3,7 @@
  * `<sha256 of the file's bytes> <mode 644 or 755> <relative path>\n` per file, sorted bytewise by
  * path. The manifest text itself is what the object store keeps as the tree object.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "./lazy-crypto.js";
 import { SkillsyncError } from "./errors.js";
 import { relativePathProblem } from "./names.js";
 

@@ -4,7 +4,7 @@
  * one that points outside (or is broken) is skipped with a warning. `.git/`, `node_modules/` and
  * `.DS_Store` are ignored, and so are leftovers of interrupted writes.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../core/lazy-crypto.js";
 import {
   closeSync,
   type Dirent,

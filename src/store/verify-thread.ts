@@ -8,7 +8,8 @@
  */
 import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { createRequire } from "node:module";
+import type { Worker } from "node:worker_threads";
 import type { EarlyCheck, VerifyWorkerData } from "./verify-worker.js";
 
 let started: Worker | undefined;
@@ -23,7 +24,11 @@ export function startVerifyWorker(early?: EarlyCheck): void {
     const workerData: VerifyWorkerData = early ? { early } : {};
     // The build's CommonJS bundle of verify-worker.ts (scripts/bundle-cli.mjs): it boots without the
     // ES module loader, ~6 ms of a status sooner on two cores.
-    const w = new Worker(new URL("./verify-worker.cjs", import.meta.url), { workerData });
+    // node:worker_threads on first use: a status with a small stat cache starts no thread.
+    const { Worker: WorkerThread } = createRequire(import.meta.url)(
+      "node:worker_threads",
+    ) as typeof import("node:worker_threads");
+    const w = new WorkerThread(new URL("./verify-worker.cjs", import.meta.url), { workerData });
     w.unref(); // one nobody asked for must not keep the process alive
     w.on("error", () => {}); // whoever uses it re-checks the rows it did not finish
     started = w;

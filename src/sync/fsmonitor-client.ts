@@ -1,4 +1,5 @@
-import { request } from "node:http";
+import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
+import { createRequire } from "node:module";
 import { basename, dirname, join, sep } from "node:path";
 import type { FsmonitorResponse, FsmonitorRootAnswer } from "../core/fsmonitor.js";
 import type { Layout } from "../core/layout.js";
@@ -36,6 +37,12 @@ export interface FsmonitorAnswer {
 
 /** How long to wait for the daemon (ms) before walking everything instead. */
 export const FSMONITOR_TIMEOUT_MS = 3000;
+
+/** `node:http`'s `request`, loaded on first use: a status without `status.fsmonitor` asks no daemon. */
+function request(options: RequestOptions, onResponse: (res: IncomingMessage) => void): ClientRequest {
+  const http = createRequire(import.meta.url)("node:http") as typeof import("node:http");
+  return http.request(options, onResponse);
+}
 
 function post(port: number, token: string, body: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {

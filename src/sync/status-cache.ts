@@ -14,7 +14,7 @@
  * Everything else a report depends on is immutable (objects and tree metadata keyed by hash).
  * Table `status_cache` in state.db.
  */
-import { createHash } from "node:crypto";
+import { createHash } from "../core/lazy-crypto.js";
 import { type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
