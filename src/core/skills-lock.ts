@@ -18,9 +18,10 @@
  * Names and paths read from either file are validated ({@link lockNameProblem}) before any path is
  * built from them.
  */
-import { createHash } from "./lazy-crypto.js";
+
 import { z } from "zod";
 import { SkillsyncError } from "./errors.js";
+import { createHash } from "./lazy-crypto.js";
 
 /** File name of the project lock. */
 export const SKILLS_LOCK_FILE = "skills-lock.json";

@@ -3,8 +3,9 @@
  * `<sha256 of the file's bytes> <mode 644 or 755> <relative path>\n` per file, sorted bytewise by
  * path. The manifest text itself is what the object store keeps as the tree object.
  */
-import { createHash } from "./lazy-crypto.js";
+
 import { SkillsyncError } from "./errors.js";
+import { createHash } from "./lazy-crypto.js";
 import { relativePathProblem } from "./names.js";
 
 /** File mode as recorded in a manifest: regular (`644`) or executable (`755`). */

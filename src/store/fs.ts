@@ -8,7 +8,7 @@
  * Tests make any write step fail or kill the process via `setFaultPlan` (fs-durable.ts, re-exported) or the environment
  * variable `SKILLSYNC_FAULT` (`at=N[,action=error|kill]`: the N-th fault point, counting from 1).
  */
-import { randomBytes } from "../core/lazy-crypto.js";
+
 import {
   chmodSync,
   closeSync,
@@ -25,6 +25,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
+import { randomBytes } from "../core/lazy-crypto.js";
 import {
   faultPoint,
   fsyncPath,

@@ -3,10 +3,11 @@
  * folder with a heartbeat so a crashed holder's lock goes stale). A second process waits up to a
  * timeout, then fails with a clear message.
  */
-import { createHash } from "../core/lazy-crypto.js";
+
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
+import { createHash } from "../core/lazy-crypto.js";
 
 /** Releases a held lock. */
 export type Release = () => Promise<void>;

@@ -4,7 +4,7 @@
  * one that points outside (or is broken) is skipped with a warning. `.git/`, `node_modules/` and
  * `.DS_Store` are ignored, and so are leftovers of interrupted writes.
  */
-import { createHash } from "../core/lazy-crypto.js";
+
 import {
   closeSync,
   type Dirent,
@@ -19,6 +19,7 @@ import {
 } from "node:fs";
 import { join, sep } from "node:path";
 import { SkillsyncError } from "../core/errors.js";
+import { createHash } from "../core/lazy-crypto.js";
 import {
   IGNORED_SEGMENTS,
   modeFromPermissions,

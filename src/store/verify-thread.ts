@@ -7,8 +7,8 @@
  * (verify-worker.ts).
  */
 import { statSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import type { EarlyCheck, VerifyWorkerData } from "./verify-worker.js";
 

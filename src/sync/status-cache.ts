@@ -14,10 +14,11 @@
  * Everything else a report depends on is immutable (objects and tree metadata keyed by hash).
  * Table `status_cache` in state.db.
  */
-import { createHash } from "../core/lazy-crypto.js";
+
 import { type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEPLOYMENT_RECORD_PATH } from "../core/layout.js";
+import { createHash } from "../core/lazy-crypto.js";
 import { settledBefore } from "../store/stat-cache.js";
 import { readStatusCache, renewStatusCache, writeStatusCache } from "../store/state/status-cache.js";
 import { openStateDb } from "../store/state-db.js";
