@@ -22,9 +22,9 @@ export function startVerifyWorker(early?: EarlyCheck): void {
   if (started) return;
   try {
     const workerData: VerifyWorkerData = early ? { early } : {};
-    // The build's CommonJS bundle of verify-worker.ts (scripts/bundle-cli.mjs): it boots without the
-    // ES module loader, ~6 ms of a status sooner on two cores.
-    // node:worker_threads on first use: a status with a small stat cache starts no thread.
+    // node:worker_threads is required here, on first use (a status with a small stat cache starts no
+    // thread); the file is the build's CommonJS bundle of verify-worker.ts (scripts/bundle-cli.mjs),
+    // which boots without the ES module loader, ~6 ms of a status sooner on two cores.
     const { Worker: WorkerThread } = createRequire(import.meta.url)(
       "node:worker_threads",
     ) as typeof import("node:worker_threads");

@@ -37,6 +37,11 @@ function vendorsLoaded(stderr: string): string[] {
   return [...found].sort();
 }
 
+/** The Node built-in modules a run required, from its `NODE_DEBUG=module` trace on stderr. */
+function builtinsLoaded(stderr: string): string[] {
+  return [...new Set([...stderr.matchAll(/load built-in module (node:[\w/]+)/g)].map((m) => m[1] ?? ""))];
+}
+
 /**
  * Moves every file's mtime 10 s into the past, so the racy-timestamp rule of the parsed cache and the
  * stat cache (a file changed in the second its row was written is not trusted) does not depend on
@@ -79,6 +84,11 @@ describe("lazily loaded dependencies of the CLI bundle", () => {
     const warm = run(["status"]);
     expect(warm.stdout).toContain("everything in sync (2 artifacts)");
     expect(warm.vendors).toEqual([]);
+    // Nor node:crypto (nothing is hashed), node:http (no daemon is asked without status.fsmonitor) or
+    // node:worker_threads (two rows start no thread): src/core/lazy-crypto.ts and the lazy requires.
+    const builtins = builtinsLoaded(warm.stderr);
+    expect(builtins).toContain("node:fs");
+    for (const m of ["node:crypto", "node:http", "node:worker_threads"]) expect(builtins).not.toContain(m);
 
     // A changed lock file is parsed (TOML) and checked (zod) again, and status still reports both.
     const lock = join(home, "collections", "default", "skillsync.lock");
